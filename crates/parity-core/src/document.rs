@@ -1,0 +1,210 @@
+//! The diff JSON document (CONTRACTS.md "Diff JSON"): the stable, versioned form of a matrix that
+//! `diff --format json` prints and every report embeds.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::matrix::{CompiledFilter, Matrix, Row};
+use crate::model::{Category, MissingKind, Snapshot, SnapshotStatus, Source};
+use crate::status::Status;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocSnapshot {
+    pub id: Option<i64>,
+    pub taken_at: String,
+    pub source: Source,
+    pub status: SnapshotStatus,
+    pub missing: Vec<MissingKind>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocPair {
+    pub a: String,
+    pub b: String,
+    pub status: Status,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocRow {
+    pub kind: String,
+    pub key: String,
+    pub attribute: String,
+    pub category: Category,
+    pub status: Status,
+    pub values: IndexMap<String, Value>,
+    pub raw: IndexMap<String, Value>,
+    /// Cell status per column; a column whose source never produces this kind has no entry.
+    pub cells: IndexMap<String, Status>,
+    /// Every pair whose status is not `same`.
+    pub pairs: Vec<DocPair>,
+    pub exceptions: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocWarning {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub key: String,
+    pub environment: String,
+    pub native_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocPairScore {
+    pub a: String,
+    pub b: String,
+    pub score: f64,
+    pub compared: usize,
+    pub parity: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocSummary {
+    pub rows: usize,
+    pub by_status: BTreeMap<Status, usize>,
+    pub pairs: Vec<DocPairScore>,
+}
+
+/// The diff document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiffDocument {
+    pub schema_version: u32,
+    pub generated_at: String,
+    pub environments: Vec<String>,
+    pub snapshots: IndexMap<String, DocSnapshot>,
+    pub rows: Vec<DocRow>,
+    pub warnings: Vec<DocWarning>,
+    pub summary: DocSummary,
+}
+
+/// RFC 3339 with seconds, `Z` for UTC: the one timestamp format of every output.
+pub fn timestamp(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+impl DiffDocument {
+    /// Builds the document from a matrix and its snapshots (index-aligned with the columns),
+    /// keeping the rows `filter` accepts. Scores and counts cover the rows kept.
+    pub fn new(
+        matrix: &Matrix,
+        snapshots: &[&Snapshot],
+        generated_at: DateTime<Utc>,
+        filter: Option<&CompiledFilter<'_>>,
+    ) -> DiffDocument {
+        let labels = &matrix.labels;
+        let rows: Vec<&Row> = matrix
+            .rows
+            .iter()
+            .filter(|r| filter.is_none_or(|f| f.matches(r)))
+            .collect();
+        let mut by_status = BTreeMap::new();
+        let n = labels.len();
+        let mut compared = vec![vec![(0usize, 0usize); n]; n];
+        for r in &rows {
+            *by_status.entry(r.status).or_insert(0) += 1;
+            for p in &r.pairs {
+                let cell = &mut compared[p.a][p.b];
+                cell.0 += 1;
+                if p.status.is_parity() {
+                    cell.1 += 1;
+                }
+            }
+        }
+        let mut pairs = Vec::new();
+        for a in 0..n {
+            for b in a + 1..n {
+                let (c, p) = compared[a][b];
+                pairs.push(DocPairScore {
+                    a: labels[a].clone(),
+                    b: labels[b].clone(),
+                    score: if c == 0 {
+                        1.0
+                    } else {
+                        round4(p as f64 / c as f64)
+                    },
+                    compared: c,
+                    parity: p,
+                });
+            }
+        }
+        DiffDocument {
+            schema_version: SCHEMA_VERSION,
+            generated_at: timestamp(&generated_at),
+            environments: labels.clone(),
+            snapshots: labels
+                .iter()
+                .zip(snapshots)
+                .map(|(l, s)| {
+                    (
+                        l.clone(),
+                        DocSnapshot {
+                            id: s.id,
+                            taken_at: timestamp(&s.taken_at),
+                            source: s.source,
+                            status: s.status(),
+                            missing: s.missing.clone(),
+                        },
+                    )
+                })
+                .collect(),
+            rows: rows.iter().map(|r| doc_row(labels, r)).collect(),
+            warnings: matrix
+                .ambiguous
+                .iter()
+                .map(|a| DocWarning {
+                    kind: "ambiguous_key".into(),
+                    key: a.key.clone(),
+                    environment: labels[a.column].clone(),
+                    native_ids: a.native_ids.clone(),
+                })
+                .collect(),
+            summary: DocSummary {
+                rows: rows.len(),
+                by_status,
+                pairs,
+            },
+        }
+    }
+}
+
+fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+fn doc_row(labels: &[String], r: &Row) -> DocRow {
+    DocRow {
+        kind: r.kind.to_string(),
+        key: r.key.to_string(),
+        attribute: r.attribute.to_string(),
+        category: r.category,
+        status: r.status,
+        values: labels
+            .iter()
+            .cloned()
+            .zip(r.values.iter().cloned())
+            .collect(),
+        raw: labels.iter().cloned().zip(r.raw.iter().cloned()).collect(),
+        cells: labels
+            .iter()
+            .zip(&r.cells)
+            .filter_map(|(l, c)| c.map(|c| (l.clone(), c)))
+            .collect(),
+        pairs: r
+            .pairs
+            .iter()
+            .filter(|p| p.status != Status::Same)
+            .map(|p| DocPair {
+                a: labels[p.a].clone(),
+                b: labels[p.b].clone(),
+                status: p.status,
+            })
+            .collect(),
+        exceptions: r.exceptions.clone(),
+    }
+}

@@ -1,0 +1,32 @@
+//! EnvParity's engine: pairs resources of N environments by logical identity, normalises their
+//! values and computes the environment matrix with policy and exceptions applied.
+//!
+//! Pure by design: no IO, no async, no clock (callers pass `now`), so every result is
+//! deterministic and snapshot-testable. See CONTRACTS.md / the README for the semantics.
+
+pub mod document;
+pub mod exception;
+pub mod identity;
+pub mod matrix;
+pub mod model;
+pub mod normalize;
+pub mod schema;
+pub mod status;
+pub mod workspace;
+
+pub use document::{DiffDocument, DocPair, DocRow, DocSnapshot, DocSummary, DocWarning};
+pub use exception::{ExceptionRule, ExceptionState};
+pub use identity::{LogicalKey, TokenSet};
+pub use matrix::{Column, CompiledFilter, Matrix, MatrixOptions, PairScore, Row, RowFilter};
+pub use model::{Category, Identity, MissingKind, Resource, Snapshot, SnapshotStatus, Source};
+pub use status::Status;
+pub use workspace::{Credentials, EnvironmentConfig, IgnoreRule, RewriteRule, WorkspaceConfig};
+
+/// Errors from validating user-supplied engine input (globs, patterns, dates).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CoreError {
+    #[error("invalid pattern `{pattern}`: {reason}")]
+    InvalidPattern { pattern: String, reason: String },
+    #[error("{0}")]
+    Invalid(String),
+}

@@ -1,0 +1,192 @@
+//! Value normalisation: what makes two environments' values comparable. References to other
+//! resources become their logical keys, CIDRs equal to a known VPC/subnet CIDR become that
+//! VPC/subnet, VPC/subnet CIDRs compare by prefix length, environment tokens inside strings become
+//! `{env}`, and set-like lists compare as sets.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use crate::identity::{KeyedSnapshot, TokenSet};
+use crate::model::Snapshot;
+use crate::schema::Compare;
+
+/// What normalisation needs to know about one environment's snapshot.
+#[derive(Debug)]
+pub struct EnvContext<'a> {
+    pub tokens: &'a TokenSet,
+    pub keyed: &'a KeyedSnapshot,
+    /// CIDR of every VPC and subnet → its logical key.
+    pub cidrs: HashMap<String, String>,
+}
+
+impl<'a> EnvContext<'a> {
+    pub fn new(snapshot: &Snapshot, tokens: &'a TokenSet, keyed: &'a KeyedSnapshot) -> Self {
+        let mut cidrs = HashMap::new();
+        for (i, r) in snapshot.resources.iter().enumerate() {
+            if r.kind == "ec2.vpc" || r.kind == "ec2.subnet" {
+                if let Some(Value::String(cidr)) = r.attributes.get("cidr_block") {
+                    cidrs
+                        .entry(cidr.clone())
+                        .or_insert_with(|| keyed.keys[i].clone());
+                }
+            }
+        }
+        EnvContext {
+            tokens,
+            keyed,
+            cidrs,
+        }
+    }
+
+    /// The normalised form of `raw` under `compare`. Returns `None` when it equals `raw`, so
+    /// callers can skip a copy.
+    pub fn normalize(&self, raw: &Value, compare: Compare) -> Option<Value> {
+        if compare == Compare::PrefixLength {
+            if let Value::String(s) = raw {
+                if let Some((_, len)) = s.rsplit_once('/') {
+                    return Some(Value::String(format!("/{len}")));
+                }
+            }
+        }
+        self.normalize_value(raw, compare != Compare::Ordered)
+    }
+
+    fn normalize_string(&self, s: &str) -> Option<String> {
+        if let Some(key) = self.keyed.key_of_id(s) {
+            return Some(key.to_string());
+        }
+        if let Some(key) = self.cidrs.get(s) {
+            return Some(key.clone());
+        }
+        self.tokens.replace_in_value(s)
+    }
+
+    fn normalize_value(&self, raw: &Value, as_set: bool) -> Option<Value> {
+        match raw {
+            Value::String(s) => self.normalize_string(s).map(Value::String),
+            Value::Array(items) => {
+                let mut changed = false;
+                let mut out: Vec<Value> = items
+                    .iter()
+                    .map(|v| match self.normalize_value(v, as_set) {
+                        Some(n) => {
+                            changed = true;
+                            n
+                        }
+                        None => v.clone(),
+                    })
+                    .collect();
+                if as_set && out.len() > 1 {
+                    let before = out.clone();
+                    sort_dedup(&mut out);
+                    changed |= out != before;
+                }
+                changed.then_some(Value::Array(out))
+            }
+            Value::Object(map) => {
+                let mut changed = false;
+                let out: serde_json::Map<String, Value> = map
+                    .iter()
+                    .map(|(k, v)| match self.normalize_value(v, as_set) {
+                        Some(n) => {
+                            changed = true;
+                            (k.clone(), n)
+                        }
+                        None => (k.clone(), v.clone()),
+                    })
+                    .collect();
+                changed.then_some(Value::Object(out))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Sorts values by their canonical JSON text and removes duplicates (set semantics).
+pub fn sort_dedup(values: &mut Vec<Value>) {
+    if values.len() < 2 {
+        return;
+    }
+    let mut keyed: Vec<(String, Value)> = values.drain(..).map(|v| (canonical(&v), v)).collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    keyed.dedup_by(|a, b| a.0 == b.0);
+    values.extend(keyed.into_iter().map(|(_, v)| v));
+}
+
+/// Canonical JSON text of a value (object keys are kept in their stored order, which the model
+/// keeps sorted).
+pub fn canonical(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::key_snapshot;
+    use crate::model::{Resource, Snapshot, Source};
+    use chrono::TimeZone;
+    use serde_json::json;
+
+    fn snap(resources: Vec<Resource>) -> Snapshot {
+        Snapshot {
+            id: None,
+            environment: "staging".into(),
+            taken_at: chrono::Utc
+                .with_ymd_and_hms(2026, 11, 26, 12, 0, 0)
+                .unwrap(),
+            source: Source::Demo,
+            missing: vec![],
+            resources,
+        }
+    }
+
+    #[test]
+    fn references_cidrs_tokens_and_sets() {
+        let s = snap(vec![
+            Resource::named("ec2.vpc", "vpc-9", "staging-main")
+                .with_attr("cidr_block", "10.1.0.0/16"),
+            Resource::named("ec2.security_group", "sg-7", "staging-web"),
+        ]);
+        let tokens = TokenSet::new(["staging", "stg"]);
+        let keyed = key_snapshot(&s, &tokens, "/staging/", &[]);
+        let ctx = EnvContext::new(&s, &tokens, &keyed);
+        // a reference to another resource becomes its logical key
+        assert_eq!(
+            ctx.normalize(&json!("sg-7"), Compare::Plain),
+            Some(json!("ec2.security_group/web"))
+        );
+        // a CIDR equal to the VPC's own CIDR becomes the VPC
+        assert_eq!(
+            ctx.normalize(
+                &json!({"source": "10.1.0.0/16", "port": 443}),
+                Compare::Plain
+            ),
+            Some(json!({"source": "ec2.vpc/main", "port": 443}))
+        );
+        // other CIDRs stay
+        assert_eq!(ctx.normalize(&json!("0.0.0.0/0"), Compare::Plain), None);
+        // VPC CIDRs compare by prefix length
+        assert_eq!(
+            ctx.normalize(&json!("10.1.0.0/16"), Compare::PrefixLength),
+            Some(json!("/16"))
+        );
+        // env tokens inside strings
+        assert_eq!(
+            ctx.normalize(&json!("stg-db.internal:5432"), Compare::Plain),
+            Some(json!("{env}-db.internal:5432"))
+        );
+        // sets compare as sets: order and duplicates do not matter
+        assert_eq!(
+            ctx.normalize(&json!(["b", "a", "b"]), Compare::Plain),
+            Some(json!(["a", "b"]))
+        );
+        assert_eq!(ctx.normalize(&json!(["a", "b"]), Compare::Plain), None);
+        // ordered lists keep their order
+        assert_eq!(ctx.normalize(&json!(["b", "a"]), Compare::Ordered), None);
+        assert_eq!(ctx.normalize(&json!(42), Compare::Plain), None);
+    }
+}
