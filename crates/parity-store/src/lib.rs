@@ -1,1 +1,385 @@
-//! placeholder
+//! The only crate that knows SQLite. One database file is one workspace: its environments,
+//! snapshots, rewrite and ignore rules, exceptions and the exceptions' audit trail.
+//!
+//! Opening validates before it writes anything: a file that is not SQLite, belongs to another
+//! application, is corrupt or was written by a newer EnvParity is refused untouched. Migrations are
+//! embedded and append-only; the database runs in WAL mode; a snapshot is written in one
+//! transaction, so a failed or killed write leaves the previous state intact.
+
+mod error;
+mod exceptions;
+mod snapshots;
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use parity_core::{EnvironmentConfig, IgnoreRule, RewriteRule};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use rusqlite_migration::{Migrations, M};
+
+pub use error::StoreError;
+pub use exceptions::{AuditAction, AuditEntry, Via};
+pub use snapshots::SnapshotInfo;
+
+/// `PRAGMA application_id` of EnvParity databases ("EPRY").
+pub const APPLICATION_ID: i32 = 0x4550_5259;
+
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/001_initial.sql")];
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
+}
+
+/// The schema version this build writes.
+pub fn schema_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// Whether `open` may create a missing file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    /// Create the database (and its directory) when missing.
+    CreateIfMissing,
+    /// Fail when the file does not exist (read-only commands must not create files).
+    Existing,
+}
+
+/// The workspace a database holds.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct WorkspaceInfo {
+    pub id: String,
+    pub name: String,
+    pub created_at: String,
+}
+
+/// An open workspace database.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+pub(crate) fn ts(t: &DateTime<Utc>) -> String {
+    parity_core::document::timestamp(t)
+}
+
+impl Store {
+    /// Opens (or creates) the workspace database at `path`, validating it before any write.
+    pub fn open(path: &Path, mode: OpenMode, now: DateTime<Utc>) -> Result<Store, StoreError> {
+        let display = path.to_path_buf();
+        let exists = path.exists();
+        if !exists && mode == OpenMode::Existing {
+            return Err(StoreError::NotFound { path: display });
+        }
+        if exists && path.is_dir() {
+            return Err(StoreError::NotADatabase {
+                path: display,
+                detail: "it is a directory".into(),
+            });
+        }
+        if !exists {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(|e| StoreError::Io {
+                    path: parent.to_path_buf(),
+                    detail: e.to_string(),
+                })?;
+            }
+        }
+        let flags = if exists {
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        } else {
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        };
+        let mut conn =
+            Connection::open_with_flags(path, flags).map_err(|e| StoreError::NotADatabase {
+                path: display.clone(),
+                detail: e.to_string(),
+            })?;
+        if exists {
+            validate(&conn, &display)?;
+        }
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| StoreError::sqlite(&display, e))?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(|e| StoreError::sqlite(&display, e))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(|e| StoreError::sqlite(&display, e))?;
+        migrations()
+            .to_latest(&mut conn)
+            .map_err(|e| StoreError::Migration {
+                path: display.clone(),
+                detail: e.to_string(),
+            })?;
+        conn.pragma_update(None, "application_id", APPLICATION_ID)
+            .map_err(|e| StoreError::sqlite(&display, e))?;
+        let store = Store {
+            conn,
+            path: display,
+        };
+        store.ensure_workspace(now)?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn err(&self, e: rusqlite::Error) -> StoreError {
+        StoreError::sqlite(&self.path, e)
+    }
+
+    fn ensure_workspace(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let has: Option<String> = self
+            .conn
+            .query_row("SELECT id FROM workspace", [], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.err(e))?;
+        if has.is_none() {
+            self.conn
+                .execute(
+                    "INSERT INTO workspace (id, name, created_at) VALUES (?1, '', ?2)",
+                    params![uuid::Uuid::new_v4().to_string(), ts(&now)],
+                )
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
+    pub fn workspace(&self) -> Result<WorkspaceInfo, StoreError> {
+        self.conn
+            .query_row("SELECT id, name, created_at FROM workspace", [], |r| {
+                Ok(WorkspaceInfo {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    created_at: r.get(2)?,
+                })
+            })
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn set_workspace_name(&self, name: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute("UPDATE workspace SET name = ?1", params![name])
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Whether the workspace holds nothing yet (no environments, snapshots or exceptions).
+    pub fn is_empty(&self) -> Result<bool, StoreError> {
+        let n: i64 = self
+            .conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM environment) + (SELECT count(*) FROM exception)
+                      + (SELECT count(*) FROM rewrite_rule) + (SELECT count(*) FROM ignore_rule)",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(n == 0)
+    }
+
+    /// Runs `f` in one transaction (a savepoint, so calls nest): all of its writes land, or
+    /// none do.
+    pub fn transaction<T>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.conn
+            .execute_batch("SAVEPOINT envparity")
+            .map_err(|e| self.err(e))?;
+        match f(self) {
+            Ok(v) => {
+                self.conn
+                    .execute_batch("RELEASE envparity")
+                    .map_err(|e| self.err(e))?;
+                Ok(v)
+            }
+            Err(e) => {
+                // Undo everything since the savepoint; the original error is what matters.
+                let _ = self
+                    .conn
+                    .execute_batch("ROLLBACK TO envparity; RELEASE envparity");
+                Err(e)
+            }
+        }
+    }
+
+    // ---- environments -------------------------------------------------------------------------
+
+    pub fn environments(&self) -> Result<Vec<EnvironmentConfig>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT name, config FROM environment ORDER BY position, name")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (name, config) = row.map_err(|e| self.err(e))?;
+            out.push(self.decode(&format!("environment `{name}`"), &config)?);
+        }
+        Ok(out)
+    }
+
+    pub fn environment(&self, name: &str) -> Result<Option<EnvironmentConfig>, StoreError> {
+        let config: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT config FROM environment WHERE name = ?1",
+                params![name],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        config
+            .map(|c| self.decode(&format!("environment `{name}`"), &c))
+            .transpose()
+    }
+
+    /// Inserts the environment, or replaces the configuration of the one with that name.
+    pub fn upsert_environment(&self, env: &EnvironmentConfig) -> Result<(), StoreError> {
+        let config = serde_json::to_string(env).map_err(|e| StoreError::Encode(e.to_string()))?;
+        self.conn
+            .execute(
+                "INSERT INTO environment (name, position, config)
+                 VALUES (?1, (SELECT coalesce(max(position), 0) + 1 FROM environment), ?2)
+                 ON CONFLICT(name) DO UPDATE SET config = excluded.config",
+                params![env.name, config],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Removes an environment and its snapshots.
+    pub fn remove_environment(&self, name: &str) -> Result<(), StoreError> {
+        let n = self
+            .conn
+            .execute("DELETE FROM environment WHERE name = ?1", params![name])
+            .map_err(|e| self.err(e))?;
+        if n == 0 {
+            return Err(StoreError::NoSuchEnvironment(name.to_string()));
+        }
+        Ok(())
+    }
+
+    // ---- rules and ignores --------------------------------------------------------------------
+
+    pub fn rules(&self) -> Result<Vec<RewriteRule>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT kind, pattern, replace FROM rewrite_rule ORDER BY position")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(RewriteRule {
+                    kind: r.get(0)?,
+                    pattern: r.get(1)?,
+                    replace: r.get(2)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Adds a rule unless an identical one exists. Returns whether it was added.
+    pub fn add_rule(&self, rule: &RewriteRule) -> Result<bool, StoreError> {
+        let n = self
+            .conn
+            .execute(
+                "INSERT OR IGNORE INTO rewrite_rule (position, kind, pattern, replace)
+                 VALUES ((SELECT coalesce(max(position), 0) + 1 FROM rewrite_rule), ?1, ?2, ?3)",
+                params![rule.kind, rule.pattern, rule.replace],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(n > 0)
+    }
+
+    pub fn ignores(&self) -> Result<Vec<IgnoreRule>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT kind, attribute FROM ignore_rule ORDER BY position")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(IgnoreRule {
+                    kind: r.get(0)?,
+                    attribute: r.get(1)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Adds an ignore rule unless an identical one exists. Returns whether it was added.
+    pub fn add_ignore(&self, ignore: &IgnoreRule) -> Result<bool, StoreError> {
+        let n = self
+            .conn
+            .execute(
+                "INSERT OR IGNORE INTO ignore_rule (position, kind, attribute)
+                 VALUES ((SELECT coalesce(max(position), 0) + 1 FROM ignore_rule), ?1, ?2)",
+                params![ignore.kind, ignore.attribute],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(n > 0)
+    }
+
+    pub(crate) fn decode<T: serde::de::DeserializeOwned>(
+        &self,
+        what: &str,
+        json: &str,
+    ) -> Result<T, StoreError> {
+        serde_json::from_str(json).map_err(|e| StoreError::Corrupt {
+            path: self.path.clone(),
+            detail: format!("{what} cannot be read: {e}"),
+        })
+    }
+}
+
+/// Checks an existing file before anything is written to it.
+fn validate(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let not_db = |e: rusqlite::Error| StoreError::NotADatabase {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    };
+    let tables: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+        .map_err(not_db)?;
+    let app_id: i32 = conn
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .map_err(not_db)?;
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(not_db)?;
+    if tables == 0 && app_id == 0 && version == 0 {
+        return Ok(()); // an empty SQLite file: becomes a new workspace
+    }
+    if app_id != APPLICATION_ID {
+        return Err(StoreError::Foreign {
+            path: path.to_path_buf(),
+            application_id: app_id,
+        });
+    }
+    if version > schema_version() {
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found: version,
+            known: schema_version(),
+        });
+    }
+    let check: String = conn
+        .query_row("PRAGMA quick_check", [], |r| r.get(0))
+        .map_err(|e| StoreError::Corrupt {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        })?;
+    if check != "ok" {
+        return Err(StoreError::Corrupt {
+            path: path.to_path_buf(),
+            detail: check,
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,217 @@
+//! Exceptions and their audit trail: every create, update, expiry and deletion is recorded with
+//! when, through what, and the exception before and after.
+
+use chrono::{DateTime, Utc};
+use parity_core::ExceptionRule;
+use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+
+use crate::{ts, Store, StoreError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuditAction {
+    Create,
+    Update,
+    Expire,
+    Delete,
+}
+
+impl AuditAction {
+    fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::Create => "create",
+            AuditAction::Update => "update",
+            AuditAction::Expire => "expire",
+            AuditAction::Delete => "delete",
+        }
+    }
+}
+
+/// Through what a change was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Via {
+    Cli,
+    Import,
+    Desktop,
+    Demo,
+}
+
+impl Via {
+    fn as_str(self) -> &'static str {
+        match self {
+            Via::Cli => "cli",
+            Via::Import => "import",
+            Via::Desktop => "desktop",
+            Via::Demo => "demo",
+        }
+    }
+}
+
+/// One recorded change.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub exception_id: String,
+    pub at: String,
+    pub action: String,
+    pub via: String,
+    pub before: Option<ExceptionRule>,
+    pub after: Option<ExceptionRule>,
+}
+
+impl Store {
+    /// All exceptions, by id.
+    pub fn exceptions(&self) -> Result<Vec<ExceptionRule>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, body FROM exception ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, body) = row.map_err(|e| self.err(e))?;
+            out.push(self.decode(&format!("exception `{id}`"), &body)?);
+        }
+        Ok(out)
+    }
+
+    pub fn exception(&self, id: &str) -> Result<Option<ExceptionRule>, StoreError> {
+        let body: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT body FROM exception WHERE id = ?1",
+                params![id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        body.map(|b| self.decode(&format!("exception `{id}`"), &b))
+            .transpose()
+    }
+
+    /// Inserts or replaces an exception (its `id` must be set) and records the change. `action`
+    /// is used for an existing exception (`update` or `expire`); a new one is always `create`.
+    /// Returns false, recording nothing, when the stored exception is already identical.
+    pub fn save_exception(
+        &self,
+        rule: &ExceptionRule,
+        action: AuditAction,
+        via: Via,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        if rule.id.is_empty() {
+            return Err(StoreError::Conflict(
+                "an exception needs an id before it is stored".into(),
+            ));
+        }
+        let before = self.exception(&rule.id)?;
+        if before.as_ref() == Some(rule) {
+            return Ok(false);
+        }
+        let action = if before.is_none() {
+            AuditAction::Create
+        } else {
+            action
+        };
+        let body = serde_json::to_string(rule).map_err(|e| StoreError::Encode(e.to_string()))?;
+        self.transaction(|s| {
+            s.conn
+                .execute(
+                    "INSERT INTO exception (id, body) VALUES (?1, ?2)
+                     ON CONFLICT(id) DO UPDATE SET body = excluded.body",
+                    params![rule.id, body],
+                )
+                .map_err(|e| s.err(e))?;
+            s.record(&rule.id, action, via, now, before.as_ref(), Some(rule))
+        })?;
+        Ok(true)
+    }
+
+    /// Deletes an exception; the audit trail keeps it.
+    pub fn delete_exception(
+        &self,
+        id: &str,
+        via: Via,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let before = self
+            .exception(id)?
+            .ok_or_else(|| StoreError::NoSuchException(id.to_string()))?;
+        self.transaction(|s| {
+            s.conn
+                .execute("DELETE FROM exception WHERE id = ?1", params![id])
+                .map_err(|e| s.err(e))?;
+            s.record(id, AuditAction::Delete, via, now, Some(&before), None)
+        })
+    }
+
+    fn record(
+        &self,
+        id: &str,
+        action: AuditAction,
+        via: Via,
+        now: DateTime<Utc>,
+        before: Option<&ExceptionRule>,
+        after: Option<&ExceptionRule>,
+    ) -> Result<(), StoreError> {
+        let enc = |r: Option<&ExceptionRule>| -> Result<Option<String>, StoreError> {
+            r.map(|r| serde_json::to_string(r).map_err(|e| StoreError::Encode(e.to_string())))
+                .transpose()
+        };
+        self.conn
+            .execute(
+                "INSERT INTO exception_audit (exception_id, at, action, via, before, after)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    id,
+                    ts(&now),
+                    action.as_str(),
+                    via.as_str(),
+                    enc(before)?,
+                    enc(after)?
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// The audit trail of one exception (or of all), oldest first.
+    pub fn audit_trail(&self, id: Option<&str>) -> Result<Vec<AuditEntry>, StoreError> {
+        let sql = "SELECT seq, exception_id, at, action, via, before, after FROM exception_audit
+                   WHERE ?1 IS NULL OR exception_id = ?1 ORDER BY seq";
+        let mut stmt = self.conn.prepare(sql).map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![id], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, exception_id, at, action, via, before, after) =
+                row.map_err(|e| self.err(e))?;
+            let what = format!("audit entry {seq}");
+            out.push(AuditEntry {
+                seq,
+                exception_id,
+                at,
+                action,
+                via,
+                before: before.map(|b| self.decode(&what, &b)).transpose()?,
+                after: after.map(|a| self.decode(&what, &a)).transpose()?,
+            });
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,287 @@
+//! The store on real database files: migrations from empty, round trips, the audit trail,
+//! refusing foreign, corrupt and newer files untouched, and an interrupted snapshot write.
+
+use std::path::Path;
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use parity_core::{
+    Category, EnvironmentConfig, ExceptionRule, MissingKind, Resource, Snapshot, Source,
+};
+use parity_store::{AuditAction, OpenMode, Store, StoreError, Via, APPLICATION_ID};
+use rusqlite::Connection;
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 26, 12, 0, 0).unwrap()
+}
+
+fn open(path: &Path) -> Store {
+    Store::open(path, OpenMode::CreateIfMissing, now()).unwrap()
+}
+
+fn snapshot(env: &str, n: usize) -> Snapshot {
+    Snapshot {
+        id: None,
+        environment: env.into(),
+        taken_at: now(),
+        source: Source::Aws,
+        missing: vec![MissingKind {
+            kind: "rds.db_instance".into(),
+            reason: "AccessDenied: no".into(),
+        }],
+        resources: (0..n)
+            .map(|i| {
+                Resource::named("ec2.instance", &format!("i-{i}"), &format!("{env}-api-{i}"))
+                    .with_attr("instance_type", "t3.large")
+                    .with_tag("Team", "core")
+            })
+            .collect(),
+    }
+}
+
+fn bytes(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap()
+}
+
+#[test]
+fn a_new_file_is_migrated_and_gets_a_workspace_uuid() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/ws.sqlite");
+    let store = open(&path);
+    let ws = store.workspace().unwrap();
+    assert_eq!(ws.id.len(), 36);
+    assert!(store.is_empty().unwrap());
+    drop(store);
+    let conn = Connection::open(&path).unwrap();
+    let app: i32 = conn
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(app, APPLICATION_ID);
+    assert_eq!(version, parity_store::schema_version());
+    assert_eq!(mode, "wal");
+    // reopening keeps the same workspace
+    assert_eq!(open(&path).workspace().unwrap().id, ws.id);
+}
+
+#[test]
+fn environments_snapshots_and_exceptions_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ws.sqlite");
+    let store = open(&path);
+    let mut prod = EnvironmentConfig::new("prod");
+    prod.may_differ_in = vec![Category::Size];
+    prod.aliases = vec!["prd".into()];
+    store.upsert_environment(&prod).unwrap();
+    store
+        .upsert_environment(&EnvironmentConfig::new("dev"))
+        .unwrap();
+    let snap = snapshot("prod", 3);
+    let id = store.insert_snapshot(&snap).unwrap();
+    drop(store);
+
+    let store = open(&path);
+    let envs = store.environments().unwrap();
+    assert_eq!(
+        envs.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(),
+        vec!["prod", "dev"]
+    );
+    assert_eq!(envs[0], prod);
+    let loaded = store.load_snapshot(id).unwrap();
+    assert_eq!(loaded.resources, snap.resources);
+    assert_eq!(loaded.missing, snap.missing);
+    assert_eq!(loaded.id, Some(id));
+    let info = store.latest_snapshot_info("prod").unwrap().unwrap();
+    assert!(info.is_partial());
+    assert_eq!(info.resource_count, 3);
+    assert!(store
+        .snapshot_on_or_before("prod", NaiveDate::from_ymd_opt(2026, 11, 25).unwrap())
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        store
+            .snapshot_on_or_before("prod", NaiveDate::from_ymd_opt(2026, 11, 26).unwrap())
+            .unwrap()
+            .unwrap()
+            .id,
+        id
+    );
+}
+
+#[test]
+fn every_exception_change_is_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir.path().join("ws.sqlite"));
+    let mut rule = ExceptionRule {
+        id: "prod-multi-az".into(),
+        resource: "rds.db_instance/orders-db".into(),
+        attribute: "multi_az".into(),
+        environments: vec!["prod".into()],
+        expected: Default::default(),
+        justification: "redundancy".into(),
+        owner: "platform".into(),
+        created: NaiveDate::from_ymd_opt(2026, 11, 26),
+        expires: None,
+        ticket: None,
+    };
+    assert!(store
+        .save_exception(&rule, AuditAction::Update, Via::Cli, now())
+        .unwrap());
+    assert!(
+        !store
+            .save_exception(&rule, AuditAction::Update, Via::Import, now())
+            .unwrap(),
+        "identical: no change"
+    );
+    rule.owner = "dba".into();
+    assert!(store
+        .save_exception(&rule, AuditAction::Update, Via::Cli, now())
+        .unwrap());
+    store
+        .delete_exception("prod-multi-az", Via::Cli, now())
+        .unwrap();
+    assert!(store.exception("prod-multi-az").unwrap().is_none());
+    let trail = store.audit_trail(Some("prod-multi-az")).unwrap();
+    let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, vec!["create", "update", "delete"]);
+    assert_eq!(trail[1].before.as_ref().unwrap().owner, "platform");
+    assert_eq!(trail[1].after.as_ref().unwrap().owner, "dba");
+    assert!(trail[2].after.is_none());
+    assert!(matches!(
+        store.delete_exception("prod-multi-az", Via::Cli, now()),
+        Err(StoreError::NoSuchException(_))
+    ));
+}
+
+#[test]
+fn an_interrupted_snapshot_write_leaves_the_previous_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ws.sqlite");
+    let store = open(&path);
+    store
+        .upsert_environment(&EnvironmentConfig::new("prod"))
+        .unwrap();
+    let first = store.insert_snapshot(&snapshot("prod", 5)).unwrap();
+    // a snapshot written inside a larger operation that then fails is rolled back whole
+    let result = store.transaction(|s| {
+        let id = s.insert_snapshot(&snapshot("prod", 50))?;
+        assert!(s.snapshot_exists(id)?);
+        Err::<(), _>(StoreError::Conflict("killed mid-write".into()))
+    });
+    assert!(result.is_err());
+    drop(store);
+    let store = open(&path);
+    let all = store.snapshots(Some("prod")).unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].id, first);
+    assert_eq!(store.load_snapshot(first).unwrap().resources.len(), 5);
+}
+
+#[test]
+fn an_abandoned_transaction_leaves_the_previous_snapshot() {
+    // A connection starts a snapshot write and goes away before it commits (as a killed process
+    // would): the WAL never receives a commit record, so the earlier snapshot is all there is.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ws.sqlite");
+    {
+        let store = open(&path);
+        store
+            .upsert_environment(&EnvironmentConfig::new("prod"))
+            .unwrap();
+        store.insert_snapshot(&snapshot("prod", 2)).unwrap();
+    }
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch("BEGIN IMMEDIATE; INSERT INTO snapshot (environment, taken_at, source, missing, resource_count) VALUES ('prod', '2026-11-27T00:00:00Z', 'aws', '[]', 0);").unwrap();
+        // dropped without COMMIT: SQLite rolls the transaction back, as on a crash
+    }
+    let store = open(&path);
+    assert_eq!(store.snapshots(Some("prod")).unwrap().len(), 1);
+}
+
+#[test]
+fn foreign_corrupt_and_newer_files_are_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+
+    // not SQLite at all
+    let text = dir.path().join("notes.txt");
+    std::fs::write(
+        &text,
+        "this is not a database, it is a text file with enough bytes to look like one.....",
+    )
+    .unwrap();
+    let before = bytes(&text);
+    let err = Store::open(&text, OpenMode::Existing, now()).unwrap_err();
+    assert!(matches!(err, StoreError::NotADatabase { .. }), "{err}");
+    assert!(err.to_string().contains("notes.txt"), "{err}");
+    assert_eq!(bytes(&text), before);
+
+    // another application's SQLite database
+    let foreign = dir.path().join("foreign.sqlite");
+    {
+        let c = Connection::open(&foreign).unwrap();
+        c.execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);")
+            .unwrap();
+    }
+    let before = bytes(&foreign);
+    let err = Store::open(&foreign, OpenMode::CreateIfMissing, now()).unwrap_err();
+    assert!(matches!(err, StoreError::Foreign { .. }), "{err}");
+    assert!(err.to_string().contains("another application"), "{err}");
+    assert_eq!(bytes(&foreign), before);
+
+    // written by a newer EnvParity
+    let newer = dir.path().join("newer.sqlite");
+    drop(open(&newer));
+    {
+        let c = Connection::open(&newer).unwrap();
+        c.pragma_update(None, "user_version", 99).unwrap();
+        c.pragma_update(None, "journal_mode", "DELETE").unwrap();
+    }
+    let before = bytes(&newer);
+    let err = Store::open(&newer, OpenMode::Existing, now()).unwrap_err();
+    assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
+    assert!(err.to_string().contains("newer EnvParity"), "{err}");
+    assert_eq!(bytes(&newer), before);
+
+    // corrupt: a valid header followed by garbage pages
+    let corrupt = dir.path().join("corrupt.sqlite");
+    {
+        let store = open(&corrupt);
+        store
+            .upsert_environment(&EnvironmentConfig::new("prod"))
+            .unwrap();
+        store.insert_snapshot(&snapshot("prod", 200)).unwrap();
+    }
+    {
+        let c = Connection::open(&corrupt).unwrap();
+        c.pragma_update(None, "journal_mode", "DELETE").unwrap();
+    }
+    let mut data = bytes(&corrupt);
+    let len = data.len();
+    for b in &mut data[4096..len.min(4096 * 6)] {
+        *b = 0xAB;
+    }
+    std::fs::write(&corrupt, &data).unwrap();
+    let err = Store::open(&corrupt, OpenMode::Existing, now()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Corrupt { .. } | StoreError::NotADatabase { .. }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("corrupt.sqlite"), "{err}");
+    assert_eq!(bytes(&corrupt), data);
+
+    // missing file with Existing: nothing created
+    let missing = dir.path().join("missing.sqlite");
+    assert!(matches!(
+        Store::open(&missing, OpenMode::Existing, now()),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(!missing.exists());
+}
