@@ -1,1 +1,344 @@
-//! placeholder
+//! EnvParity's use cases, shared by the `envparity` CLI and the desktop app: open a workspace,
+//! import and export its file, load the demo, manage environments and exceptions, compare
+//! snapshots and gate on the result. Front ends parse arguments and print; everything they do
+//! goes through here, so CLI, desktop and tests exercise the same code.
+
+pub mod check;
+pub mod compare;
+pub mod demo;
+mod error;
+pub mod exceptions;
+pub mod workspace_file;
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use parity_core::{EnvironmentConfig, Snapshot};
+use parity_store::{OpenMode, SnapshotInfo, Store, Via, WorkspaceInfo};
+use serde::Serialize;
+
+pub use error::{AppError, AppResult, ErrorCode};
+pub use parity_store::{AuditEntry, OpenMode as DbOpenMode};
+pub use workspace_file::WorkspaceFile;
+
+/// The default database: `<platform data dir>/envparity/workspace.sqlite`.
+pub fn default_db_path() -> AppResult<PathBuf> {
+    directories::ProjectDirs::from("dev", "envparity", "envparity")
+        .map(|d| d.data_dir().join("workspace.sqlite"))
+        .ok_or_else(|| {
+            AppError::bad_input(
+                "cannot find a data directory (no HOME?); pass --db PATH or set ENVPARITY_DB",
+            )
+        })
+}
+
+/// An open workspace.
+#[derive(Debug)]
+pub struct Workspace {
+    store: Store,
+}
+
+/// What an import changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportSummary {
+    pub environments_added: Vec<String>,
+    pub environments_updated: Vec<String>,
+    pub rules_added: usize,
+    pub ignores_added: usize,
+    pub exceptions_added: Vec<String>,
+    pub exceptions_updated: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+impl ImportSummary {
+    pub fn changed_nothing(&self) -> bool {
+        self.environments_added.is_empty()
+            && self.environments_updated.is_empty()
+            && self.rules_added == 0
+            && self.ignores_added == 0
+            && self.exceptions_added.is_empty()
+            && self.exceptions_updated.is_empty()
+    }
+}
+
+/// An environment with its newest snapshot.
+#[derive(Debug, Clone, Serialize)]
+pub struct EnvironmentStatus {
+    pub config: EnvironmentConfig,
+    pub latest: Option<SnapshotInfo>,
+    pub snapshots: usize,
+}
+
+/// What loading the demo did.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoSummary {
+    pub path: PathBuf,
+    pub environments: Vec<String>,
+    pub resources: usize,
+    pub exceptions: usize,
+    pub expired_exceptions: Vec<String>,
+    pub snapshot_ids: Vec<i64>,
+}
+
+impl Workspace {
+    pub fn open(path: &Path, mode: OpenMode, now: DateTime<Utc>) -> AppResult<Workspace> {
+        Ok(Workspace {
+            store: Store::open(path, mode, now)?,
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn path(&self) -> &Path {
+        self.store.path()
+    }
+
+    pub fn info(&self) -> AppResult<WorkspaceInfo> {
+        Ok(self.store.workspace()?)
+    }
+
+    // ---- environments -------------------------------------------------------------------------
+
+    pub fn environments(&self) -> AppResult<Vec<EnvironmentConfig>> {
+        Ok(self.store.environments()?)
+    }
+
+    pub fn environment(&self, name: &str) -> AppResult<EnvironmentConfig> {
+        self.store
+            .environment(name)?
+            .ok_or_else(|| self.unknown_env(name))
+    }
+
+    pub(crate) fn unknown_env(&self, name: &str) -> AppError {
+        let known: Vec<String> = self
+            .store
+            .environments()
+            .map(|e| e.into_iter().map(|e| e.name).collect())
+            .unwrap_or_default();
+        AppError::not_found(if known.is_empty() {
+            format!("unknown environment `{name}`: the workspace has no environments yet")
+        } else {
+            format!("unknown environment `{name}` (known: {})", known.join(", "))
+        })
+    }
+
+    pub fn environment_statuses(&self) -> AppResult<Vec<EnvironmentStatus>> {
+        let mut out = Vec::new();
+        for config in self.store.environments()? {
+            let snaps = self.store.snapshots(Some(&config.name))?;
+            out.push(EnvironmentStatus {
+                latest: snaps.first().cloned(),
+                snapshots: snaps.len(),
+                config,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Adds an environment; with `replace`, an existing one's configuration is replaced.
+    pub fn add_environment(&self, env: &EnvironmentConfig, replace: bool) -> AppResult<()> {
+        env.validate()?;
+        if !replace && self.store.environment(&env.name)?.is_some() {
+            return Err(AppError::conflict(format!(
+                "environment `{}` already exists (use `env add --replace` to change it)",
+                env.name
+            )));
+        }
+        Ok(self.store.upsert_environment(env)?)
+    }
+
+    /// Removes an environment and its snapshots; refused while exceptions name it.
+    pub fn remove_environment(&self, name: &str) -> AppResult<()> {
+        self.environment(name)?;
+        let naming: Vec<String> = self
+            .store
+            .exceptions()?
+            .into_iter()
+            .filter(|e| e.environments.iter().any(|n| n == name) || e.expected.contains_key(name))
+            .map(|e| e.id)
+            .collect();
+        if !naming.is_empty() {
+            return Err(AppError::conflict(format!(
+                "environment `{name}` is named by exceptions {}; remove or edit them first",
+                naming.join(", ")
+            )));
+        }
+        Ok(self.store.remove_environment(name)?)
+    }
+
+    // ---- snapshots ----------------------------------------------------------------------------
+
+    pub fn snapshots(&self, env: Option<&str>) -> AppResult<Vec<SnapshotInfo>> {
+        if let Some(name) = env {
+            self.environment(name)?;
+        }
+        Ok(self.store.snapshots(env)?)
+    }
+
+    /// Stores a snapshot of a known environment; returns its id.
+    pub fn add_snapshot(&self, snapshot: &Snapshot) -> AppResult<i64> {
+        self.environment(&snapshot.environment)?;
+        Ok(self.store.insert_snapshot(snapshot)?)
+    }
+
+    pub fn delete_snapshot(&self, id: i64) -> AppResult<()> {
+        Ok(self.store.delete_snapshot(id)?)
+    }
+
+    // ---- workspace file -----------------------------------------------------------------------
+
+    /// The workspace as a file: environments, rules, ignores and exceptions, without secrets
+    /// or snapshots.
+    pub fn export(&self) -> AppResult<WorkspaceFile> {
+        let info = self.store.workspace()?;
+        Ok(WorkspaceFile {
+            name: (!info.name.is_empty()).then_some(info.name),
+            environments: self.store.environments()?,
+            rules: self.store.rules()?,
+            ignores: self.store.ignores()?,
+            exceptions: self.store.exceptions()?,
+        })
+    }
+
+    /// Merges a workspace file in (CONTRACTS.md "Workspace"): environments by name, exceptions by
+    /// id, rules and ignores by content; nothing the file does not name is deleted. All or
+    /// nothing: any problem leaves the database unchanged.
+    pub fn import(
+        &self,
+        file: &WorkspaceFile,
+        label: &str,
+        via: Via,
+        now: DateTime<Utc>,
+    ) -> AppResult<ImportSummary> {
+        file.validate(label)?;
+        let existing = self.store.environments()?;
+        let known: Vec<&str> = existing
+            .iter()
+            .map(|e| e.name.as_str())
+            .chain(file.environments.iter().map(|e| e.name.as_str()))
+            .collect();
+        for exception in &file.exceptions {
+            let id = exception.effective_id();
+            for env in exception
+                .environments
+                .iter()
+                .chain(exception.expected.keys())
+            {
+                if !known.contains(&env.as_str()) {
+                    return Err(AppError::bad_input(format!(
+                        "{label}: exception `{id}` names environment `{env}`, which the workspace does not have (known: {}); nothing imported",
+                        if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                    )));
+                }
+            }
+        }
+        let today = now.date_naive();
+        let mut summary = ImportSummary::default();
+        self.store.transaction(|store| {
+            let info = store.workspace()?;
+            if let Some(name) = &file.name {
+                if info.name.is_empty() {
+                    store.set_workspace_name(name)?;
+                } else if &info.name != name {
+                    summary.notes.push(format!(
+                        "kept the workspace name `{}` (the file says `{name}`)",
+                        info.name
+                    ));
+                }
+            }
+            for env in &file.environments {
+                match existing.iter().find(|e| e.name == env.name) {
+                    None => summary.environments_added.push(env.name.clone()),
+                    Some(old) if old != env => summary.environments_updated.push(env.name.clone()),
+                    Some(_) => continue,
+                }
+                store.upsert_environment(env)?;
+            }
+            for rule in &file.rules {
+                if store.add_rule(rule)? {
+                    summary.rules_added += 1;
+                }
+            }
+            for ignore in &file.ignores {
+                if store.add_ignore(ignore)? {
+                    summary.ignores_added += 1;
+                }
+            }
+            for exception in &file.exceptions {
+                let mut rule = exception.clone();
+                rule.id = exception.effective_id();
+                let old = store.exception(&rule.id)?;
+                if rule.created.is_none() {
+                    rule.created = Some(old.as_ref().and_then(|o| o.created).unwrap_or(today));
+                }
+                let changed =
+                    store.save_exception(&rule, parity_store::AuditAction::Update, via, now)?;
+                if changed {
+                    if old.is_some() {
+                        summary.exceptions_updated.push(rule.id);
+                    } else {
+                        summary.exceptions_added.push(rule.id);
+                    }
+                }
+            }
+            Ok(())
+        })?;
+        Ok(summary)
+    }
+
+    // ---- demo ---------------------------------------------------------------------------------
+
+    /// Loads the built-in demo into this database: refused unless it is empty or already the
+    /// demo (then fresh demo snapshots are added).
+    pub fn load_demo(&self, now: DateTime<Utc>) -> AppResult<DemoSummary> {
+        let info = self.store.workspace()?;
+        if !self.store.is_empty()? && info.name != demo::DEMO_NAME {
+            return Err(AppError::conflict(format!(
+                "{}: holds the workspace `{}`, not the demo; choose another file with --db",
+                self.path().display(),
+                info.name
+            )));
+        }
+        let file = demo::demo_file(now);
+        let snapshots = demo::demo_snapshots(now);
+        let today = now.date_naive();
+        let mut ids = Vec::new();
+        self.store.transaction(|store| {
+            // the demo's own exceptions are (re)written with their demo dates
+            for env in &file.environments {
+                store.upsert_environment(env)?;
+            }
+            store.set_workspace_name(demo::DEMO_NAME)?;
+            for ignore in &file.ignores {
+                store.add_ignore(ignore)?;
+            }
+            for exception in &file.exceptions {
+                store.save_exception(
+                    exception,
+                    parity_store::AuditAction::Update,
+                    Via::Demo,
+                    now,
+                )?;
+            }
+            for s in &snapshots {
+                ids.push(store.insert_snapshot(s)?);
+            }
+            Ok(())
+        })?;
+        Ok(DemoSummary {
+            path: self.path().to_path_buf(),
+            environments: file.environments.iter().map(|e| e.name.clone()).collect(),
+            resources: snapshots.iter().map(|s| s.resources.len()).sum(),
+            exceptions: file.exceptions.len(),
+            expired_exceptions: file
+                .exceptions
+                .iter()
+                .filter(|e| e.is_expired(today))
+                .map(|e| e.id.clone())
+                .collect(),
+            snapshot_ids: ids,
+        })
+    }
+}

@@ -1,1 +1,571 @@
-fn main(){}
+//! `envparity`: the command-line front end. Parses arguments, calls parity-app, prints. Exit
+//! codes: 0 success; `check` 1 for unexplained drift; 2 for errors and bad input.
+
+mod args;
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use clap::Parser;
+use parity_app::check::{check, parse_duration, CheckOptions};
+use parity_app::compare::{Comparison, FilterSpec};
+use parity_app::exceptions::{parse_date, parse_expected, ExceptionPatch};
+use parity_app::{AppError, AppResult, DbOpenMode, Workspace, WorkspaceFile};
+use parity_core::{Credentials, EnvironmentConfig, ExceptionRule, Status};
+use parity_report::{display_value, MarkdownOptions, TableOptions};
+use parity_store::Via;
+
+use args::{Cli, Command, EnvCommand, ExceptionCommand, Format};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {}", e.message);
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The current time; `ENVPARITY_NOW` (RFC 3339) pins it for reproducible output and tests.
+fn now() -> AppResult<DateTime<Utc>> {
+    match std::env::var("ENVPARITY_NOW") {
+        Ok(text) => DateTime::parse_from_rfc3339(&text)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| AppError::bad_input(format!("ENVPARITY_NOW `{text}`: {e}"))),
+        Err(_) => Ok(Utc::now()),
+    }
+}
+
+fn db_path(cli_db: &Option<PathBuf>) -> AppResult<PathBuf> {
+    match cli_db {
+        Some(p) => Ok(p.clone()),
+        None => parity_app::default_db_path(),
+    }
+}
+
+fn color_stdout() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+fn write_out(path: Option<&str>, text: &str) -> AppResult<()> {
+    match path {
+        None | Some("-") => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())
+                .map_err(|e| AppError::bad_input(format!("cannot write to stdout: {e}")))
+        }
+        Some(p) => {
+            // write to a temporary file beside the target, then rename: a failed write leaves
+            // any earlier file intact
+            let target = PathBuf::from(p);
+            let tmp = target.with_extension("envparity-tmp");
+            std::fs::write(&tmp, text)
+                .and_then(|_| std::fs::rename(&tmp, &target))
+                .map_err(|e| {
+                    let _ = std::fs::remove_file(&tmp);
+                    AppError::bad_input(format!("{p}: cannot write: {e}"))
+                })
+        }
+    }
+}
+
+fn read_input(path: &str) -> AppResult<String> {
+    if path == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| AppError::bad_input(format!("stdin: {e}")))?;
+        return Ok(s);
+    }
+    let bytes = std::fs::read(path)
+        .map_err(|e| AppError::bad_input(format!("{path}: cannot read: {e}")))?;
+    String::from_utf8(bytes).map_err(|_| AppError::bad_input(format!("{path}: not UTF-8 text")))
+}
+
+fn run(cli: Cli) -> AppResult<u8> {
+    let now = now()?;
+    let path = db_path(&cli.db)?;
+    let open = |mode| Workspace::open(&path, mode, now);
+    match cli.command {
+        Command::Demo => {
+            let ws = open(DbOpenMode::CreateIfMissing)?;
+            let s = ws.load_demo(now)?;
+            println!(
+                "Loaded the demo workspace `{}` into {}:",
+                parity_app::demo::DEMO_NAME,
+                s.path.display()
+            );
+            println!(
+                "  {} environments ({}), {} resources in {} snapshots, {} exceptions{}.",
+                s.environments.len(),
+                s.environments.join(", "),
+                s.resources,
+                s.snapshot_ids.len(),
+                s.exceptions,
+                if s.expired_exceptions.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " ({} expired: {})",
+                        s.expired_exceptions.len(),
+                        s.expired_exceptions.join(", ")
+                    )
+                }
+            );
+            println!(
+                "  dev may differ from the others in size; every status appears in the matrix."
+            );
+            println!("Next: `envparity diff` (the matrix), `envparity check` (the CI gate), `envparity exception list`.");
+            Ok(0)
+        }
+        Command::Env { command } => run_env(command, &open, now),
+        Command::Snapshots { env } => {
+            let ws = open(DbOpenMode::Existing)?;
+            let snaps = ws.snapshots(env.as_deref())?;
+            if snaps.is_empty() {
+                println!("No snapshots yet.");
+            }
+            for s in snaps {
+                let status = if s.missing.is_empty() {
+                    "complete".to_string()
+                } else {
+                    format!(
+                        "partial ({})",
+                        s.missing
+                            .iter()
+                            .map(|m| format!("{}: {}", m.kind, m.reason))
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    )
+                };
+                println!(
+                    "{:>5}  {:<12} {}  {:<9} {:>7} resources  {status}",
+                    s.id,
+                    s.environment,
+                    parity_core::document::timestamp(&s.taken_at),
+                    s.source.as_str(),
+                    s.resource_count
+                );
+            }
+            Ok(0)
+        }
+        Command::Diff(d) => {
+            let ws = open(DbOpenMode::Existing)?;
+            let cmp = ws.compare(&d.columns, now.date_naive())?;
+            for s in &cmp.skipped {
+                eprintln!("note: `{s}` has no snapshot yet and is left out");
+            }
+            let mut spec = filter_spec(&d.filters)?;
+            if d.format == Format::Table && spec.statuses.is_empty() && !d.all {
+                spec.statuses = Status::ALL
+                    .into_iter()
+                    .filter(|s| *s != Status::Same)
+                    .collect();
+            }
+            let filter = cmp.row_filter(&spec)?;
+            let compiled = filter.compile()?;
+            let doc = cmp.document(now, Some(&compiled));
+            let text = match d.format {
+                Format::Json => parity_report::json(&doc),
+                Format::Markdown => parity_report::markdown(&doc, MarkdownOptions::default()),
+                Format::Table => parity_report::table(
+                    &doc,
+                    TableOptions {
+                        color: d.output.is_none() && color_stdout(),
+                        width: None,
+                    },
+                ),
+            };
+            write_out(d.output.as_deref(), &text)?;
+            Ok(0)
+        }
+        Command::Check(c) => {
+            let ws = open(DbOpenMode::Existing)?;
+            let cmp = ws.compare(&c.columns, now.date_naive())?;
+            let max_age = c.max_age.as_deref().map(parse_duration).transpose()?;
+            let outcome = check(
+                &cmp,
+                CheckOptions {
+                    allow_partial: c.allow_partial,
+                    max_age,
+                },
+                now,
+            );
+            print_check(&cmp, &outcome, c.allow_partial);
+            Ok(outcome.exit_code as u8)
+        }
+        Command::Exception { command } => run_exception(command, &open, now),
+        Command::Import { file } => {
+            let text = read_input(&file)?;
+            let parsed = WorkspaceFile::parse(&text, &file)?;
+            let ws = open(DbOpenMode::CreateIfMissing)?;
+            let s = ws.import(&parsed, &file, Via::Import, now)?;
+            if s.changed_nothing() {
+                println!("{file}: nothing to change; the workspace already matches.");
+            } else {
+                println!("Imported {file} into {}:", ws.path().display());
+                let list = |v: &Vec<String>| {
+                    if v.is_empty() {
+                        "none".to_string()
+                    } else {
+                        v.join(", ")
+                    }
+                };
+                println!(
+                    "  environments added: {}; updated: {}",
+                    list(&s.environments_added),
+                    list(&s.environments_updated)
+                );
+                println!(
+                    "  rules added: {}; ignores added: {}",
+                    s.rules_added, s.ignores_added
+                );
+                println!(
+                    "  exceptions added: {}; updated: {}",
+                    list(&s.exceptions_added),
+                    list(&s.exceptions_updated)
+                );
+            }
+            for n in &s.notes {
+                println!("  note: {n}");
+            }
+            Ok(0)
+        }
+        Command::Export { file } => {
+            let ws = open(DbOpenMode::Existing)?;
+            let text = ws.export()?.render()?;
+            write_out(file.as_deref(), &text)?;
+            if let Some(f) = file.as_deref().filter(|f| *f != "-") {
+                eprintln!("Wrote {f}.");
+            }
+            Ok(0)
+        }
+    }
+}
+
+fn filter_spec(f: &args::Filters) -> AppResult<FilterSpec> {
+    Ok(FilterSpec {
+        statuses: f
+            .status
+            .iter()
+            .map(|s| {
+                s.parse::<Status>()
+                    .map_err(|e| AppError::bad_input(format!("--status: {e}")))
+            })
+            .collect::<AppResult<_>>()?,
+        categories: f
+            .category
+            .iter()
+            .map(|s| {
+                s.parse()
+                    .map_err(|e| AppError::bad_input(format!("--category: {e}")))
+            })
+            .collect::<AppResult<_>>()?,
+        kinds: f.kind.clone(),
+        pair: f.pair.clone(),
+        search: f.search.clone(),
+    })
+}
+
+fn print_check(cmp: &Comparison, outcome: &parity_app::check::CheckOutcome, allow_partial: bool) {
+    let rows = &cmp.matrix.rows;
+    let labels = &cmp.matrix.labels;
+    for &i in &outcome.failures {
+        let r = &rows[i];
+        let values: Vec<String> = labels
+            .iter()
+            .zip(&r.raw)
+            .map(|(l, v)| format!("{l}={}", display_value(v)))
+            .collect();
+        println!(
+            "{:<9} {} {}  {}",
+            r.status.as_str(),
+            r.key,
+            r.attribute,
+            values.join("  ")
+        );
+    }
+    if !outcome.unknown.is_empty() {
+        for (label, s) in labels.iter().zip(&cmp.snapshots) {
+            for m in &s.missing {
+                println!("unknown   {label}: {} not collected: {}", m.kind, m.reason);
+            }
+        }
+    }
+    for s in &outcome.stale {
+        println!(
+            "stale     {}: snapshot taken {}",
+            s.label,
+            parity_core::document::timestamp(&s.taken_at)
+        );
+    }
+    let verdict = match outcome.exit_code {
+        0 if outcome.unknown.is_empty() => "parity: no unexplained drift".to_string(),
+        0 => format!(
+            "parity, with {} unknown rows allowed (--allow-partial)",
+            outcome.unknown.len()
+        ),
+        1 => format!("{} rows of unexplained drift", outcome.failures.len()),
+        _ if !outcome.stale.is_empty() => "snapshots older than --max-age".to_string(),
+        _ => format!(
+            "{} unknown rows (partial snapshots){}",
+            outcome.unknown.len(),
+            if allow_partial {
+                ""
+            } else {
+                "; pass --allow-partial to accept them"
+            }
+        ),
+    };
+    println!(
+        "check: {verdict} ({} rows compared across {})",
+        rows.len(),
+        labels.join(", ")
+    );
+}
+
+fn run_env(
+    command: EnvCommand,
+    open: &dyn Fn(DbOpenMode) -> AppResult<Workspace>,
+    _now: DateTime<Utc>,
+) -> AppResult<u8> {
+    match command {
+        EnvCommand::List => {
+            let ws = open(DbOpenMode::Existing)?;
+            let envs = ws.environment_statuses()?;
+            if envs.is_empty() {
+                println!("No environments yet (add one with `envparity env add NAME`).");
+            }
+            for e in envs {
+                let c = &e.config;
+                let creds = match &c.credentials {
+                    Some(Credentials::Profile { profile }) => format!("profile {profile}"),
+                    Some(Credentials::Keyring { .. }) => "keyring".to_string(),
+                    None => "default chain".to_string(),
+                };
+                let latest = e
+                    .latest
+                    .as_ref()
+                    .map(|s| {
+                        format!(
+                            "latest #{} {} ({})",
+                            s.id,
+                            parity_core::document::timestamp(&s.taken_at),
+                            s.source.as_str()
+                        )
+                    })
+                    .unwrap_or_else(|| "no snapshot".to_string());
+                let mut extra = Vec::new();
+                if !c.aliases.is_empty() {
+                    extra.push(format!("aliases {}", c.aliases.join(",")));
+                }
+                if !c.may_differ_in.is_empty() {
+                    extra.push(format!(
+                        "may differ in {}",
+                        c.may_differ_in
+                            .iter()
+                            .map(|x| x.as_str())
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    ));
+                }
+                println!(
+                    "{:<12} {creds:<20} {:<24} {latest}{}",
+                    c.name,
+                    c.regions.join(","),
+                    if extra.is_empty() {
+                        String::new()
+                    } else {
+                        format!("  [{}]", extra.join("; "))
+                    }
+                );
+            }
+            Ok(0)
+        }
+        EnvCommand::Add(a) => {
+            let mut env = EnvironmentConfig::new(&a.name);
+            env.aliases = a.alias;
+            env.regions = a.region;
+            env.credentials = match (a.profile, a.keyring) {
+                (Some(_), true) => {
+                    return Err(AppError::bad_input(
+                        "give either --profile or --keyring, not both",
+                    ))
+                }
+                (Some(p), false) => Some(Credentials::Profile { profile: p }),
+                (None, true) => Some(Credentials::Keyring { keyring: true }),
+                (None, false) => None,
+            };
+            for t in a.tag {
+                let (k, v) = t.split_once('=').ok_or_else(|| {
+                    AppError::bad_input(format!("--tag `{t}`: expected KEY=VALUE"))
+                })?;
+                env.tags.insert(k.to_string(), v.to_string());
+            }
+            env.ssm_prefix = a.ssm_prefix;
+            env.vpcs = a.vpc;
+            env.endpoint_url = a.endpoint_url;
+            env.may_differ_in = a
+                .may_differ_in
+                .iter()
+                .map(|s| {
+                    s.parse()
+                        .map_err(|e| AppError::bad_input(format!("--may-differ-in: {e}")))
+                })
+                .collect::<AppResult<_>>()?;
+            env.validate()?;
+            let ws = open(DbOpenMode::CreateIfMissing)?;
+            ws.add_environment(&env, a.replace)?;
+            println!(
+                "Environment `{}` saved in {}.",
+                env.name,
+                ws.path().display()
+            );
+            Ok(0)
+        }
+        EnvCommand::Rm { name } => {
+            let ws = open(DbOpenMode::Existing)?;
+            ws.remove_environment(&name)?;
+            println!("Removed environment `{name}` and its snapshots.");
+            Ok(0)
+        }
+    }
+}
+
+fn expected(values: &[String]) -> AppResult<Vec<(String, serde_json::Value)>> {
+    values.iter().map(|v| parse_expected(v)).collect()
+}
+
+fn run_exception(
+    command: ExceptionCommand,
+    open: &dyn Fn(DbOpenMode) -> AppResult<Workspace>,
+    now: DateTime<Utc>,
+) -> AppResult<u8> {
+    let today = now.date_naive();
+    match command {
+        ExceptionCommand::Add(a) => {
+            let rule = ExceptionRule {
+                id: a.id.unwrap_or_default(),
+                resource: a.resource,
+                attribute: a.attribute,
+                environments: a.env,
+                expected: expected(&a.expect)?.into_iter().collect(),
+                justification: a.justification,
+                owner: a.owner,
+                created: None,
+                expires: a
+                    .expires
+                    .as_deref()
+                    .map(|d| parse_date(d, "--expires"))
+                    .transpose()?,
+                ticket: a.ticket,
+            };
+            let ws = open(DbOpenMode::Existing)?;
+            let rule = ws.add_exception(rule, Via::Cli, now)?;
+            println!("Added exception `{}`.", rule.id);
+            Ok(0)
+        }
+        ExceptionCommand::List { standing } => {
+            let ws = open(DbOpenMode::Existing)?;
+            let cmp = ws.compare(&[], today).ok();
+            let views = ws.exception_views(cmp.as_ref(), today)?;
+            let views: Vec<_> = views
+                .into_iter()
+                .filter(|v| standing.as_deref().is_none_or(|s| v.standing.as_str() == s))
+                .collect();
+            if views.is_empty() {
+                println!("No exceptions.");
+            }
+            for v in views {
+                let r = &v.rule;
+                println!(
+                    "{:<28} {:<9} {} [{}] envs={} owner={} expires={} rows={}",
+                    r.id,
+                    v.standing.as_str(),
+                    r.resource,
+                    r.attribute,
+                    r.environments.join(","),
+                    r.owner,
+                    r.expires
+                        .map(|d| d.to_string())
+                        .unwrap_or_else(|| "never".into()),
+                    v.rows_covered
+                );
+                println!("{:<28} {}", "", r.justification);
+            }
+            Ok(0)
+        }
+        ExceptionCommand::Edit(e) => {
+            let patch = ExceptionPatch {
+                resource: e.resource,
+                attribute: e.attribute,
+                environments: (!e.env.is_empty()).then_some(e.env),
+                expected: if e.expect.is_empty() {
+                    None
+                } else {
+                    Some(expected(&e.expect)?)
+                },
+                justification: e.justification,
+                owner: e.owner,
+                expires: if e.no_expiry {
+                    Some(None)
+                } else {
+                    e.expires
+                        .as_deref()
+                        .map(|d| parse_date(d, "--expires"))
+                        .transpose()?
+                        .map(Some)
+                },
+                ticket: e.ticket.map(Some),
+            };
+            let ws = open(DbOpenMode::Existing)?;
+            let rule = ws.edit_exception(&e.id, patch, Via::Cli, now)?;
+            println!("Updated exception `{}`.", rule.id);
+            Ok(0)
+        }
+        ExceptionCommand::Expire { id } => {
+            let ws = open(DbOpenMode::Existing)?;
+            let rule = ws.expire_exception(&id, Via::Cli, now)?;
+            println!(
+                "Exception `{}` expired (valid through {}).",
+                rule.id,
+                rule.expires.map(|d| d.to_string()).unwrap_or_default()
+            );
+            Ok(0)
+        }
+        ExceptionCommand::Rm { id } => {
+            let ws = open(DbOpenMode::Existing)?;
+            ws.remove_exception(&id, Via::Cli, now)?;
+            println!("Removed exception `{id}` (its audit trail is kept).");
+            Ok(0)
+        }
+        ExceptionCommand::History { id } => {
+            let ws = open(DbOpenMode::Existing)?;
+            for entry in ws.exception_history(&id)? {
+                println!("{}  {:<7} via {:<7}", entry.at, entry.action, entry.via);
+                if let (Some(before), Some(after)) = (&entry.before, &entry.after) {
+                    let b = serde_json::to_value(before).unwrap_or_default();
+                    let a = serde_json::to_value(after).unwrap_or_default();
+                    if let (Some(b), Some(a)) = (b.as_object(), a.as_object()) {
+                        for (k, av) in a {
+                            let bv = b.get(k).cloned().unwrap_or_default();
+                            if &bv != av {
+                                println!("    {k}: {bv} → {av}");
+                            }
+                        }
+                        for (k, bv) in b {
+                            if !a.contains_key(k) {
+                                println!("    {k}: {bv} → (none)");
+                            }
+                        }
+                    }
+                }
+            }
+            Ok(0)
+        }
+    }
+}

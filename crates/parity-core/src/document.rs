@@ -90,7 +90,8 @@ pub fn timestamp(t: &DateTime<Utc>) -> String {
 
 impl DiffDocument {
     /// Builds the document from a matrix and its snapshots (index-aligned with the columns),
-    /// keeping the rows `filter` accepts. Scores and counts cover the rows kept.
+    /// keeping the rows `filter` accepts. `summary.rows`/`by_status` count the rows kept;
+    /// `summary.pairs` scores the whole comparison.
     pub fn new(
         matrix: &Matrix,
         snapshots: &[&Snapshot],
@@ -104,35 +105,21 @@ impl DiffDocument {
             .filter(|r| filter.is_none_or(|f| f.matches(r)))
             .collect();
         let mut by_status = BTreeMap::new();
-        let n = labels.len();
-        let mut compared = vec![vec![(0usize, 0usize); n]; n];
         for r in &rows {
             *by_status.entry(r.status).or_insert(0) += 1;
-            for p in &r.pairs {
-                let cell = &mut compared[p.a][p.b];
-                cell.0 += 1;
-                if p.status.is_parity() {
-                    cell.1 += 1;
-                }
-            }
         }
-        let mut pairs = Vec::new();
-        for a in 0..n {
-            for b in a + 1..n {
-                let (c, p) = compared[a][b];
-                pairs.push(DocPairScore {
-                    a: labels[a].clone(),
-                    b: labels[b].clone(),
-                    score: if c == 0 {
-                        1.0
-                    } else {
-                        round4(p as f64 / c as f64)
-                    },
-                    compared: c,
-                    parity: p,
-                });
-            }
-        }
+        // Scores are a property of the whole comparison, not of the rows a filter keeps.
+        let pairs = matrix
+            .scores
+            .iter()
+            .map(|s| DocPairScore {
+                a: labels[s.a].clone(),
+                b: labels[s.b].clone(),
+                score: round4(s.score()),
+                compared: s.compared,
+                parity: s.parity,
+            })
+            .collect();
         DiffDocument {
             schema_version: SCHEMA_VERSION,
             generated_at: timestamp(&generated_at),

@@ -1,0 +1,107 @@
+//! The CI gate: exit 0 for parity (or only intentional differences), 1 for unexplained drift,
+//! 2 for unknown rows (unless allowed) or stale snapshots (CONTRACTS.md "CLI exit codes").
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use crate::compare::Comparison;
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CheckOptions {
+    /// Count `unknown` rows as passing.
+    pub allow_partial: bool,
+    /// Fail (exit 2) when a snapshot is older than this.
+    pub max_age: Option<Duration>,
+}
+
+/// A snapshot older than `--max-age`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StaleSnapshot {
+    pub label: String,
+    pub taken_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckOutcome {
+    pub exit_code: i32,
+    /// Indices of rows that are drift, missing, violated or expired, worst first.
+    pub failures: Vec<usize>,
+    /// Indices of unknown rows.
+    pub unknown: Vec<usize>,
+    pub stale: Vec<StaleSnapshot>,
+}
+
+/// Applies the gate to a comparison.
+pub fn check(cmp: &Comparison, options: CheckOptions, now: DateTime<Utc>) -> CheckOutcome {
+    let rows = &cmp.matrix.rows;
+    let mut failures: Vec<usize> = (0..rows.len())
+        .filter(|&i| rows[i].status.is_failure())
+        .collect();
+    failures.sort_by(|&a, &b| rows[a].status.cmp(&rows[b].status).then(a.cmp(&b)));
+    let unknown: Vec<usize> = (0..rows.len())
+        .filter(|&i| rows[i].status == parity_core::Status::Unknown)
+        .collect();
+    let stale: Vec<StaleSnapshot> = match options.max_age {
+        None => Vec::new(),
+        Some(max) => cmp
+            .matrix
+            .labels
+            .iter()
+            .zip(&cmp.snapshots)
+            .filter(|(_, s)| now - s.taken_at > max)
+            .map(|(l, s)| StaleSnapshot {
+                label: l.clone(),
+                taken_at: s.taken_at,
+            })
+            .collect(),
+    };
+    let exit_code = if !failures.is_empty() {
+        1
+    } else if (!unknown.is_empty() && !options.allow_partial) || !stale.is_empty() {
+        2
+    } else {
+        0
+    };
+    CheckOutcome {
+        exit_code,
+        failures,
+        unknown,
+        stale,
+    }
+}
+
+/// Parses a duration such as `90m`, `24h`, `7d`, `2w`.
+pub fn parse_duration(text: &str) -> AppResult<Duration> {
+    let t = text.trim();
+    let bad = || {
+        AppError::bad_input(format!(
+            "`{text}` is not a duration: use a number and a unit, e.g. 90m, 24h, 7d, 2w"
+        ))
+    };
+    let split = t.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let (num, unit) = t.split_at(split);
+    let n: i64 = num.parse().map_err(|_| bad())?;
+    match unit {
+        "s" => Ok(Duration::seconds(n)),
+        "m" => Ok(Duration::minutes(n)),
+        "h" => Ok(Duration::hours(n)),
+        "d" => Ok(Duration::days(n)),
+        "w" => Ok(Duration::weeks(n)),
+        _ => Err(bad()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("24h").unwrap(), Duration::hours(24));
+        assert_eq!(parse_duration("7d").unwrap(), Duration::days(7));
+        assert!(parse_duration("7").is_err());
+        assert!(parse_duration("d").is_err());
+        assert!(parse_duration("3y").unwrap_err().message.contains("3y"));
+    }
+}

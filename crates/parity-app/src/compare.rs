@@ -1,0 +1,234 @@
+//! Comparing environments (or snapshots of one environment): resolve `ENV`, `ENV@SNAPSHOT_ID`
+//! and `ENV@DATE` to snapshots, load them and compute the matrix.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use parity_core::matrix::{CompiledFilter, RowFilter};
+use parity_core::{
+    Category, Column, DiffDocument, EnvironmentConfig, Matrix, MatrixOptions, Snapshot, Status,
+};
+use parity_store::SnapshotInfo;
+
+use crate::error::{AppError, AppResult};
+use crate::Workspace;
+
+/// A computed comparison: the environments, snapshots and matrix, column-aligned.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    pub environments: Vec<EnvironmentConfig>,
+    pub snapshots: Vec<Snapshot>,
+    pub matrix: Matrix,
+    /// Environments left out because they have no snapshot yet (only when none were named).
+    pub skipped: Vec<String>,
+}
+
+/// Row filters as a user gives them (by labels and names).
+#[derive(Debug, Clone, Default)]
+pub struct FilterSpec {
+    pub statuses: Vec<Status>,
+    pub categories: Vec<Category>,
+    pub kinds: Vec<String>,
+    /// `A,B` (labels).
+    pub pair: Option<String>,
+    pub search: Option<String>,
+}
+
+impl Comparison {
+    pub fn snapshot_refs(&self) -> Vec<&Snapshot> {
+        self.snapshots.iter().collect()
+    }
+
+    /// Builds the core row filter, resolving the pair's labels.
+    pub fn row_filter(&self, spec: &FilterSpec) -> AppResult<RowFilter> {
+        let pair = match &spec.pair {
+            None => None,
+            Some(p) => {
+                let (a, b) = p.split_once(',').ok_or_else(|| {
+                    AppError::bad_input(format!("--pair `{p}`: expected two environments as A,B"))
+                })?;
+                let find = |l: &str| {
+                    self.matrix.column(l.trim()).ok_or_else(|| {
+                        AppError::bad_input(format!(
+                            "--pair `{p}`: `{}` is not one of the compared columns ({})",
+                            l.trim(),
+                            self.matrix.labels.join(", ")
+                        ))
+                    })
+                };
+                let (a, b) = (find(a)?, find(b)?);
+                if a == b {
+                    return Err(AppError::bad_input(format!(
+                        "--pair `{p}`: name two different environments"
+                    )));
+                }
+                Some((a, b))
+            }
+        };
+        Ok(RowFilter {
+            statuses: spec.statuses.clone(),
+            categories: spec.categories.clone(),
+            kinds: spec.kinds.clone(),
+            pair,
+            search: spec.search.clone(),
+        })
+    }
+
+    /// The diff document (CONTRACTS.md "Diff JSON") of the rows `filter` keeps.
+    pub fn document(
+        &self,
+        generated_at: DateTime<Utc>,
+        filter: Option<&CompiledFilter<'_>>,
+    ) -> DiffDocument {
+        DiffDocument::new(&self.matrix, &self.snapshot_refs(), generated_at, filter)
+    }
+}
+
+/// How one column was asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Selector {
+    Latest,
+    Id(i64),
+    OnOrBefore(NaiveDate),
+}
+
+fn parse_spec(spec: &str) -> AppResult<(String, Selector)> {
+    match spec.split_once('@') {
+        None => Ok((spec.to_string(), Selector::Latest)),
+        Some((env, sel)) => {
+            if let Ok(id) = sel.parse::<i64>() {
+                Ok((env.to_string(), Selector::Id(id)))
+            } else if let Ok(date) = NaiveDate::parse_from_str(sel, "%Y-%m-%d") {
+                Ok((env.to_string(), Selector::OnOrBefore(date)))
+            } else {
+                Err(AppError::bad_input(format!(
+                    "`{spec}`: after `@` give a snapshot id (`prod@12`) or a date (`prod@2026-11-20`)"
+                )))
+            }
+        }
+    }
+}
+
+impl Workspace {
+    fn resolve(&self, spec: &str) -> AppResult<(EnvironmentConfig, SnapshotInfo)> {
+        let (name, selector) = parse_spec(spec)?;
+        let env = self.environment(&name)?;
+        let store = self.store();
+        let info = match selector {
+            Selector::Latest => store.latest_snapshot_info(&name)?.ok_or_else(|| {
+                AppError::not_found(format!(
+                    "environment `{name}` has no snapshot yet (run `envparity collect {name}` or `envparity tfstate import {name} FILE`)"
+                ))
+            })?,
+            Selector::Id(id) => {
+                let info = store.snapshot_info(id).map_err(|_| {
+                    AppError::not_found(format!("`{spec}`: no snapshot {id} (see `envparity snapshots {name}`)"))
+                })?;
+                if info.environment != name {
+                    return Err(AppError::bad_input(format!(
+                        "`{spec}`: snapshot {id} belongs to `{}`, not `{name}`",
+                        info.environment
+                    )));
+                }
+                info
+            }
+            Selector::OnOrBefore(date) => store.snapshot_on_or_before(&name, date)?.ok_or_else(|| {
+                AppError::not_found(format!("`{spec}`: `{name}` has no snapshot taken on or before {date}"))
+            })?,
+        };
+        Ok((env, info))
+    }
+
+    /// Compares the given columns (`ENV`, `ENV@ID`, `ENV@DATE`); with none, every environment's
+    /// newest snapshot (environments without one are listed in `skipped`).
+    pub fn compare(&self, specs: &[String], today: NaiveDate) -> AppResult<Comparison> {
+        let mut chosen: Vec<(String, EnvironmentConfig, SnapshotInfo)> = Vec::new();
+        let mut skipped = Vec::new();
+        if specs.is_empty() {
+            for env in self.environments()? {
+                match self.store().latest_snapshot_info(&env.name)? {
+                    Some(info) => chosen.push((env.name.clone(), env, info)),
+                    None => skipped.push(env.name),
+                }
+            }
+            if chosen.is_empty() {
+                return Err(AppError::not_found(if skipped.is_empty() {
+                    "the workspace has no environments yet (try `envparity demo`, `envparity import FILE` or `envparity env add`)".to_string()
+                } else {
+                    format!(
+                        "no environment has a snapshot yet ({}); run `envparity collect`",
+                        skipped.join(", ")
+                    )
+                }));
+            }
+        } else {
+            for spec in specs {
+                if chosen.iter().any(|(l, _, _)| l == spec) {
+                    return Err(AppError::bad_input(format!("`{spec}` is given twice")));
+                }
+                let (env, info) = self.resolve(spec)?;
+                chosen.push((spec.clone(), env, info));
+            }
+        }
+        let mut snapshots = Vec::with_capacity(chosen.len());
+        for (_, _, info) in &chosen {
+            snapshots.push(self.store().load_snapshot(info.id)?);
+        }
+        let environments: Vec<EnvironmentConfig> =
+            chosen.iter().map(|(_, e, _)| e.clone()).collect();
+        let rules = self.store().rules()?;
+        let ignores = self.store().ignores()?;
+        let exceptions = self.store().exceptions()?;
+        let columns: Vec<Column> = chosen
+            .iter()
+            .zip(&environments)
+            .zip(&snapshots)
+            .map(|(((label, _, _), env), snapshot)| Column {
+                label: label.clone(),
+                env,
+                snapshot,
+            })
+            .collect();
+        let matrix = Matrix::compute(
+            &columns,
+            MatrixOptions {
+                rules: &rules,
+                ignores: &ignores,
+                exceptions: &exceptions,
+                today,
+            },
+        )?;
+        Ok(Comparison {
+            environments,
+            snapshots,
+            matrix,
+            skipped,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_specs() {
+        assert_eq!(
+            parse_spec("prod").unwrap(),
+            ("prod".into(), Selector::Latest)
+        );
+        assert_eq!(
+            parse_spec("prod@12").unwrap(),
+            ("prod".into(), Selector::Id(12))
+        );
+        assert_eq!(
+            parse_spec("prod@2026-11-20").unwrap(),
+            (
+                "prod".into(),
+                Selector::OnOrBefore(NaiveDate::from_ymd_opt(2026, 11, 20).unwrap())
+            )
+        );
+        assert!(parse_spec("prod@yesterday")
+            .unwrap_err()
+            .message
+            .contains("prod@yesterday"));
+    }
+}

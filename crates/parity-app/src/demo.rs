@@ -1,0 +1,584 @@
+//! The built-in demo workspace: three environments modelled on the seed article's tables
+//! (instance types; DB class, Multi-AZ, storage, backup retention, parameter-group values;
+//! subnets, NAT gateways, a security group open wider in staging; PostgreSQL, Redis and runtime
+//! versions; SSM paths per environment) with dev allowed to differ in size and the article's
+//! intentional differences recorded as exceptions — one expired, one violated — so the matrix
+//! shows every status.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use parity_core::{
+    Category, EnvironmentConfig, ExceptionRule, Identity, IgnoreRule, Resource, Snapshot, Source,
+};
+use serde_json::json;
+
+use crate::workspace_file::WorkspaceFile;
+
+pub const DEMO_NAME: &str = "shop-demo";
+
+struct EnvShape {
+    name: &'static str,
+    index: u8,
+    instance_api: &'static str,
+    instance_worker: &'static str,
+    db_class: &'static str,
+    multi_az: bool,
+    storage: i64,
+    backup: i64,
+    pg_version: &'static str,
+    pg_family: &'static str,
+    max_connections: &'static str,
+    slow_query_ms: &'static str,
+    subnets: &'static [&'static str],
+    nat: bool,
+    web_open_to_world: bool,
+    redis: &'static str,
+    cache_node: &'static str,
+    node_runtime: &'static str,
+    python_runtime: &'static str,
+    asg: (i64, i64, i64),
+    cpu_alarm: bool,
+    log_level: &'static str,
+    new_checkout_flag: bool,
+    age: Duration,
+}
+
+fn shapes() -> [EnvShape; 3] {
+    [
+        EnvShape {
+            name: "dev",
+            index: 1,
+            instance_api: "t3.micro",
+            instance_worker: "t3.micro",
+            db_class: "db.t3.small",
+            multi_az: false,
+            storage: 20,
+            backup: 7,
+            pg_version: "13.14",
+            pg_family: "postgres13",
+            max_connections: "200",
+            slow_query_ms: "500",
+            subnets: &["private-a"],
+            nat: false,
+            web_open_to_world: false,
+            redis: "6.2",
+            cache_node: "cache.t3.micro",
+            node_runtime: "nodejs18.x",
+            python_runtime: "python3.9",
+            asg: (1, 2, 1),
+            cpu_alarm: false,
+            log_level: "debug",
+            new_checkout_flag: false,
+            age: Duration::hours(26),
+        },
+        EnvShape {
+            name: "staging",
+            index: 2,
+            instance_api: "t3.large",
+            instance_worker: "t3.small",
+            db_class: "db.t3.medium",
+            multi_az: false,
+            storage: 50,
+            backup: 7,
+            pg_version: "14.11",
+            pg_family: "postgres14",
+            max_connections: "200",
+            slow_query_ms: "500",
+            subnets: &["private-a", "private-b"],
+            nat: false,
+            web_open_to_world: true,
+            redis: "7.1",
+            cache_node: "cache.m6g.large",
+            node_runtime: "nodejs20.x",
+            python_runtime: "python3.10",
+            asg: (1, 2, 1),
+            cpu_alarm: false,
+            log_level: "info",
+            new_checkout_flag: true,
+            age: Duration::minutes(12),
+        },
+        EnvShape {
+            name: "prod",
+            index: 3,
+            instance_api: "t3.large",
+            instance_worker: "t3.large",
+            db_class: "db.t3.large",
+            multi_az: true,
+            storage: 500,
+            backup: 30,
+            pg_version: "15.6",
+            pg_family: "postgres15",
+            max_connections: "400",
+            slow_query_ms: "1000",
+            subnets: &["private-a", "private-b", "private-c"],
+            nat: true,
+            web_open_to_world: false,
+            redis: "7.1",
+            cache_node: "cache.m6g.large",
+            node_runtime: "nodejs20.x",
+            python_runtime: "python3.11",
+            asg: (3, 10, 4),
+            cpu_alarm: true,
+            log_level: "warn",
+            new_checkout_flag: false,
+            age: Duration::minutes(9),
+        },
+    ]
+}
+
+fn id(prefix: &str, env: u8, n: u32) -> String {
+    format!("{prefix}-{env:02x}{n:015x}")
+}
+
+fn tagged(r: Resource, env: &str) -> Resource {
+    r.with_tag("Environment", env)
+        .with_tag("Team", "platform")
+        .with_tag("Service", "shop")
+}
+
+fn snapshot(s: &EnvShape, now: DateTime<Utc>) -> Snapshot {
+    let e = s.name;
+    let i = s.index;
+    let region = "us-east-1";
+    let mut out: Vec<Resource> = Vec::new();
+    let vpc = id("vpc", i, 1);
+    let vpc_cidr = format!("10.{i}.0.0/16");
+    out.push(tagged(
+        Resource::named("ec2.vpc", &vpc, &format!("{e}-main-vpc"))
+            .with_region(region)
+            .with_attr("cidr_block", vpc_cidr.clone())
+            .with_attr("enable_dns_support", true)
+            .with_attr("enable_dns_hostnames", true)
+            .with_attr("instance_tenancy", "default"),
+        e,
+    ));
+    let mut subnet_ids = Vec::new();
+    for (n, name) in s.subnets.iter().enumerate() {
+        let sid = id("subnet", i, n as u32 + 1);
+        let az = format!("us-east-1{}", name.chars().last().unwrap_or('a'));
+        out.push(tagged(
+            Resource::named("ec2.subnet", &sid, &format!("{e}-{name}"))
+                .with_region(region)
+                .with_parent(&vpc)
+                .with_attr("cidr_block", format!("10.{i}.{}.0/24", n + 1))
+                .with_attr("availability_zone", az)
+                .with_attr("map_public_ip_on_launch", false)
+                .with_attr("vpc", vpc.clone()),
+            e,
+        ));
+        subnet_ids.push(sid);
+    }
+    let mut nat_ids = Vec::new();
+    if s.nat {
+        for (n, sid) in subnet_ids.iter().enumerate() {
+            let nid = id("nat", i, n as u32 + 1);
+            out.push(
+                Resource::new(
+                    "ec2.nat_gateway",
+                    &nid,
+                    Identity::Child {
+                        parent: vpc.clone(),
+                        role: sid.clone(),
+                    },
+                )
+                .with_region(region)
+                .with_parent(&vpc)
+                .with_attr("subnet", sid.clone())
+                .with_attr("connectivity_type", "public")
+                .with_attr("state", "available"),
+            );
+            nat_ids.push(nid);
+        }
+    }
+    let mut main_routes = vec![json!({"destination": vpc_cidr, "target": "local"})];
+    if let Some(nat) = nat_ids.first() {
+        main_routes.push(json!({"destination": "0.0.0.0/0", "target": nat}));
+    }
+    out.push(
+        Resource::new(
+            "ec2.route_table",
+            &id("rtb", i, 1),
+            Identity::Child {
+                parent: vpc.clone(),
+                role: "main".into(),
+            },
+        )
+        .with_region(region)
+        .with_parent(&vpc)
+        .with_attr("routes", json!(main_routes))
+        .with_attr("associations", json!(subnet_ids))
+        .with_attr("main", true),
+    );
+    let web_sg = id("sg", i, 1);
+    let db_sg = id("sg", i, 2);
+    let alb_sg = id("sg", i, 3);
+    let mut web_ingress = vec![
+        json!({"protocol": "tcp", "from_port": 443, "to_port": 443, "source": alb_sg}),
+        json!({"protocol": "tcp", "from_port": 8080, "to_port": 8080, "source": web_sg}),
+    ];
+    if s.web_open_to_world {
+        web_ingress.push(
+            json!({"protocol": "tcp", "from_port": 443, "to_port": 443, "source": "0.0.0.0/0"}),
+        );
+    }
+    let egress =
+        json!([{"protocol": "all", "from_port": null, "to_port": null, "source": "0.0.0.0/0"}]);
+    for (sid, name, ingress) in [
+        (&web_sg, "web", json!(web_ingress)),
+        (
+            &db_sg,
+            "db",
+            json!([{"protocol": "tcp", "from_port": 5432, "to_port": 5432, "source": web_sg}]),
+        ),
+        (
+            &alb_sg,
+            "alb",
+            json!([{"protocol": "tcp", "from_port": 443, "to_port": 443, "source": "0.0.0.0/0"}]),
+        ),
+    ] {
+        out.push(tagged(
+            Resource::named("ec2.security_group", sid, &format!("{e}-{name}"))
+                .with_region(region)
+                .with_parent(&vpc)
+                .with_attr("description", format!("{name} tier"))
+                .with_attr("ingress", ingress)
+                .with_attr("egress", egress.clone())
+                .with_attr("vpc", vpc.clone()),
+            e,
+        ));
+    }
+    out.push(
+        Resource::new(
+            "ec2.security_group",
+            &id("sg", i, 9),
+            Identity::Child {
+                parent: vpc.clone(),
+                role: "default".into(),
+            },
+        )
+        .with_region(region)
+        .with_parent(&vpc)
+        .with_attr("description", "default VPC security group")
+        .with_attr(
+            "ingress",
+            json!([{"protocol": "all", "from_port": null, "to_port": null, "source": id("sg", i, 9)}]),
+        )
+        .with_attr("egress", egress.clone())
+        .with_attr("vpc", vpc.clone()),
+    );
+    for (n, (name, ty)) in [("api", s.instance_api), ("worker", s.instance_worker)]
+        .into_iter()
+        .enumerate()
+    {
+        out.push(
+            tagged(
+                Resource::named(
+                    "ec2.instance",
+                    &id("i", i, n as u32 + 1),
+                    &format!("{e}-{name}"),
+                )
+                .with_region(region)
+                .with_attr("instance_type", ty)
+                .with_attr("image_id", format!("ami-0{i}{n}c0ffee"))
+                .with_attr(
+                    "image_name",
+                    "al2023-ami-2023.6.20241121.0-kernel-6.1-x86_64",
+                )
+                .with_attr("architecture", "x86_64")
+                .with_attr("platform", "linux")
+                .with_attr("state", "running")
+                .with_attr("vpc", vpc.clone())
+                .with_attr("subnet", subnet_ids[0].clone())
+                .with_attr("availability_zone", "us-east-1a")
+                .with_attr("security_groups", json!([web_sg]))
+                .with_attr("ebs_optimized", true)
+                .with_attr("detailed_monitoring", s.cpu_alarm)
+                .with_attr("metadata_http_tokens", "required")
+                .with_attr("private_ip_address", format!("10.{i}.1.{}", 10 + n)),
+                e,
+            )
+            .with_tag(
+                "LastDeployedBy",
+                if e == "prod" { "ci-bot" } else { "alice" },
+            ),
+        );
+    }
+    out.push(tagged(
+        Resource::named(
+            "rds.db_instance",
+            &format!("{e}-orders-db"),
+            &format!("{e}-orders-db"),
+        )
+        .with_region(region)
+        .with_attr("db_instance_class", s.db_class)
+        .with_attr("engine", "postgres")
+        .with_attr("engine_version", s.pg_version)
+        .with_attr("multi_az", s.multi_az)
+        .with_attr("storage_type", "gp3")
+        .with_attr("allocated_storage", s.storage)
+        .with_attr("backup_retention_period", s.backup)
+        .with_attr("db_parameter_group", format!("{e}-orders-pg"))
+        .with_attr("deletion_protection", true)
+        .with_attr("auto_minor_version_upgrade", true)
+        .with_attr("publicly_accessible", false)
+        .with_attr("storage_encrypted", true)
+        .with_attr("performance_insights_enabled", e == "prod")
+        .with_attr("vpc_security_groups", json!([db_sg]))
+        .with_attr("port", 5432)
+        .with_attr(
+            "endpoint_address",
+            format!("{e}-orders-db.c9akciq32.us-east-1.rds.amazonaws.com"),
+        ),
+        e,
+    ));
+    out.push(
+        Resource::named(
+            "rds.db_parameter_group",
+            &format!("{e}-orders-pg"),
+            &format!("{e}-orders-pg"),
+        )
+        .with_region(region)
+        .with_attr("family", s.pg_family)
+        .with_attr("description", "orders database parameters")
+        .with_attr("parameters.max_connections", s.max_connections)
+        .with_attr("parameters.log_min_duration_statement", s.slow_query_ms)
+        .with_attr("parameters.work_mem", "4MB"),
+    );
+    out.push(tagged(
+        Resource::named(
+            "elasticache.cluster",
+            &format!("{e}-sessions"),
+            &format!("{e}-sessions"),
+        )
+        .with_region(region)
+        .with_attr("engine", "redis")
+        .with_attr("engine_version", s.redis)
+        .with_attr("cache_node_type", s.cache_node)
+        .with_attr("num_cache_nodes", 1)
+        .with_attr("at_rest_encryption_enabled", true)
+        .with_attr("transit_encryption_enabled", true),
+        e,
+    ));
+    for (name, runtime, memory) in [
+        ("checkout-handler", s.node_runtime, 512),
+        ("report-generator", s.python_runtime, 1024),
+    ] {
+        out.push(tagged(
+            Resource::named(
+                "lambda.function",
+                &format!("{e}-{name}"),
+                &format!("{e}-{name}"),
+            )
+            .with_region(region)
+            .with_attr("runtime", runtime)
+            .with_attr("architecture", "arm64")
+            .with_attr("memory_size", memory)
+            .with_attr("timeout", 30),
+            e,
+        ));
+    }
+    let (min, max, desired) = s.asg;
+    out.push(tagged(
+        Resource::named(
+            "autoscaling.group",
+            &format!("{e}-web-asg"),
+            &format!("{e}-web-asg"),
+        )
+        .with_region(region)
+        .with_attr("min_size", min)
+        .with_attr("max_size", max)
+        .with_attr("desired_capacity", desired)
+        .with_attr("health_check_type", "ELB")
+        .with_attr("launch_template", format!("{e}-web-lt")),
+        e,
+    ));
+    if s.cpu_alarm {
+        out.push(
+            Resource::named(
+                "cloudwatch.alarm",
+                &format!("{e}-api-high-cpu"),
+                "api/CPUUtilization",
+            )
+            .with_region(region)
+            .with_attr("threshold", 80)
+            .with_attr("comparison_operator", "GreaterThanThreshold")
+            .with_attr("evaluation_periods", 3)
+            .with_attr("actions_enabled", true),
+        );
+    }
+    let param = |path: &str, ty: &str, value: Option<&str>| {
+        let name = format!("/{e}/{path}");
+        let mut r = Resource::new(
+            "ssm.parameter",
+            &name,
+            Identity::Path { path: name.clone() },
+        )
+        .with_region(region)
+        .with_attr("type", ty)
+        .with_attr("tier", "Standard")
+        .with_attr("version", 3);
+        match value {
+            Some(v) => r = r.with_attr("value", v),
+            None => r = r.with_attr("key_id", "alias/aws/ssm"),
+        }
+        r
+    };
+    out.push(param(
+        "database/host",
+        "String",
+        Some(&format!("{e}-orders-db.internal")),
+    ));
+    out.push(param("database/port", "String", Some("5432")));
+    out.push(param("database/password", "SecureString", None));
+    out.push(param(
+        "cache/host",
+        "String",
+        Some(&format!("{e}-sessions.cache.internal")),
+    ));
+    out.push(param("api/log_level", "String", Some(s.log_level)));
+    if s.new_checkout_flag {
+        out.push(param("features/new_checkout", "String", Some("true")));
+    }
+    Snapshot {
+        id: None,
+        environment: e.to_string(),
+        taken_at: now - s.age,
+        source: Source::Demo,
+        missing: Vec::new(),
+        resources: out,
+    }
+}
+
+fn exception(
+    id: &str,
+    resource: &str,
+    attribute: &str,
+    justification: &str,
+    owner: &str,
+    created: NaiveDate,
+    expires: NaiveDate,
+) -> ExceptionRule {
+    ExceptionRule {
+        id: id.into(),
+        resource: resource.into(),
+        attribute: attribute.into(),
+        environments: vec!["prod".into()],
+        expected: Default::default(),
+        justification: justification.into(),
+        owner: owner.into(),
+        created: Some(created),
+        expires: Some(expires),
+        ticket: None,
+    }
+}
+
+/// The demo's workspace file (environments, an ignore rule, exceptions), dated relative to `now`.
+pub fn demo_file(now: DateTime<Utc>) -> WorkspaceFile {
+    let today = now.date_naive();
+    let created = today - Duration::days(60);
+    let in_half_a_year = today + Duration::days(180);
+    let environments = shapes()
+        .iter()
+        .map(|s| {
+            let mut env = EnvironmentConfig::new(s.name);
+            env.regions = vec!["us-east-1".into()];
+            env.tags.insert("Environment".into(), s.name.into());
+            if s.name == "staging" {
+                env.aliases = vec!["stg".into()];
+            }
+            if s.name == "dev" {
+                env.may_differ_in = vec![Category::Size];
+            }
+            env
+        })
+        .collect();
+    let mut multi_az = exception(
+        "prod-multi-az",
+        "rds.db_instance/orders-db",
+        "multi_az",
+        "Replication: prod needs redundancy; lower environments run single-AZ to save cost.",
+        "platform-team",
+        created,
+        in_half_a_year,
+    );
+    multi_az.expected.insert("prod".into(), json!(true));
+    multi_az.ticket = Some("https://tracker.example/OPS-42".into());
+    let mut backups = exception(
+        "prod-backup-retention",
+        "rds.db_instance/orders-db",
+        "backup_retention_period",
+        "Compliance: prod keeps 30 days of backups.",
+        "dba-team",
+        created,
+        today - Duration::days(10),
+    );
+    backups.expected.insert("prod".into(), json!(30));
+    let mut connections = exception(
+        "prod-max-connections",
+        "rds.db_parameter_group/orders-pg",
+        "parameters.max_connections",
+        "Prod handles more traffic and needs a larger connection pool.",
+        "dba-team",
+        created,
+        in_half_a_year,
+    );
+    connections.expected.insert("prod".into(), json!("500"));
+    WorkspaceFile {
+        name: Some(DEMO_NAME.into()),
+        environments,
+        rules: Vec::new(),
+        ignores: vec![IgnoreRule {
+            kind: "*".into(),
+            attribute: "tags.LastDeployedBy".into(),
+        }],
+        exceptions: vec![
+            exception(
+                "prod-instance-size",
+                "rds.db_instance/orders-db",
+                "{db_instance_class,allocated_storage}",
+                "Instance size: prod is larger for production load; staging is smaller to save cost.",
+                "platform-team",
+                created,
+                in_half_a_year,
+            ),
+            multi_az,
+            backups,
+            connections,
+            exception(
+                "prod-autoscaling",
+                "autoscaling.group/web-asg",
+                "{min_size,max_size,desired_capacity}",
+                "Scaling policies: prod auto-scales to handle more traffic.",
+                "platform-team",
+                created,
+                in_half_a_year,
+            ),
+            exception(
+                "prod-monitoring",
+                "cloudwatch.alarm/*",
+                "exists",
+                "Monitoring: prod has more detailed alerting.",
+                "sre-team",
+                created,
+                in_half_a_year,
+            ),
+            {
+                let mut e = exception(
+                    "prod-detailed-monitoring",
+                    "ec2.instance/*",
+                    "detailed_monitoring",
+                    "Monitoring: prod instances use detailed (1-minute) CloudWatch metrics.",
+                    "sre-team",
+                    created,
+                    in_half_a_year,
+                );
+                e.expected.insert("prod".into(), json!(true));
+                e
+            },
+        ],
+    }
+}
+
+/// The demo's snapshots, taken relative to `now`.
+pub fn demo_snapshots(now: DateTime<Utc>) -> Vec<Snapshot> {
+    shapes().iter().map(|s| snapshot(s, now)).collect()
+}

@@ -1,0 +1,252 @@
+//! Exceptions as users manage them: add (justification required), edit, expire, remove, and a
+//! list with each one's state (active, expiring soon, expired, violated) and audit trail.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use parity_core::exception::CompiledException;
+use parity_core::{ExceptionRule, Status};
+use parity_store::{AuditAction, AuditEntry, Via};
+use serde::Serialize;
+
+use crate::compare::Comparison;
+use crate::error::{AppError, AppResult};
+use crate::Workspace;
+
+/// Days before expiry when an exception counts as "expiring".
+pub const EXPIRING_WITHIN_DAYS: i64 = 30;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExceptionStanding {
+    Active,
+    Expiring,
+    Expired,
+    Violated,
+}
+
+impl ExceptionStanding {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExceptionStanding::Active => "active",
+            ExceptionStanding::Expiring => "expiring",
+            ExceptionStanding::Expired => "expired",
+            ExceptionStanding::Violated => "violated",
+        }
+    }
+}
+
+/// An exception with its standing and the rows it covers in the current comparison.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExceptionView {
+    pub rule: ExceptionRule,
+    pub standing: ExceptionStanding,
+    pub rows_covered: usize,
+}
+
+/// Changes to an exception; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ExceptionPatch {
+    pub resource: Option<String>,
+    pub attribute: Option<String>,
+    pub environments: Option<Vec<String>>,
+    pub expected: Option<Vec<(String, serde_json::Value)>>,
+    pub justification: Option<String>,
+    pub owner: Option<String>,
+    pub expires: Option<Option<NaiveDate>>,
+    pub ticket: Option<Option<String>>,
+}
+
+/// Parses `ENV=VALUE` for an expected value: JSON when it parses (`true`, `30`, `"x"`), else the
+/// text as a string.
+pub fn parse_expected(text: &str) -> AppResult<(String, serde_json::Value)> {
+    let (env, value) = text.split_once('=').ok_or_else(|| {
+        AppError::bad_input(format!(
+            "--expect `{text}`: expected ENV=VALUE, e.g. prod=true"
+        ))
+    })?;
+    let value = serde_json::from_str(value)
+        .unwrap_or_else(|_| serde_json::Value::String(value.to_string()));
+    Ok((env.trim().to_string(), value))
+}
+
+pub fn parse_date(text: &str, what: &str) -> AppResult<NaiveDate> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| AppError::bad_input(format!("{what} `{text}`: expected a date as YYYY-MM-DD")))
+}
+
+impl Workspace {
+    fn check_exception_envs(&self, rule: &ExceptionRule) -> AppResult<()> {
+        for env in rule.environments.iter().chain(rule.expected.keys()) {
+            self.environment(env).map_err(|e| {
+                AppError::bad_input(format!(
+                    "exception `{}`: {}",
+                    rule.effective_id(),
+                    e.message
+                ))
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Adds an exception; an empty id is derived, a missing `created` is today.
+    pub fn add_exception(
+        &self,
+        mut rule: ExceptionRule,
+        via: Via,
+        now: DateTime<Utc>,
+    ) -> AppResult<ExceptionRule> {
+        rule.validate()?;
+        rule.id = rule.effective_id();
+        if rule.created.is_none() {
+            rule.created = Some(now.date_naive());
+        }
+        self.check_exception_envs(&rule)?;
+        if self.store().exception(&rule.id)?.is_some() {
+            return Err(AppError::conflict(format!(
+                "an exception with id `{}` already exists (edit it with `envparity exception edit {}`)",
+                rule.id, rule.id
+            )));
+        }
+        self.store()
+            .save_exception(&rule, AuditAction::Create, via, now)?;
+        Ok(rule)
+    }
+
+    pub fn exception(&self, id: &str) -> AppResult<ExceptionRule> {
+        self.store().exception(id)?.ok_or_else(|| {
+            AppError::not_found(format!(
+                "no exception with id `{id}` (see `envparity exception list`)"
+            ))
+        })
+    }
+
+    pub fn edit_exception(
+        &self,
+        id: &str,
+        patch: ExceptionPatch,
+        via: Via,
+        now: DateTime<Utc>,
+    ) -> AppResult<ExceptionRule> {
+        let mut rule = self.exception(id)?;
+        if let Some(v) = patch.resource {
+            rule.resource = v;
+        }
+        if let Some(v) = patch.attribute {
+            rule.attribute = v;
+        }
+        if let Some(v) = patch.environments {
+            rule.environments = v;
+        }
+        if let Some(v) = patch.expected {
+            rule.expected = v.into_iter().collect();
+        }
+        if let Some(v) = patch.justification {
+            rule.justification = v;
+        }
+        if let Some(v) = patch.owner {
+            rule.owner = v;
+        }
+        if let Some(v) = patch.expires {
+            rule.expires = v;
+        }
+        if let Some(v) = patch.ticket {
+            rule.ticket = v;
+        }
+        rule.validate()?;
+        self.check_exception_envs(&rule)?;
+        self.store()
+            .save_exception(&rule, AuditAction::Update, via, now)?;
+        Ok(rule)
+    }
+
+    /// Ends an exception's validity now: it expires at the end of yesterday (UTC).
+    pub fn expire_exception(
+        &self,
+        id: &str,
+        via: Via,
+        now: DateTime<Utc>,
+    ) -> AppResult<ExceptionRule> {
+        let mut rule = self.exception(id)?;
+        let yesterday = now.date_naive() - Duration::days(1);
+        if rule.expires.is_some_and(|e| e <= yesterday) {
+            return Err(AppError::conflict(format!(
+                "exception `{id}` already expired on {}",
+                rule.expires.unwrap_or(yesterday)
+            )));
+        }
+        rule.expires = Some(yesterday);
+        self.store()
+            .save_exception(&rule, AuditAction::Expire, via, now)?;
+        Ok(rule)
+    }
+
+    pub fn remove_exception(&self, id: &str, via: Via, now: DateTime<Utc>) -> AppResult<()> {
+        self.exception(id)?;
+        Ok(self.store().delete_exception(id, via, now)?)
+    }
+
+    pub fn exception_history(&self, id: &str) -> AppResult<Vec<AuditEntry>> {
+        let trail = self.store().audit_trail(Some(id))?;
+        if trail.is_empty() {
+            return Err(AppError::not_found(format!(
+                "no exception with id `{id}` was ever recorded"
+            )));
+        }
+        Ok(trail)
+    }
+
+    /// Every exception with its standing against `comparison` (when there is one).
+    pub fn exception_views(
+        &self,
+        comparison: Option<&Comparison>,
+        today: NaiveDate,
+    ) -> AppResult<Vec<ExceptionView>> {
+        let mut out = Vec::new();
+        for rule in self.store().exceptions()? {
+            let compiled = CompiledException::new(&rule)?;
+            let mut rows_covered = 0;
+            let mut violated = false;
+            if let Some(cmp) = comparison {
+                for row in cmp
+                    .matrix
+                    .rows
+                    .iter()
+                    .filter(|r| r.exceptions.contains(&rule.id))
+                {
+                    rows_covered += 1;
+                    if row.status == Status::Same || !compiled.matches_row(&row.key, &row.attribute)
+                    {
+                        continue;
+                    }
+                    let observed = |env: &str| {
+                        cmp.matrix
+                            .environments
+                            .iter()
+                            .position(|e| e == env)
+                            .map(|c| row.raw[c].clone())
+                    };
+                    if !rule.expectations_hold(observed) {
+                        violated = true;
+                    }
+                }
+            }
+            let standing = if rule.is_expired(today) {
+                ExceptionStanding::Expired
+            } else if violated {
+                ExceptionStanding::Violated
+            } else if rule
+                .expires
+                .is_some_and(|e| e - today <= Duration::days(EXPIRING_WITHIN_DAYS))
+            {
+                ExceptionStanding::Expiring
+            } else {
+                ExceptionStanding::Active
+            };
+            out.push(ExceptionView {
+                rule,
+                standing,
+                rows_covered,
+            });
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,260 @@
+//! The workspace file (TOML): the shareable, committable form of a workspace without secrets or
+//! snapshots. Parsing names the file and the problem; rendering is deterministic so an export
+//! imported into an empty database exports identically.
+
+use std::collections::BTreeSet;
+
+use parity_core::{EnvironmentConfig, ExceptionRule, IgnoreRule, RewriteRule};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AppError, AppResult};
+
+/// The file's contents. Every section is optional, so the same format holds "just exceptions".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspaceFile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, rename = "environment", skip_serializing_if = "Vec::is_empty")]
+    pub environments: Vec<EnvironmentConfig>,
+    #[serde(default, rename = "rule", skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<RewriteRule>,
+    #[serde(default, rename = "ignore", skip_serializing_if = "Vec::is_empty")]
+    pub ignores: Vec<IgnoreRule>,
+    #[serde(default, rename = "exception", skip_serializing_if = "Vec::is_empty")]
+    pub exceptions: Vec<ExceptionRule>,
+}
+
+/// TOML accepts dates bare (`expires = 2027-06-30`) or quoted; the model takes quoted ones.
+fn unquote_dates(text: &str) -> String {
+    let mut doc: toml_edit::DocumentMut = match text.parse() {
+        Ok(d) => d,
+        Err(_) => return text.to_string(),
+    };
+    if let Some(arr) = doc
+        .get_mut("exception")
+        .and_then(|e| e.as_array_of_tables_mut())
+    {
+        for table in arr.iter_mut() {
+            for key in ["created", "expires"] {
+                if let Some(item) = table.get_mut(key) {
+                    if let Some(dt) = item.as_value().and_then(|v| v.as_datetime()) {
+                        let s = dt.to_string();
+                        *item = toml_edit::value(s);
+                    }
+                }
+            }
+        }
+    }
+    doc.to_string()
+}
+
+impl WorkspaceFile {
+    /// Parses and validates a workspace file. `file` names it in every message.
+    pub fn parse(text: &str, file: &str) -> AppResult<WorkspaceFile> {
+        if text.trim().is_empty() {
+            return Err(AppError::bad_input(format!(
+                "{file}: the file is empty (expected a workspace file: name, [[environment]], [[rule]], [[ignore]], [[exception]])"
+            )));
+        }
+        let text = unquote_dates(text);
+        let parsed: WorkspaceFile = toml::from_str(&text).map_err(|e| {
+            AppError::bad_input(format!(
+                "{file}: not a valid workspace file: {}",
+                e.to_string().trim_end()
+            ))
+        })?;
+        parsed.validate(file)?;
+        Ok(parsed)
+    }
+
+    /// Checks everything that does not need the database.
+    pub fn validate(&self, file: &str) -> AppResult<()> {
+        let bad = |msg: String| AppError::bad_input(format!("{file}: {msg}"));
+        let mut names = BTreeSet::new();
+        for env in &self.environments {
+            env.validate().map_err(|e| bad(e.to_string()))?;
+            if !names.insert(env.name.as_str()) {
+                return Err(bad(format!("environment `{}` is defined twice", env.name)));
+            }
+        }
+        for rule in &self.rules {
+            rule.compile()
+                .map_err(|e| bad(format!("rule for `{}`: {e}", rule.kind)))?;
+        }
+        for ignore in &self.ignores {
+            for g in [&ignore.kind, &ignore.attribute] {
+                globset::Glob::new(g).map_err(|e| {
+                    bad(format!(
+                        "ignore `{}`/`{}`: {e}",
+                        ignore.kind, ignore.attribute
+                    ))
+                })?;
+            }
+        }
+        let mut ids = BTreeSet::new();
+        for exception in &self.exceptions {
+            exception.validate().map_err(|e| bad(e.to_string()))?;
+            let id = exception.effective_id();
+            if !ids.insert(id.clone()) {
+                return Err(bad(format!("exception `{id}` is defined twice")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Renders the file: deterministic, with inline tables for credentials, tags and expected
+    /// values as in the documented format.
+    pub fn render(&self) -> AppResult<String> {
+        let text = toml::to_string(self).map_err(|e| {
+            AppError::new(
+                crate::ErrorCode::Internal,
+                format!("cannot write TOML: {e}"),
+            )
+        })?;
+        let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e| {
+            AppError::new(
+                crate::ErrorCode::Internal,
+                format!("cannot re-read TOML: {e}"),
+            )
+        })?;
+        for (section, keys) in [
+            ("environment", &["credentials", "tags"][..]),
+            ("exception", &["expected"][..]),
+        ] {
+            if let Some(arr) = doc
+                .get_mut(section)
+                .and_then(|e| e.as_array_of_tables_mut())
+            {
+                for table in arr.iter_mut() {
+                    for key in keys {
+                        if let Some(item) = table.get_mut(key) {
+                            if let Some(t) = item.as_table() {
+                                let inline = t.clone().into_inline_table();
+                                *item =
+                                    toml_edit::Item::Value(toml_edit::Value::InlineTable(inline));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(doc.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CONTRACT_EXAMPLE: &str = r#"
+name = "shop"
+
+[[environment]]
+name = "prod"
+credentials = { profile = "shop-prod" }
+regions = ["us-east-1"]
+tags = { Environment = "prod" }
+
+[[environment]]
+name = "staging"
+aliases = ["stg"]
+credentials = { keyring = true }
+regions = ["us-east-1"]
+tags = { Environment = "staging" }
+ssm_prefix = "/staging/"
+vpcs = ["main-vpc"]
+endpoint_url = "http://127.0.0.1:4566"
+
+[[environment]]
+name = "dev"
+credentials = { profile = "shop-dev" }
+regions = ["us-east-1"]
+may_differ_in = ["size"]
+
+[[rule]]
+kind = "ec2.instance"
+pattern = "^(.*)-blue$"
+replace = "$1"
+
+[[ignore]]
+kind = "ec2.instance"
+attribute = "tags.LastDeployedBy"
+
+[[exception]]
+id = "prod-multi-az"
+resource = "rds.db_instance/orders-db*"
+attribute = "multi_az"
+environments = ["prod"]
+expected = { prod = true }
+justification = "Prod needs redundancy; lower environments run single-AZ to save cost."
+owner = "platform-team"
+created = "2026-11-26"
+expires = "2027-06-30"
+ticket = "https://tracker.example/OPS-42"
+"#;
+
+    #[test]
+    fn the_contract_example_parses_and_renders_back_the_same() {
+        let file = WorkspaceFile::parse(CONTRACT_EXAMPLE, "shop.toml").unwrap();
+        assert_eq!(file.environments.len(), 3);
+        assert_eq!(file.exceptions[0].expected["prod"], serde_json::json!(true));
+        let rendered = file.render().unwrap();
+        let again = WorkspaceFile::parse(&rendered, "again.toml").unwrap();
+        assert_eq!(again, file);
+        assert!(
+            rendered.contains("credentials = { profile = \"shop-prod\" }"),
+            "{rendered}"
+        );
+        assert!(
+            rendered.contains("expected = { prod = true }"),
+            "{rendered}"
+        );
+        assert_eq!(again.render().unwrap(), rendered);
+    }
+
+    #[test]
+    fn bare_toml_dates_are_accepted() {
+        let text = CONTRACT_EXAMPLE.replace("\"2027-06-30\"", "2027-06-30");
+        let file = WorkspaceFile::parse(&text, "f.toml").unwrap();
+        assert_eq!(
+            file.exceptions[0].expires.unwrap().to_string(),
+            "2027-06-30"
+        );
+    }
+
+    #[test]
+    fn errors_name_the_file_and_the_problem() {
+        let e = WorkspaceFile::parse("", "empty.toml").unwrap_err();
+        assert!(
+            e.message.contains("empty.toml") && e.message.contains("empty"),
+            "{e}"
+        );
+        let e = WorkspaceFile::parse("name = \"x\"\n[[environment]]\nname = 3\n", "bad.toml")
+            .unwrap_err();
+        assert!(
+            e.message
+                .starts_with("bad.toml: not a valid workspace file"),
+            "{e}"
+        );
+        assert!(e.message.contains("line 3"), "{e}");
+        let e = WorkspaceFile::parse(
+            "[[environment]]\nname = \"prod\"\ncolour = \"red\"\n",
+            "u.toml",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("colour"), "{e}");
+        let text = CONTRACT_EXAMPLE.replace("justification = \"Prod needs redundancy; lower environments run single-AZ to save cost.\"", "justification = \"\"");
+        let e = WorkspaceFile::parse(&text, "j.toml").unwrap_err();
+        assert!(e.message.contains("justification is required"), "{e}");
+        let e = WorkspaceFile::parse(
+            "[[rule]]\nkind = \"ec2.instance\"\npattern = \"(\"\nreplace = \"\"\n",
+            "r.toml",
+        )
+        .unwrap_err();
+        assert!(
+            e.message.contains("r.toml") && e.message.contains("invalid pattern"),
+            "{e}"
+        );
+    }
+}

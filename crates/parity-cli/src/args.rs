@@ -1,0 +1,232 @@
+//! The command line: every subcommand, option and its help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Compare AWS environments (dev, staging, prod, …) by logical identity, record which differences
+/// are intentional, and gate CI on unexplained drift.
+#[derive(Debug, Parser)]
+#[command(name = "envparity", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// The workspace database (default: the platform data directory's envparity/workspace.sqlite).
+    #[arg(long, global = true, env = "ENVPARITY_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Load the built-in demo workspace (three environments, every status) — no AWS account needed.
+    Demo,
+    /// List, add or remove environments.
+    Env {
+        #[command(subcommand)]
+        command: EnvCommand,
+    },
+    /// List snapshots, newest first.
+    Snapshots {
+        /// Only this environment's snapshots.
+        env: Option<String>,
+    },
+    /// Show the environment matrix.
+    Diff(DiffArgs),
+    /// The CI gate: exit 0 for parity, 1 for unexplained drift, 2 for unknown/stale/errors.
+    Check(CheckArgs),
+    /// Manage documented intentional differences.
+    Exception {
+        #[command(subcommand)]
+        command: ExceptionCommand,
+    },
+    /// Merge a workspace file (TOML) into the workspace.
+    Import {
+        /// The workspace file (`-` for stdin).
+        file: String,
+    },
+    /// Write the workspace file (TOML): environments, rules, ignores, exceptions; no secrets.
+    Export {
+        /// Where to write it (default: stdout).
+        file: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EnvCommand {
+    /// List environments with their newest snapshot.
+    List,
+    /// Add an environment (or replace one with --replace).
+    Add(EnvAddArgs),
+    /// Remove an environment and its snapshots (refused while exceptions name it).
+    Rm { name: String },
+}
+
+#[derive(Debug, Args)]
+pub struct EnvAddArgs {
+    pub name: String,
+    /// Another token meaning this environment in resource names (repeatable).
+    #[arg(long)]
+    pub alias: Vec<String>,
+    /// Use this profile from your AWS config.
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+    /// Use static keys kept in the OS keyring (`envparity credentials set NAME`).
+    #[arg(long)]
+    pub keyring: bool,
+    /// Region to inventory (repeatable).
+    #[arg(long)]
+    pub region: Vec<String>,
+    /// Scope by tag, KEY=VALUE (repeatable).
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub tag: Vec<String>,
+    /// SSM path prefix (default /NAME/).
+    #[arg(long)]
+    pub ssm_prefix: Option<String>,
+    /// Scope by VPC logical name (repeatable).
+    #[arg(long)]
+    pub vpc: Vec<String>,
+    /// Endpoint URL (LocalStack, moto).
+    #[arg(long)]
+    pub endpoint_url: Option<String>,
+    /// Policy: a category this environment may differ in (size, version, network, security,
+    /// resilience, config; repeatable).
+    #[arg(long)]
+    pub may_differ_in: Vec<String>,
+    /// Replace an existing environment's configuration.
+    #[arg(long)]
+    pub replace: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct Filters {
+    /// Keep rows with this status (repeatable or comma-separated): drift, missing, violated,
+    /// expired, unknown, intentional, allowed, same.
+    #[arg(long, value_delimiter = ',')]
+    pub status: Vec<String>,
+    /// Keep rows of this category (repeatable or comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub category: Vec<String>,
+    /// Keep rows of kinds matching this glob, e.g. `rds.*` (repeatable).
+    #[arg(long)]
+    pub kind: Vec<String>,
+    /// Keep rows where this pair of columns was compared; with --status, the pair's status.
+    #[arg(long, value_name = "A,B")]
+    pub pair: Option<String>,
+    /// Keep rows whose key, attribute or a value contains this text.
+    #[arg(long)]
+    pub search: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Columns: ENV, ENV@SNAPSHOT_ID or ENV@YYYY-MM-DD (default: every environment's newest
+    /// snapshot). Two snapshots of one environment give a change view.
+    pub columns: Vec<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    #[command(flatten)]
+    pub filters: Filters,
+    /// In the table, show `same` rows too (hidden by default).
+    #[arg(long)]
+    pub all: bool,
+    /// Write to this file instead of stdout.
+    #[arg(long, short = 'o')]
+    pub output: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Columns as for `diff` (default: every environment's newest snapshot).
+    pub columns: Vec<String>,
+    /// Count unknown rows (partial snapshots) as passing.
+    #[arg(long)]
+    pub allow_partial: bool,
+    /// Fail (exit 2) when a snapshot is older than this, e.g. 24h, 7d.
+    #[arg(long, value_name = "DURATION")]
+    pub max_age: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExceptionCommand {
+    /// Document an intentional difference (a justification is required).
+    Add(ExceptionAddArgs),
+    /// List exceptions with their standing: active, expiring (within 30 days), expired, violated.
+    List {
+        /// Only those with this standing.
+        #[arg(long, value_parser = ["active", "expiring", "expired", "violated"])]
+        standing: Option<String>,
+    },
+    /// Change fields of an exception.
+    Edit(ExceptionEditArgs),
+    /// End an exception's validity now.
+    Expire { id: String },
+    /// Delete an exception (its audit trail is kept).
+    Rm { id: String },
+    /// Show an exception's audit trail.
+    History { id: String },
+}
+
+#[derive(Debug, Args)]
+pub struct ExceptionAddArgs {
+    /// Glob on the logical key, e.g. `rds.db_instance/orders-db*`.
+    #[arg(long)]
+    pub resource: String,
+    /// Glob on the attribute, e.g. `multi_az` or `exists`.
+    #[arg(long)]
+    pub attribute: String,
+    /// An environment allowed to differ (repeatable).
+    #[arg(long, required = true)]
+    pub env: Vec<String>,
+    /// Why the difference is intentional.
+    #[arg(long)]
+    pub justification: String,
+    /// Who answers for it.
+    #[arg(long)]
+    pub owner: String,
+    /// Valid through this date (YYYY-MM-DD, UTC).
+    #[arg(long)]
+    pub expires: Option<String>,
+    /// Expected raw value, ENV=VALUE (repeatable), e.g. prod=true.
+    #[arg(long, value_name = "ENV=VALUE")]
+    pub expect: Vec<String>,
+    /// A ticket link.
+    #[arg(long)]
+    pub ticket: Option<String>,
+    /// An id (default: derived from resource, attribute and environments).
+    #[arg(long)]
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExceptionEditArgs {
+    pub id: String,
+    #[arg(long)]
+    pub resource: Option<String>,
+    #[arg(long)]
+    pub attribute: Option<String>,
+    /// Replaces the environments (repeatable).
+    #[arg(long)]
+    pub env: Vec<String>,
+    #[arg(long)]
+    pub justification: Option<String>,
+    #[arg(long)]
+    pub owner: Option<String>,
+    #[arg(long, conflicts_with = "no_expiry")]
+    pub expires: Option<String>,
+    /// Remove the expiry date.
+    #[arg(long)]
+    pub no_expiry: bool,
+    /// Replaces the expected values (repeatable ENV=VALUE).
+    #[arg(long, value_name = "ENV=VALUE")]
+    pub expect: Vec<String>,
+    #[arg(long)]
+    pub ticket: Option<String>,
+}
