@@ -8,6 +8,7 @@ pub mod compare;
 pub mod demo;
 mod error;
 pub mod exceptions;
+pub mod tfstate;
 pub mod workspace_file;
 
 use std::path::{Path, PathBuf};

@@ -50,6 +50,22 @@ pub enum Command {
         /// Where to write it (default: stdout).
         file: Option<String>,
     },
+    /// Terraform state as an inventory source.
+    Tfstate {
+        #[command(subcommand)]
+        command: TfstateCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TfstateCommand {
+    /// Import `terraform state pull` JSON (format version 4) as a snapshot of ENV (created when
+    /// it does not exist).
+    Import {
+        env: String,
+        /// The state file (`-` for stdin).
+        file: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

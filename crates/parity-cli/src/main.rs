@@ -17,7 +17,7 @@ use parity_core::{Credentials, EnvironmentConfig, ExceptionRule, Status};
 use parity_report::{display_value, MarkdownOptions, TableOptions};
 use parity_store::Via;
 
-use args::{Cli, Command, EnvCommand, ExceptionCommand, Format};
+use args::{Cli, Command, EnvCommand, ExceptionCommand, Format, TfstateCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -233,6 +233,38 @@ fn run(cli: Cli) -> AppResult<u8> {
             for n in &s.notes {
                 println!("  note: {n}");
             }
+            Ok(0)
+        }
+        Command::Tfstate {
+            command: TfstateCommand::Import { env, file },
+        } => {
+            let bytes = if file == "-" {
+                let mut b = Vec::new();
+                std::io::stdin()
+                    .read_to_end(&mut b)
+                    .map_err(|e| AppError::bad_input(format!("stdin: {e}")))?;
+                b
+            } else {
+                std::fs::read(&file).map_err(|e| AppError::bad_input(format!("{file}: cannot read: {e}")))?
+            };
+            let ws = open(DbOpenMode::CreateIfMissing)?;
+            let s = ws.import_tfstate(&env, &bytes, &file, now)?;
+            if s.environment_created {
+                println!("Created environment `{}` (source: Terraform state).", s.environment);
+            }
+            println!(
+                "Imported {file} (Terraform {}) as snapshot #{} of `{}`: {} managed resource instances → {} resources ({} mapped onto API kinds, {} kept as tf.*, {} rules/routes folded into their parents); {} data sources skipped; {} sensitive values not stored.",
+                s.terraform_version.as_deref().unwrap_or("unknown"),
+                s.snapshot_id,
+                s.environment,
+                s.managed_instances,
+                s.resources,
+                s.mapped,
+                s.generic,
+                s.folded,
+                s.data_sources_skipped,
+                s.redacted_values
+            );
             Ok(0)
         }
         Command::Export { file } => {
