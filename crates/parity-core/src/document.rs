@@ -171,11 +171,7 @@ fn doc_row(labels: &[String], r: &Row) -> DocRow {
         attribute: r.attribute.to_string(),
         category: r.category,
         status: r.status,
-        values: labels
-            .iter()
-            .cloned()
-            .zip(r.values.iter().cloned())
-            .collect(),
+        values: labels.iter().cloned().zip(r.values().cloned()).collect(),
         raw: labels.iter().cloned().zip(r.raw.iter().cloned()).collect(),
         cells: labels
             .iter()

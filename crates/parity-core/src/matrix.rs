@@ -2,13 +2,16 @@
 //! environments (or snapshots of one environment), and every pair of columns gets a status
 //! (CONTRACTS.md "Statuses").
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
 use globset::GlobMatcher;
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use serde_json::Value;
+use smallvec::SmallVec;
 
 use crate::exception::{glob, CompiledException, ExceptionRule, ExceptionState};
 use crate::identity::{key_snapshot, CompiledRule, KeyedSnapshot, TokenSet};
@@ -54,19 +57,31 @@ pub struct Row {
     pub attribute: Arc<str>,
     pub category: Category,
     pub status: Status,
-    /// Normalised values per column (`Null` where absent, unknown or not covered).
-    pub values: Vec<Value>,
+    /// Normalised values per column where normalisation changed the raw value (`None`: the
+    /// normalised value is the raw one). Read them with [`Row::value`].
+    pub normalized: Vec<Option<Value>>,
     /// Raw values per column.
     pub raw: Vec<Value>,
     /// Cell status per column; `None` where the column's source never produces this kind.
     pub cells: Vec<Option<Status>>,
     /// Every compared pair (including `same`).
-    pub pairs: Vec<PairStatus>,
+    pub pairs: SmallVec<[PairStatus; 3]>,
     /// Ids of the exceptions covering any compared pair of this row.
     pub exceptions: Vec<String>,
 }
 
 impl Row {
+    /// The normalised (compared) value of column `c` (`Null` where absent, unknown or not
+    /// covered).
+    pub fn value(&self, c: usize) -> &Value {
+        self.normalized[c].as_ref().unwrap_or(&self.raw[c])
+    }
+
+    /// The normalised values of every column.
+    pub fn values(&self) -> impl Iterator<Item = &Value> + '_ {
+        (0..self.raw.len()).map(|c| self.value(c))
+    }
+
     /// The status of pair (a, b), if that pair was compared on this row.
     pub fn pair_status(&self, a: usize, b: usize) -> Option<Status> {
         let (a, b) = if a <= b { (a, b) } else { (b, a) };
@@ -122,7 +137,10 @@ pub struct Matrix {
     /// missing (and unknown); policy and exceptions do not apply.
     pub change_view: bool,
     pub rows: Vec<Row>,
-    pub pairings: BTreeMap<String, Vec<Pairing>>,
+    /// Each column's resources' keys (index-aligned with its snapshot's resources).
+    keys: Vec<Vec<Arc<str>>>,
+    /// Why each resource got its key, index-aligned like `keys`.
+    explanations: Vec<Vec<String>>,
     pub ambiguous: Vec<AmbiguousKey>,
     pub scores: Vec<PairScore>,
 }
@@ -139,9 +157,277 @@ enum Presence {
 struct PreparedColumn<'a> {
     column: &'a Column<'a>,
     keyed: KeyedSnapshot,
-    groups: HashMap<Arc<str>, Vec<usize>>,
+    groups: FxHashMap<Arc<str>, SmallVec<[usize; 1]>>,
     /// parent resource index → (child kind, number of children)
-    children: HashMap<usize, Vec<(Arc<str>, i64)>>,
+    children: FxHashMap<usize, Vec<(Arc<str>, i64)>>,
+}
+
+/// Attribute names every kind may have besides its own.
+const KIND_INDEPENDENT_ATTRIBUTES: [&str; 2] = ["exists", "count"];
+
+/// Shared strings: keys, kinds and attribute names are allocated once per computation.
+#[derive(Default)]
+struct Interner {
+    strings: FxHashMap<Box<str>, Arc<str>>,
+    /// tag key → `tags.<key>`
+    tags: FxHashMap<Box<str>, Arc<str>>,
+    /// child kind → `children.<kind>`
+    children: FxHashMap<Box<str>, Arc<str>>,
+}
+
+impl Interner {
+    fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.strings.get(s) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(s);
+        self.strings.insert(s.into(), a.clone());
+        a
+    }
+
+    fn tag(&mut self, key: &str) {
+        if !self.tags.contains_key(key) {
+            let a: Arc<str> = Arc::from(format!("tags.{key}").as_str());
+            self.tags.insert(key.into(), a);
+        }
+    }
+
+    fn child(&mut self, kind: &str) {
+        if !self.children.contains_key(kind) {
+            let a: Arc<str> = Arc::from(format!("children.{kind}").as_str());
+            self.children.insert(kind.into(), a);
+        }
+    }
+
+    /// A string interned in phase 1 (or a fresh one, which cannot happen for known names).
+    fn get_existing(&self, s: &str) -> Arc<str> {
+        self.strings.get(s).cloned().unwrap_or_else(|| Arc::from(s))
+    }
+}
+
+/// Per-thread cache of attribute specs and ignore decisions: `None` means ignored.
+#[derive(Default)]
+struct SpecCache {
+    specs: FxHashMap<(Arc<str>, Arc<str>), Option<AttributeSpec>>,
+}
+
+/// The rows (and warnings) of one key.
+struct KeyRows {
+    rows: Vec<Row>,
+    ambiguous: Vec<AmbiguousKey>,
+}
+
+/// What every key's computation reads.
+struct Shared<'s, 'a> {
+    columns: &'s [Column<'a>],
+    prepared: &'s [PreparedColumn<'s>],
+    contexts: &'s [EnvContext<'s>],
+    interner: &'s Interner,
+    ignores: &'s [CompiledIgnore],
+    exceptions: &'s [CompiledException<'s>],
+    change_view: bool,
+    today: NaiveDate,
+}
+
+impl Shared<'_, '_> {
+    fn spec(
+        &self,
+        cache: &mut SpecCache,
+        kind: &Arc<str>,
+        attribute: &Arc<str>,
+    ) -> Option<AttributeSpec> {
+        *cache
+            .specs
+            .entry((kind.clone(), attribute.clone()))
+            .or_insert_with(|| {
+                let ignored = self
+                    .ignores
+                    .iter()
+                    .any(|i| i.kind.is_match(&**kind) && i.attribute.is_match(&**attribute));
+                let spec = schema::spec(kind, attribute);
+                (!ignored && !spec.volatile).then_some(spec)
+            })
+    }
+
+    fn key_rows(&self, key: &Arc<str>, cache: &mut SpecCache) -> KeyRows {
+        let n = self.columns.len();
+        let kind: Arc<str> = self
+            .interner
+            .get_existing(key.split_once('/').map_or(key, |(k, _)| k));
+        let members: SmallVec<[&[usize]; 4]> = self
+            .prepared
+            .iter()
+            .map(|p| p.groups.get(key).map_or(&[][..], |g| g.as_slice()))
+            .collect();
+        let presence: SmallVec<[Presence; 4]> = self
+            .prepared
+            .iter()
+            .zip(&members)
+            .map(|(p, m)| {
+                let snap = p.column.snapshot;
+                if !snap.covers(&kind) {
+                    Presence::NotCovered
+                } else if snap.failed(&kind) {
+                    Presence::Unknown
+                } else if m.is_empty() {
+                    Presence::Absent
+                } else {
+                    Presence::Present
+                }
+            })
+            .collect();
+
+        let mut ambiguous = Vec::new();
+        if schema::UNIQUE_KINDS.contains(&&*kind) {
+            for (c, m) in members.iter().enumerate() {
+                if m.len() > 1 {
+                    ambiguous.push(AmbiguousKey {
+                        key: key.to_string(),
+                        column: c,
+                        native_ids: m
+                            .iter()
+                            .map(|&i| {
+                                self.prepared[c].column.snapshot.resources[i]
+                                    .native_id
+                                    .clone()
+                            })
+                            .collect(),
+                    });
+                }
+            }
+        }
+
+        let builder = RowBuilder {
+            columns: self.columns,
+            presence: &presence,
+            exceptions: self.exceptions,
+            change_view: self.change_view,
+            today: self.today,
+        };
+        let mut rows = Vec::new();
+
+        // exists
+        let exists_raw: Vec<Value> = presence
+            .iter()
+            .map(|p| match p {
+                Presence::Present => Value::Bool(true),
+                Presence::Absent => Value::Bool(false),
+                _ => Value::Null,
+            })
+            .collect();
+        let exists_row = builder.build(
+            kind.clone(),
+            key.clone(),
+            self.interner.get_existing("exists"),
+            schema::exists_category(&kind),
+            exists_raw,
+            vec![None; n],
+            true,
+            None,
+        );
+        let exists_cells = exists_row.cells.clone();
+        rows.push(exists_row);
+
+        // count, for groups
+        if members.iter().any(|m| m.len() > 1) {
+            let counts: Vec<Value> = members
+                .iter()
+                .zip(&presence)
+                .map(|(m, p)| match p {
+                    Presence::Present => Value::from(m.len() as i64),
+                    _ => Value::Null,
+                })
+                .collect();
+            if let Some(row) = builder.build_attribute(
+                kind.clone(),
+                key.clone(),
+                self.interner.get_existing("count"),
+                Category::Size,
+                counts,
+                vec![None; n],
+                &exists_cells,
+            ) {
+                rows.push(row);
+            }
+        }
+
+        // attributes: the union across columns, sorted by name
+        let mut attributes: Vec<&Arc<str>> = Vec::new();
+        for (c, m) in members.iter().enumerate() {
+            for &i in *m {
+                let r = &self.prepared[c].column.snapshot.resources[i];
+                for a in r.attributes.keys() {
+                    if let Some(a) = self.interner.strings.get(a.as_str()) {
+                        attributes.push(a);
+                    }
+                }
+                for t in r.tags.keys() {
+                    if let Some(a) = self.interner.tags.get(t.as_str()) {
+                        attributes.push(a);
+                    }
+                }
+                for (child_kind, _) in self.prepared[c].children.get(&i).into_iter().flatten() {
+                    if let Some(a) = self.interner.children.get(&**child_kind) {
+                        attributes.push(a);
+                    }
+                }
+            }
+        }
+        attributes.sort_unstable();
+        attributes.dedup();
+
+        for attribute in attributes {
+            let Some(spec) = self.spec(cache, &kind, attribute) else {
+                continue;
+            };
+            let mut raw = Vec::with_capacity(n);
+            let mut values: Vec<Option<Value>> = Vec::with_capacity(n);
+            for c in 0..n {
+                if presence[c] != Presence::Present {
+                    raw.push(Value::Null);
+                    values.push(None);
+                    continue;
+                }
+                let p = &self.prepared[c];
+                let resources = &p.column.snapshot.resources;
+                if let [i] = members[c] {
+                    let value = attribute_value(&resources[*i], attribute, *i, &p.children);
+                    values.push(self.contexts[c].normalize(&value, spec.compare));
+                    raw.push(value);
+                    continue;
+                }
+                let mut raws = Vec::with_capacity(members[c].len());
+                let mut norms = Vec::with_capacity(members[c].len());
+                let mut changed = false;
+                for &i in members[c] {
+                    let value = attribute_value(&resources[i], attribute, i, &p.children);
+                    let norm = match self.contexts[c].normalize(&value, spec.compare) {
+                        Some(v) => {
+                            changed = true;
+                            v
+                        }
+                        None => value.clone(),
+                    };
+                    raws.push(value);
+                    norms.push(norm);
+                }
+                raw.push(collapse(raws));
+                values.push(changed.then(|| collapse(norms)));
+            }
+            if let Some(row) = builder.build_attribute(
+                kind.clone(),
+                key.clone(),
+                attribute.clone(),
+                spec.category,
+                raw,
+                values,
+                &exists_cells,
+            ) {
+                rows.push(row);
+            }
+        }
+        KeyRows { rows, ambiguous }
+    }
 }
 
 struct CompiledIgnore {
@@ -182,16 +468,8 @@ impl Matrix {
                 .collect::<Result<_, _>>()?
         };
 
-        let mut interner: HashMap<String, Arc<str>> = HashMap::new();
-        let mut intern = |s: &str| -> Arc<str> {
-            if let Some(a) = interner.get(s) {
-                return a.clone();
-            }
-            let a: Arc<str> = Arc::from(s);
-            interner.insert(s.to_string(), a.clone());
-            a
-        };
-
+        // Phase 1 (sequential): keys, groups, children and every attribute name, interned once.
+        let mut interner = Interner::default();
         let tokens: Vec<TokenSet> = columns.iter().map(|c| TokenSet::for_env(c.env)).collect();
         let mut prepared: Vec<PreparedColumn> = Vec::with_capacity(columns.len());
         for (c, column) in columns.iter().enumerate() {
@@ -201,17 +479,26 @@ impl Matrix {
                 &column.env.effective_ssm_prefix(),
                 &rules,
             );
-            let mut groups: HashMap<Arc<str>, Vec<usize>> = HashMap::new();
+            let mut groups: FxHashMap<Arc<str>, SmallVec<[usize; 1]>> = FxHashMap::default();
             for (i, key) in keyed.keys.iter().enumerate() {
-                groups.entry(intern(key)).or_default().push(i);
+                groups.entry(interner.get(key)).or_default().push(i);
             }
-            let mut children: HashMap<usize, Vec<(Arc<str>, i64)>> = HashMap::new();
+            let mut children: FxHashMap<usize, Vec<(Arc<str>, i64)>> = FxHashMap::default();
             for r in &column.snapshot.resources {
+                for a in r.attributes.keys() {
+                    interner.get(a);
+                }
+                for t in r.tags.keys() {
+                    interner.tag(t);
+                }
                 if let Some(parent) = r.parent.as_deref().and_then(|p| keyed.by_id.get(p)) {
                     let kinds = children.entry(*parent).or_default();
                     match kinds.iter_mut().find(|(k, _)| **k == *r.kind) {
                         Some((_, count)) => *count += 1,
-                        None => kinds.push((intern(&r.kind), 1)),
+                        None => {
+                            interner.child(&r.kind);
+                            kinds.push((interner.get(&r.kind), 1));
+                        }
                     }
                 }
             }
@@ -222,6 +509,9 @@ impl Matrix {
                 children,
             });
         }
+        for kind in KIND_INDEPENDENT_ATTRIBUTES {
+            interner.get(kind);
+        }
         let contexts: Vec<EnvContext> = prepared
             .iter()
             .enumerate()
@@ -229,184 +519,47 @@ impl Matrix {
             .collect();
 
         // Every key of every column, in a stable order.
-        let all_keys: BTreeSet<Arc<str>> = prepared
+        let mut all_keys: Vec<Arc<str>> = prepared
             .iter()
             .flat_map(|p| p.groups.keys().cloned())
             .collect();
+        all_keys.sort_unstable();
+        all_keys.dedup();
 
-        let mut pairings: BTreeMap<String, Vec<Pairing>> = BTreeMap::new();
+        // Phase 2 (parallel over keys): rows of each key.
+        let shared = Shared {
+            columns,
+            prepared: &prepared,
+            contexts: &contexts,
+            interner: &interner,
+            ignores: &ignores,
+            exceptions: &exceptions,
+            change_view,
+            today: options.today,
+        };
+        let outputs: Vec<KeyRows> = all_keys
+            .par_iter()
+            .map_init(SpecCache::default, |cache, key| shared.key_rows(key, cache))
+            .collect();
+        let mut rows = Vec::with_capacity(outputs.iter().map(|o| o.rows.len()).sum());
         let mut ambiguous = Vec::new();
-        let mut rows = Vec::with_capacity(all_keys.len() * 8);
-        let mut spec_cache: HashMap<(Arc<str>, Arc<str>), AttributeSpec> = HashMap::new();
-        let mut ignore_cache: HashMap<(Arc<str>, Arc<str>), bool> = HashMap::new();
-        let n = columns.len();
-
-        for key in &all_keys {
-            let kind: Arc<str> = intern(key.split_once('/').map_or(key, |(k, _)| k));
-            let members: Vec<&[usize]> = prepared
-                .iter()
-                .map(|p| p.groups.get(key).map_or(&[][..], Vec::as_slice))
-                .collect();
-            let presence: Vec<Presence> = prepared
-                .iter()
-                .zip(&members)
-                .map(|(p, m)| {
-                    let snap = p.column.snapshot;
-                    if !snap.covers(&kind) {
-                        Presence::NotCovered
-                    } else if snap.failed(&kind) {
-                        Presence::Unknown
-                    } else if m.is_empty() {
-                        Presence::Absent
-                    } else {
-                        Presence::Present
-                    }
-                })
-                .collect();
-
-            let entry = pairings.entry(key.to_string()).or_default();
-            for (c, m) in members.iter().enumerate() {
-                for &i in *m {
-                    entry.push(Pairing {
-                        column: c,
-                        native_id: prepared[c].column.snapshot.resources[i].native_id.clone(),
-                        explanation: prepared[c].keyed.explanations[i].clone(),
-                    });
-                }
-                if m.len() > 1 && schema::UNIQUE_KINDS.contains(&&*kind) {
-                    ambiguous.push(AmbiguousKey {
-                        key: key.to_string(),
-                        column: c,
-                        native_ids: m
-                            .iter()
-                            .map(|&i| prepared[c].column.snapshot.resources[i].native_id.clone())
-                            .collect(),
-                    });
-                }
-            }
-
-            let builder = RowBuilder {
-                columns,
-                presence: &presence,
-                exceptions: &exceptions,
-                change_view,
-                today: options.today,
-            };
-
-            // exists
-            let exists_raw: Vec<Value> = presence
-                .iter()
-                .map(|p| match p {
-                    Presence::Present => Value::Bool(true),
-                    Presence::Absent => Value::Bool(false),
-                    _ => Value::Null,
-                })
-                .collect();
-            let exists_row = builder.build(
-                kind.clone(),
-                key.clone(),
-                intern("exists"),
-                schema::exists_category(&kind),
-                exists_raw.clone(),
-                exists_raw,
-                true,
-                None,
-            );
-            let exists_cells = exists_row.cells.clone();
-            rows.push(exists_row);
-
-            // count, for groups
-            if members.iter().any(|m| m.len() > 1) {
-                let counts: Vec<Value> = members
-                    .iter()
-                    .zip(&presence)
-                    .map(|(m, p)| match p {
-                        Presence::Present => Value::from(m.len() as i64),
-                        _ => Value::Null,
-                    })
-                    .collect();
-                if let Some(row) = builder.build_attribute(
-                    kind.clone(),
-                    key.clone(),
-                    intern("count"),
-                    Category::Size,
-                    counts.clone(),
-                    counts,
-                    &exists_cells,
-                ) {
-                    rows.push(row);
-                }
-            }
-
-            // attributes: the union across columns, sorted
-            let mut attributes: BTreeSet<Arc<str>> = BTreeSet::new();
-            for (c, m) in members.iter().enumerate() {
-                for &i in *m {
-                    let r = &prepared[c].column.snapshot.resources[i];
-                    for a in r.attributes.keys() {
-                        attributes.insert(intern(a));
-                    }
-                    for t in r.tags.keys() {
-                        attributes.insert(intern(&format!("tags.{t}")));
-                    }
-                    for (child_kind, _) in prepared[c].children.get(&i).into_iter().flatten() {
-                        attributes.insert(intern(&format!("children.{child_kind}")));
-                    }
-                }
-            }
-            for attribute in attributes {
-                let ignored = *ignore_cache
-                    .entry((kind.clone(), attribute.clone()))
-                    .or_insert_with(|| {
-                        ignores
-                            .iter()
-                            .any(|i| i.kind.is_match(&*kind) && i.attribute.is_match(&*attribute))
-                    });
-                if ignored {
-                    continue;
-                }
-                let spec = *spec_cache
-                    .entry((kind.clone(), attribute.clone()))
-                    .or_insert_with(|| schema::spec(&kind, &attribute));
-                if spec.volatile {
-                    continue;
-                }
-                let mut raw = Vec::with_capacity(n);
-                let mut values = Vec::with_capacity(n);
-                for c in 0..n {
-                    if presence[c] != Presence::Present {
-                        raw.push(Value::Null);
-                        values.push(Value::Null);
-                        continue;
-                    }
-                    let p = &prepared[c];
-                    let mut raws = Vec::with_capacity(members[c].len());
-                    let mut norms = Vec::with_capacity(members[c].len());
-                    for &i in members[c] {
-                        let r = &p.column.snapshot.resources[i];
-                        let value = attribute_value(r, &attribute, i, &p.children);
-                        let norm = contexts[c]
-                            .normalize(&value, spec.compare)
-                            .unwrap_or_else(|| value.clone());
-                        raws.push(value);
-                        norms.push(norm);
-                    }
-                    raw.push(collapse(raws));
-                    values.push(collapse(norms));
-                }
-                if let Some(row) = builder.build_attribute(
-                    kind.clone(),
-                    key.clone(),
-                    attribute,
-                    spec.category,
-                    raw,
-                    values,
-                    &exists_cells,
-                ) {
-                    rows.push(row);
-                }
-            }
+        for o in outputs {
+            rows.extend(o.rows);
+            ambiguous.extend(o.ambiguous);
         }
+        let n = columns.len();
+        let keys: Vec<Vec<Arc<str>>> = prepared
+            .iter()
+            .map(|p| {
+                p.keyed
+                    .keys
+                    .iter()
+                    .map(|k| interner.get_existing(k))
+                    .collect()
+            })
+            .collect();
+        let explanations: Vec<Vec<String>> =
+            prepared.into_iter().map(|p| p.keyed.explanations).collect();
 
         let mut scores = Vec::new();
         for a in 0..n {
@@ -434,10 +587,33 @@ impl Matrix {
             environments: columns.iter().map(|c| c.env.name.clone()).collect(),
             change_view,
             rows,
-            pairings,
+            keys,
+            explanations,
             ambiguous,
             scores,
         })
+    }
+
+    /// Why each resource of `key` got that key, per column. `snapshots` are the columns'
+    /// snapshots (for native ids).
+    pub fn pairings(&self, key: &str, snapshots: &[&Snapshot]) -> Vec<Pairing> {
+        let mut out = Vec::new();
+        for (c, keys) in self.keys.iter().enumerate() {
+            for (i, k) in keys.iter().enumerate() {
+                if &**k == key {
+                    out.push(Pairing {
+                        column: c,
+                        native_id: snapshots
+                            .get(c)
+                            .and_then(|s| s.resources.get(i))
+                            .map(|r| r.native_id.clone())
+                            .unwrap_or_default(),
+                        explanation: self.explanations[c][i].clone(),
+                    });
+                }
+            }
+        }
+        out
     }
 
     /// The score of pair (a, b).
@@ -470,7 +646,7 @@ fn attribute_value(
     r: &crate::model::Resource,
     attribute: &str,
     index: usize,
-    children: &HashMap<usize, Vec<(Arc<str>, i64)>>,
+    children: &FxHashMap<usize, Vec<(Arc<str>, i64)>>,
 ) -> Value {
     if let Some(v) = r.attributes.get(attribute) {
         return v.clone();
@@ -524,7 +700,7 @@ impl RowBuilder<'_, '_> {
         attribute: Arc<str>,
         category: Category,
         raw: Vec<Value>,
-        values: Vec<Value>,
+        normalized: Vec<Option<Value>>,
         exists_cells: &[Option<Status>],
     ) -> Option<Row> {
         let row = self.build(
@@ -533,7 +709,7 @@ impl RowBuilder<'_, '_> {
             attribute,
             category,
             raw,
-            values,
+            normalized,
             false,
             Some(exists_cells),
         );
@@ -548,18 +724,21 @@ impl RowBuilder<'_, '_> {
         attribute: Arc<str>,
         category: Category,
         raw: Vec<Value>,
-        values: Vec<Value>,
+        normalized: Vec<Option<Value>>,
         is_exists: bool,
         exists_cells: Option<&[Option<Status>]>,
     ) -> Row {
         let n = self.columns.len();
-        let mut pairs = Vec::new();
+        let mut pairs: SmallVec<[PairStatus; 3]> = SmallVec::new();
         let mut covering: BTreeSet<String> = BTreeSet::new();
-        let covering_rules: Vec<&CompiledException> = self
-            .exceptions
-            .iter()
-            .filter(|e| e.matches_row(&key, &attribute))
-            .collect();
+        let covering_rules: SmallVec<[&CompiledException; 2]> = if self.exceptions.is_empty() {
+            SmallVec::new()
+        } else {
+            self.exceptions
+                .iter()
+                .filter(|e| e.matches_row(&key, &attribute))
+                .collect()
+        };
         for a in 0..n {
             for b in a + 1..n {
                 let (pa, pb) = (self.presence[a], self.presence[b]);
@@ -568,7 +747,8 @@ impl RowBuilder<'_, '_> {
                 }
                 let base = match (pa, pb) {
                     (Presence::Present, Presence::Present) => {
-                        if values[a] == values[b] {
+                        let value = |c: usize| normalized[c].as_ref().unwrap_or(&raw[c]);
+                        if value(a) == value(b) {
                             Status::Same
                         } else {
                             Status::Drift
@@ -620,7 +800,7 @@ impl RowBuilder<'_, '_> {
             attribute,
             category,
             status,
-            values,
+            normalized,
             raw,
             cells,
             pairs,

@@ -1,0 +1,183 @@
+//! Benchmark: the diff of 3 environments × 20,000 resources × ~15 attributes with a few percent
+//! drift, printed side by side with the time to merely deserialize the same snapshots from JSON.
+//! Target (issue 2): diff ≤ 0.3 s in release and ≤ 2× the deserialize time.
+//!
+//! Run: `cargo bench -p parity-core --bench matrix` (add `-- N` for N resources per environment).
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc; // as in the envparity binaries
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use parity_core::{
+    Column, EnvironmentConfig, Identity, Matrix, MatrixOptions, Resource, Snapshot, Source, Status,
+};
+use serde_json::json;
+
+const KINDS: [&str; 4] = [
+    "ec2.instance",
+    "rds.db_instance",
+    "ssm.parameter",
+    "lambda.function",
+];
+
+/// One environment's snapshot; `drift_every` resources get a differing value.
+fn generate(env: &str, env_index: usize, n: usize, drift_every: usize) -> Snapshot {
+    let mut resources = Vec::with_capacity(n);
+    for i in 0..n {
+        let kind = KINDS[i % KINDS.len()];
+        let identity = if kind == "ssm.parameter" {
+            Identity::Path {
+                path: format!("/{env}/service-{i}/config"),
+            }
+        } else {
+            Identity::Name {
+                name: format!("{env}-service-{i}"),
+            }
+        };
+        let drift = i % drift_every == 0 && env_index == 2;
+        let mut r = Resource::new(kind, &format!("id-{env_index}-{i:08}"), identity)
+            .with_region("us-east-1")
+            .with_tag("Environment", env)
+            .with_tag("Team", if i % 7 == 0 { "payments" } else { "platform" })
+            .with_tag("Service", &format!("service-{}", i % 50));
+        let attrs = [
+            (
+                "instance_type",
+                json!(if drift { "t3.xlarge" } else { "t3.large" }),
+            ),
+            ("engine_version", json!("15.6")),
+            ("multi_az", json!(i % 3 == 0)),
+            ("backup_retention_period", json!(7)),
+            ("allocated_storage", json!(100)),
+            ("storage_type", json!("gp3")),
+            (
+                "endpoint",
+                json!(format!("{env}-service-{i}.internal:5432")),
+            ),
+            (
+                "security_groups",
+                json!([format!("{env}-web-sg"), format!("{env}-db-sg")]),
+            ),
+            ("architecture", json!("x86_64")),
+            ("platform", json!("linux")),
+            ("deletion_protection", json!(true)),
+            (
+                "private_ip_address",
+                json!(format!("10.{env_index}.{}.{}", i / 250, i % 250)),
+            ),
+        ];
+        for (k, v) in attrs {
+            r = r.with_attr(k, v);
+        }
+        resources.push(r);
+    }
+    Snapshot {
+        id: Some(env_index as i64),
+        environment: env.to_string(),
+        taken_at: Utc.with_ymd_and_hms(2026, 11, 26, 12, 0, 0).unwrap(),
+        source: Source::Aws,
+        missing: vec![],
+        resources,
+    }
+}
+
+fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
+    let mut best = Duration::MAX;
+    let mut last = None;
+    for _ in 0..runs {
+        let start = Instant::now();
+        let out = f();
+        best = best.min(start.elapsed());
+        last = Some(out);
+    }
+    (best, last.expect("at least one run"))
+}
+
+fn main() {
+    let n: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(20_000);
+    let names = ["dev", "staging", "prod"];
+    let envs: Vec<EnvironmentConfig> = names.iter().map(|n| EnvironmentConfig::new(n)).collect();
+    let snapshots: Vec<Snapshot> = names
+        .iter()
+        .enumerate()
+        .map(|(i, e)| generate(e, i, n, 25))
+        .collect();
+    let json: Vec<String> = snapshots
+        .iter()
+        .map(|s| serde_json::to_string(s).unwrap())
+        .collect();
+    let bytes: usize = json.iter().map(String::len).sum();
+
+    let (deserialize, parsed) = best_of(5, || {
+        json.iter()
+            .map(|j| serde_json::from_str::<Snapshot>(j).unwrap())
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(parsed, snapshots);
+
+    let today = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+    let (diff, matrix) = best_of(5, || {
+        let columns: Vec<Column> = envs
+            .iter()
+            .zip(&snapshots)
+            .map(|(env, snapshot)| Column {
+                label: env.name.clone(),
+                env,
+                snapshot,
+            })
+            .collect();
+        black_box(
+            Matrix::compute(
+                &columns,
+                MatrixOptions {
+                    rules: &[],
+                    ignores: &[],
+                    exceptions: &[],
+                    today,
+                },
+            )
+            .unwrap(),
+        )
+    });
+    let drift = matrix
+        .rows
+        .iter()
+        .filter(|r| r.status == Status::Drift)
+        .count();
+    let attrs: usize = snapshots
+        .iter()
+        .map(|s| {
+            s.resources
+                .iter()
+                .map(|r| r.attributes.len() + r.tags.len())
+                .sum::<usize>()
+        })
+        .sum();
+
+    println!(
+        "matrix bench: 3 environments × {n} resources, {attrs} attribute values, {:.1} MB of JSON",
+        bytes as f64 / 1e6
+    );
+    println!("  rows: {} ({} drift)", matrix.rows.len(), drift);
+    println!(
+        "  {:<32} {:>10}",
+        "deserialize snapshots (JSON)",
+        format!("{:.3} s", deserialize.as_secs_f64())
+    );
+    println!(
+        "  {:<32} {:>10}",
+        "diff (Matrix::compute)",
+        format!("{:.3} s", diff.as_secs_f64())
+    );
+    println!(
+        "  {:<32} {:>10}   (target ≤ 2.0×; diff target ≤ 0.300 s)",
+        "diff / deserialize",
+        format!("{:.2}×", diff.as_secs_f64() / deserialize.as_secs_f64())
+    );
+}
