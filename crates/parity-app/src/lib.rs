@@ -4,11 +4,16 @@
 //! goes through here, so CLI, desktop and tests exercise the same code.
 
 pub mod check;
+pub mod collect;
 pub mod compare;
+pub mod credentials;
 pub mod demo;
 mod error;
 pub mod exceptions;
+pub mod report;
 pub mod tfstate;
+pub mod view;
+
 pub mod workspace_file;
 
 use std::path::{Path, PathBuf};
@@ -215,26 +220,8 @@ impl Workspace {
     ) -> AppResult<ImportSummary> {
         file.validate(label)?;
         let existing = self.store.environments()?;
-        let known: Vec<&str> = existing
-            .iter()
-            .map(|e| e.name.as_str())
-            .chain(file.environments.iter().map(|e| e.name.as_str()))
-            .collect();
-        for exception in &file.exceptions {
-            let id = exception.effective_id();
-            for env in exception
-                .environments
-                .iter()
-                .chain(exception.expected.keys())
-            {
-                if !known.contains(&env.as_str()) {
-                    return Err(AppError::bad_input(format!(
-                        "{label}: exception `{id}` names environment `{env}`, which the workspace does not have (known: {}); nothing imported",
-                        if known.is_empty() { "none".to_string() } else { known.join(", ") }
-                    )));
-                }
-            }
-        }
+        let names: Vec<&str> = existing.iter().map(|e| e.name.as_str()).collect();
+        file.check_references(&names, label)?;
         let today = now.date_naive();
         let mut summary = ImportSummary::default();
         self.store.transaction(|store| {

@@ -35,7 +35,8 @@ impl Workspace {
         now: DateTime<Utc>,
     ) -> AppResult<TfImportSummary> {
         parity_core::workspace::validate_env_name(environment)?;
-        let state = parity_terraform::parse_state(bytes, file).map_err(|e| AppError::bad_input(e.to_string()))?;
+        let state = parity_terraform::parse_state(bytes, file)
+            .map_err(|e| AppError::bad_input(e.to_string()))?;
         let import = parity_terraform::import_state(&state, environment, now);
         let created = self.store().environment(environment)?.is_none();
         let snapshot_id = self.store().transaction(|store| {

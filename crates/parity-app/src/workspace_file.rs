@@ -103,6 +103,31 @@ impl WorkspaceFile {
         Ok(())
     }
 
+    /// Checks that every environment an exception names exists in `existing` or in the file.
+    pub fn check_references(&self, existing: &[&str], label: &str) -> AppResult<()> {
+        let known: Vec<&str> = existing
+            .iter()
+            .copied()
+            .chain(self.environments.iter().map(|e| e.name.as_str()))
+            .collect();
+        for exception in &self.exceptions {
+            let id = exception.effective_id();
+            for env in exception
+                .environments
+                .iter()
+                .chain(exception.expected.keys())
+            {
+                if !known.contains(&env.as_str()) {
+                    return Err(AppError::bad_input(format!(
+                        "{label}: exception `{id}` names environment `{env}`, which the workspace does not have (known: {}); nothing imported",
+                        if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Renders the file: deterministic, with inline tables for credentials, tags and expected
     /// values as in the documented format.
     pub fn render(&self) -> AppResult<String> {

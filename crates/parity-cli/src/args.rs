@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Compare AWS environments (dev, staging, prod, …) by logical identity, record which differences
 /// are intentional, and gate CI on unexplained drift.
 #[derive(Debug, Parser)]
-#[command(name = "envparity", version, about, long_about = None, propagate_version = true)]
+#[command(name = "envparity", version, propagate_version = true)]
 pub struct Cli {
     /// The workspace database (default: the platform data directory's envparity/workspace.sqlite).
     #[arg(long, global = true, env = "ENVPARITY_DB", value_name = "PATH")]
@@ -35,6 +35,8 @@ pub enum Command {
     Diff(DiffArgs),
     /// The CI gate: exit 0 for parity, 1 for unexplained drift, 2 for unknown/stale/errors.
     Check(CheckArgs),
+    /// Write a shareable parity report: HTML, Markdown, JSON or JUnit XML.
+    Report(crate::report_cmd::ReportArgs),
     /// Manage documented intentional differences.
     Exception {
         #[command(subcommand)]
@@ -50,11 +52,34 @@ pub enum Command {
         /// Where to write it (default: stdout).
         file: Option<String>,
     },
+    /// Collect snapshots from AWS (all environments, or those named), concurrently.
+    Collect {
+        /// Environments to collect (default: all).
+        envs: Vec<String>,
+    },
+    /// Static AWS keys in the OS keyring (never in the database or on the command line).
+    Credentials {
+        #[command(subcommand)]
+        command: CredentialsCommand,
+    },
+    /// Print the least-privilege IAM policy for exactly the calls EnvParity makes.
+    IamPolicy,
     /// Terraform state as an inventory source.
     Tfstate {
         #[command(subcommand)]
         command: TfstateCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CredentialsCommand {
+    /// Store ENV's keys: prompted (hidden) on a terminal, else three lines on stdin (access key
+    /// id, secret access key, optional session token).
+    Set { env: String },
+    /// Delete ENV's keys from the keyring.
+    Rm { env: String },
+    /// Make one cheap read call with ENV's credentials and report the account and region.
+    Test { env: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -168,6 +193,18 @@ pub struct CheckArgs {
     /// Fail (exit 2) when a snapshot is older than this, e.g. 24h, 7d.
     #[arg(long, value_name = "DURATION")]
     pub max_age: Option<String>,
+    /// Also write a report to this file (written before the verdict, whatever it is).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<String>,
+    /// The report's format (default: from the file's extension, else html).
+    #[arg(
+        long,
+        alias = "format",
+        value_enum,
+        value_name = "FORMAT",
+        requires = "report"
+    )]
+    pub report_format: Option<crate::report_cmd::ReportFormatArg>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,6 +2,12 @@
 //! codes: 0 success; `check` 1 for unexplained drift; 2 for errors and bad input.
 
 mod args;
+mod aws_cmd;
+
+/// mimalloc: the matrix allocates many small values; it keeps diffs of large workspaces fast.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+mod report_cmd;
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -17,7 +23,9 @@ use parity_core::{Credentials, EnvironmentConfig, ExceptionRule, Status};
 use parity_report::{display_value, MarkdownOptions, TableOptions};
 use parity_store::Via;
 
-use args::{Cli, Command, EnvCommand, ExceptionCommand, Format, TfstateCommand};
+use args::{
+    Cli, Command, CredentialsCommand, EnvCommand, ExceptionCommand, Format, TfstateCommand,
+};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -195,13 +203,21 @@ fn run(cli: Cli) -> AppResult<u8> {
                 },
                 now,
             );
+            if let Some(file) = c.report.as_deref() {
+                report_cmd::write_report(&ws, &cmp, file, c.report_format, now)?;
+            }
             print_check(&cmp, &outcome, c.allow_partial);
             Ok(outcome.exit_code as u8)
         }
+        Command::Report(r) => report_cmd::run(r, &open(DbOpenMode::Existing)?, now),
         Command::Exception { command } => run_exception(command, &open, now),
         Command::Import { file } => {
             let text = read_input(&file)?;
             let parsed = WorkspaceFile::parse(&text, &file)?;
+            if !path.exists() {
+                // refuse before a new database file is created
+                parsed.check_references(&[], &file)?;
+            }
             let ws = open(DbOpenMode::CreateIfMissing)?;
             let s = ws.import(&parsed, &file, Via::Import, now)?;
             if s.changed_nothing() {
@@ -235,6 +251,16 @@ fn run(cli: Cli) -> AppResult<u8> {
             }
             Ok(0)
         }
+        Command::Collect { envs } => aws_cmd::collect(&open(DbOpenMode::Existing)?, &envs),
+        Command::Credentials { command } => {
+            let ws = open(DbOpenMode::Existing)?;
+            match command {
+                CredentialsCommand::Set { env } => aws_cmd::credentials_set(&ws, &env),
+                CredentialsCommand::Rm { env } => aws_cmd::credentials_rm(&ws, &env),
+                CredentialsCommand::Test { env } => aws_cmd::credentials_test(&ws, &env),
+            }
+        }
+        Command::IamPolicy => aws_cmd::iam_policy(),
         Command::Tfstate {
             command: TfstateCommand::Import { env, file },
         } => {
@@ -245,12 +271,16 @@ fn run(cli: Cli) -> AppResult<u8> {
                     .map_err(|e| AppError::bad_input(format!("stdin: {e}")))?;
                 b
             } else {
-                std::fs::read(&file).map_err(|e| AppError::bad_input(format!("{file}: cannot read: {e}")))?
+                std::fs::read(&file)
+                    .map_err(|e| AppError::bad_input(format!("{file}: cannot read: {e}")))?
             };
             let ws = open(DbOpenMode::CreateIfMissing)?;
             let s = ws.import_tfstate(&env, &bytes, &file, now)?;
             if s.environment_created {
-                println!("Created environment `{}` (source: Terraform state).", s.environment);
+                println!(
+                    "Created environment `{}` (source: Terraform state).",
+                    s.environment
+                );
             }
             println!(
                 "Imported {file} (Terraform {}) as snapshot #{} of `{}`: {} managed resource instances → {} resources ({} mapped onto API kinds, {} kept as tf.*, {} rules/routes folded into their parents); {} data sources skipped; {} sensitive values not stored.",
@@ -584,9 +614,10 @@ fn run_exception(
                     let a = serde_json::to_value(after).unwrap_or_default();
                     if let (Some(b), Some(a)) = (b.as_object(), a.as_object()) {
                         for (k, av) in a {
-                            let bv = b.get(k).cloned().unwrap_or_default();
-                            if &bv != av {
-                                println!("    {k}: {bv} → {av}");
+                            match b.get(k) {
+                                Some(bv) if bv == av => {}
+                                Some(bv) => println!("    {k}: {bv} → {av}"),
+                                None => println!("    {k}: (none) → {av}"),
                             }
                         }
                         for (k, bv) in b {

@@ -594,6 +594,11 @@ impl Matrix {
         })
     }
 
+    /// The key of every resource of column `c` (index-aligned with its snapshot's resources).
+    pub fn resource_keys(&self, c: usize) -> &[Arc<str>] {
+        self.keys.get(c).map_or(&[], Vec::as_slice)
+    }
+
     /// Why each resource of `key` got that key, per column. `snapshots` are the columns'
     /// snapshots (for native ids).
     pub fn pairings(&self, key: &str, snapshots: &[&Snapshot]) -> Vec<Pairing> {

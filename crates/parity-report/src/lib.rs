@@ -1,15 +1,33 @@
-//! Renders the diff document (parity-core's `DiffDocument`) for people and machines: JSON (the
-//! documented schema), Markdown that fits a PR comment, and a terminal table.
+//! Renders the diff document (parity-core's `DiffDocument`) and parity reports for people and
+//! machines: JSON (the documented schemas), Markdown that fits a PR comment, a terminal table,
+//! a self-contained HTML report and JUnit XML. No IO and no clock: callers pass everything in.
 
+mod html;
+mod input;
+mod junit;
 mod markdown;
 mod table;
 mod value;
 
 use parity_core::DiffDocument;
 
-pub use markdown::{markdown, MarkdownOptions};
+pub use html::html;
+pub use input::{
+    CategoryScore, EnvPolicy, JsonReport, ReportException, ReportInput, Standing, REPORT_VERSION,
+};
+pub use junit::junit;
+pub use markdown::{markdown, report_markdown, MarkdownOptions};
 pub use table::{table, TableOptions};
 pub use value::display_value;
+
+/// A report could not be rendered (a bug in a template, never bad data).
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("report template: {0}")]
+    Template(String),
+    #[error("report JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
 
 /// The diff document as pretty JSON (CONTRACTS.md "Diff JSON").
 pub fn json(doc: &DiffDocument) -> String {
@@ -17,4 +35,79 @@ pub fn json(doc: &DiffDocument) -> String {
         serde_json::to_string_pretty(doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     out.push('\n');
     out
+}
+
+/// The JSON report: `{"report_version": 1, "workspace", "generated_at", "change_view", "policy",
+/// "exceptions", "category_scores", "diff"}` (see [`JsonReport`]).
+pub fn json_report(input: &ReportInput) -> Result<String, ReportError> {
+    let report = JsonReport {
+        report_version: REPORT_VERSION,
+        report: input.clone(),
+    };
+    let mut out = serde_json::to_string_pretty(&report)?;
+    out.push('\n');
+    Ok(out)
+}
+
+/// The report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    Html,
+    Markdown,
+    Json,
+    Junit,
+}
+
+impl ReportFormat {
+    pub const ALL: [ReportFormat; 4] = [
+        ReportFormat::Html,
+        ReportFormat::Markdown,
+        ReportFormat::Json,
+        ReportFormat::Junit,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportFormat::Html => "html",
+            ReportFormat::Markdown => "markdown",
+            ReportFormat::Json => "json",
+            ReportFormat::Junit => "junit",
+        }
+    }
+
+    /// The usual file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ReportFormat::Html => "html",
+            ReportFormat::Markdown => "md",
+            ReportFormat::Json => "json",
+            ReportFormat::Junit => "xml",
+        }
+    }
+
+    /// The format a file name suggests (`.html`/`.htm`, `.md`, `.json`, `.xml`).
+    pub fn from_path(path: &str) -> Option<ReportFormat> {
+        let ext = path.rsplit_once('.')?.1.to_ascii_lowercase();
+        match ext.as_str() {
+            "html" | "htm" => Some(ReportFormat::Html),
+            "md" | "markdown" => Some(ReportFormat::Markdown),
+            "json" => Some(ReportFormat::Json),
+            "xml" => Some(ReportFormat::Junit),
+            _ => None,
+        }
+    }
+}
+
+/// Renders `input` in `format`; Markdown uses `markdown` for its caps.
+pub fn render(
+    input: &ReportInput,
+    format: ReportFormat,
+    markdown: MarkdownOptions,
+) -> Result<String, ReportError> {
+    match format {
+        ReportFormat::Html => html(input),
+        ReportFormat::Markdown => Ok(report_markdown(input, markdown)),
+        ReportFormat::Json => json_report(input),
+        ReportFormat::Junit => Ok(junit(input)),
+    }
 }

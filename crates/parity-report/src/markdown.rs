@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use parity_core::{DiffDocument, Status};
 
+use crate::input::{ReportException, ReportInput};
 use crate::value::display_value;
 
 #[derive(Debug, Clone, Copy)]
@@ -140,6 +141,283 @@ pub fn markdown(doc: &DiffDocument, options: MarkdownOptions) -> String {
         let _ = writeln!(out, "… and {} more.", failing.len() - options.max_rows);
     }
     out
+}
+
+/// Renders a full report as Markdown for a PR comment: workspace, snapshots with the policy,
+/// pair scores, the unexplained drift (drift and missing, capped with an "N more" line), the
+/// violated and expired exceptions and the intentional differences with their justifications.
+pub fn report_markdown(input: &ReportInput, options: MarkdownOptions) -> String {
+    let doc = &input.diff;
+    let envs = &doc.environments;
+    let mut out = String::new();
+    let _ = writeln!(out, "## EnvParity report: {}", cell(&input.workspace));
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "Generated {} · {}",
+        doc.generated_at,
+        envs.iter().map(|e| cell(e)).collect::<Vec<_>>().join(" · ")
+    );
+    if input.change_view {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "A change view (snapshots of one environment): policy and exceptions do not apply."
+        );
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "| Environment | Snapshot | Source | Status | May differ in |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|");
+    for (label, s) in &doc.snapshots {
+        let status = if s.missing.is_empty() {
+            "complete".to_string()
+        } else {
+            format!(
+                "**partial**: {}",
+                s.missing
+                    .iter()
+                    .map(|m| format!("{} ({})", cell(&m.kind), cell(&m.reason)))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        };
+        let id = s.id.map(|i| format!("#{i} ")).unwrap_or_default();
+        let env_name = input
+            .policy
+            .iter()
+            .zip(envs)
+            .find(|(_, l)| *l == label)
+            .map(|(p, _)| p);
+        let policy = match env_name {
+            _ if input.change_view => "n/a".to_string(),
+            Some(p) if !p.may_differ_in.is_empty() => p
+                .may_differ_in
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            _ => "nothing".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {id}{} | {} | {status} | {policy} |",
+            cell(label),
+            s.taken_at,
+            s.source.as_str(),
+        );
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "| Pair | Parity | Rows compared | Lowest category |");
+    let _ = writeln!(out, "|---|---:|---:|---|");
+    for p in &doc.summary.pairs {
+        let lowest = input
+            .category_scores
+            .iter()
+            .filter(|c| c.a == p.a && c.b == p.b)
+            .min_by(|x, y| x.score.total_cmp(&y.score))
+            .map(|c| format!("{} {:.1} %", c.category, c.score * 100.0))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "| {} ↔ {} | {:.1} % | {} | {lowest} |",
+            cell(&p.a),
+            cell(&p.b),
+            p.score * 100.0,
+            p.compared
+        );
+    }
+    let _ = writeln!(out);
+    let counts: Vec<String> = Status::ALL
+        .iter()
+        .filter_map(|s| doc.summary.by_status.get(s).map(|n| format!("{n} {s}")))
+        .collect();
+    let _ = writeln!(
+        out,
+        "**Rows:** {} ({})",
+        doc.summary.rows,
+        counts.join(", ")
+    );
+    let _ = writeln!(out);
+
+    // unexplained drift first
+    let drift: Vec<_> = doc
+        .rows
+        .iter()
+        .filter(|r| matches!(r.status, Status::Drift | Status::Missing))
+        .collect();
+    if drift.is_empty() {
+        let _ = writeln!(out, "No unexplained drift.");
+        let _ = writeln!(out);
+    } else {
+        let _ = writeln!(out, "### Unexplained drift ({})", drift.len());
+        let _ = writeln!(out);
+        let mut header = String::from("| Status | Resource | Attribute |");
+        let mut rule = String::from("|---|---|---|");
+        for e in envs {
+            let _ = write!(header, " {} |", cell(e));
+            rule.push_str("---|");
+        }
+        let _ = writeln!(out, "{header}");
+        let _ = writeln!(out, "{rule}");
+        for r in drift.iter().take(options.max_rows) {
+            let _ = writeln!(out, "{}", value_line(r, envs));
+        }
+        if drift.len() > options.max_rows {
+            let _ = writeln!(out);
+            let _ = writeln!(out, "… and {} more.", drift.len() - options.max_rows);
+        }
+        let _ = writeln!(out);
+    }
+    if input.change_view {
+        return out;
+    }
+
+    // then violated and expired exceptions, with the rows they no longer explain
+    let problems: Vec<_> = doc
+        .rows
+        .iter()
+        .filter(|r| matches!(r.status, Status::Violated | Status::Expired))
+        .collect();
+    let problem_exceptions: Vec<_> = input
+        .exceptions
+        .iter()
+        .filter(|e| {
+            e.standing.is_problem() || problems.iter().any(|r| r.exceptions.contains(&e.id))
+        })
+        .collect();
+    if !problems.is_empty() || !problem_exceptions.is_empty() {
+        let _ = writeln!(
+            out,
+            "### Violated and expired exceptions ({} rows)",
+            problems.len()
+        );
+        let _ = writeln!(out);
+        let mut header = String::from("| Status | Resource | Attribute |");
+        let mut rule = String::from("|---|---|---|");
+        for e in envs {
+            let _ = write!(header, " {} |", cell(e));
+            rule.push_str("---|");
+        }
+        if !problems.is_empty() {
+            let _ = writeln!(out, "{header} Exceptions |");
+            let _ = writeln!(out, "{rule}---|");
+            for r in problems.iter().take(options.max_rows) {
+                let _ = writeln!(
+                    out,
+                    "{} {} |",
+                    value_line(r, envs),
+                    cell(&r.exceptions.join(", "))
+                );
+            }
+            if problems.len() > options.max_rows {
+                let _ = writeln!(out);
+                let _ = writeln!(out, "… and {} more.", problems.len() - options.max_rows);
+            }
+            let _ = writeln!(out);
+        }
+        exception_table(&mut out, &problem_exceptions, true);
+    }
+
+    // then the intentional differences with their justification, owner and expiry
+    let intentional: Vec<_> = input
+        .exceptions
+        .iter()
+        .filter(|e| {
+            doc.rows
+                .iter()
+                .any(|r| r.status == Status::Intentional && r.exceptions.contains(&e.id))
+        })
+        .collect();
+    let intentional_rows = doc
+        .rows
+        .iter()
+        .filter(|r| r.status == Status::Intentional)
+        .count();
+    if !intentional.is_empty() {
+        let _ = writeln!(out, "### Intentional differences ({intentional_rows} rows)");
+        let _ = writeln!(out);
+        exception_table(&mut out, &intentional, false);
+    }
+    out
+}
+
+fn value_line(r: &parity_core::DocRow, envs: &[String]) -> String {
+    let mut line = format!(
+        "| {} | {} | {} |",
+        r.status,
+        cell(&r.key),
+        cell(&r.attribute)
+    );
+    for e in envs {
+        let v = r
+            .values
+            .get(e)
+            .map(display_value)
+            .unwrap_or_else(|| "—".into());
+        let _ = write!(line, " {} |", cell(&v));
+    }
+    line
+}
+
+fn exception_table(out: &mut String, exceptions: &[&ReportException], with_standing: bool) {
+    if exceptions.is_empty() {
+        return;
+    }
+    if with_standing {
+        let _ = writeln!(
+            out,
+            "| Exception | Standing | Justification | Owner | Expires | Expects |"
+        );
+        let _ = writeln!(out, "|---|---|---|---|---|---|");
+    } else {
+        let _ = writeln!(
+            out,
+            "| Exception | Rows | Justification | Owner | Expires |"
+        );
+        let _ = writeln!(out, "|---|---:|---|---|---|");
+    }
+    for e in exceptions {
+        let expires = e
+            .expires
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| "never".into());
+        let id = match &e.ticket {
+            Some(t) => format!("{} ({})", cell(&e.id), cell(t)),
+            None => cell(&e.id),
+        };
+        if with_standing {
+            let expects: Vec<String> = e
+                .expected
+                .iter()
+                .map(|(env, v)| format!("{env} = {}", display_value(v)))
+                .collect();
+            let _ = writeln!(
+                out,
+                "| {id} | {} | {} | {} | {expires} | {} |",
+                e.standing.as_str(),
+                cell(&e.justification),
+                cell(&e.owner),
+                cell(&expects.join("; "))
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "| {id} | {} | {} | {} | {expires}{} |",
+                e.rows_covered,
+                cell(&e.justification),
+                cell(&e.owner),
+                if e.standing == crate::input::Standing::Expiring {
+                    " (expiring)"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+    let _ = writeln!(out);
 }
 
 #[cfg(test)]

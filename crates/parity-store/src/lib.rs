@@ -112,8 +112,15 @@ impl Store {
                 path: display.clone(),
                 detail: e.to_string(),
             })?;
-        conn.pragma_update(None, "application_id", APPLICATION_ID)
+        // Written only when missing: every write bumps the file's change counter, and opening a
+        // workspace (even for a refused command) must leave the file byte-identical.
+        let app_id: i32 = conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
             .map_err(|e| StoreError::sqlite(&display, e))?;
+        if app_id != APPLICATION_ID {
+            conn.pragma_update(None, "application_id", APPLICATION_ID)
+                .map_err(|e| StoreError::sqlite(&display, e))?;
+        }
         let store = Store {
             conn,
             path: display,

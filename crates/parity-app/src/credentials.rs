@@ -1,0 +1,72 @@
+//! Credentials as users manage them: static keys go straight to the OS keyring (never the
+//! database), keyed by the workspace UUID and the environment name; a connection test makes one
+//! cheap read call.
+
+use parity_aws::{ConnectionInfo, KeyringError, KeyringStore, StaticKeys};
+use parity_core::Credentials;
+
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::Workspace;
+
+fn keyring_error(e: KeyringError) -> AppError {
+    AppError::new(ErrorCode::Keyring, e.to_string())
+}
+
+/// What `set_credentials` did besides storing the keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialsSet {
+    /// The environment used another credential source and now uses the keyring.
+    pub switched_to_keyring: bool,
+}
+
+impl Workspace {
+    /// Stores an environment's static keys in the OS keyring and makes the environment use them.
+    pub fn set_credentials(&self, env: &str, keys: &StaticKeys) -> AppResult<CredentialsSet> {
+        let mut config = self.environment(env)?;
+        if keys.access_key_id.trim().is_empty() || keys.secret_access_key.is_empty() {
+            return Err(AppError::bad_input(
+                "the access key id and the secret access key are both required",
+            ));
+        }
+        let uuid = self.info()?.id;
+        KeyringStore::new()
+            .set(&uuid, env, keys)
+            .map_err(keyring_error)?;
+        let switched = !matches!(
+            config.credentials,
+            Some(Credentials::Keyring { keyring: true })
+        );
+        if switched {
+            config.credentials = Some(Credentials::Keyring { keyring: true });
+            self.store().upsert_environment(&config)?;
+        }
+        Ok(CredentialsSet {
+            switched_to_keyring: switched,
+        })
+    }
+
+    /// Deletes an environment's static keys from the keyring. Returns whether there were any.
+    pub fn remove_credentials(&self, env: &str) -> AppResult<bool> {
+        self.environment(env)?;
+        let uuid = self.info()?.id;
+        KeyringStore::new()
+            .delete(&uuid, env)
+            .map_err(keyring_error)
+    }
+
+    /// One cheap read call with the environment's credentials.
+    pub fn connection_test_plan(&self, env: &str) -> AppResult<crate::collect::CollectPlan> {
+        self.collect_plan(&[env.to_string()])
+    }
+}
+
+/// Runs the connection test of a plan made by `connection_test_plan`.
+pub async fn test_connection(plan: &crate::collect::CollectPlan) -> AppResult<ConnectionInfo> {
+    let env = plan
+        .environments
+        .first()
+        .ok_or_else(|| AppError::bad_input("no environment to test"))?;
+    parity_aws::test_connection(env, &plan.context)
+        .await
+        .map_err(|e| AppError::new(ErrorCode::Aws, format!("`{}`: {e}", env.name)))
+}

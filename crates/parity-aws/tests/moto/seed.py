@@ -1,0 +1,196 @@
+"""Seeds a moto server for parity-aws's integration tests through boto3.
+
+usage: seed.py ENDPOINT drift|scale [N]
+Prints one JSON object with the ids the tests assert on.
+"""
+
+import json
+import sys
+
+import boto3
+
+REGION = "us-east-1"
+
+
+def clients(endpoint):
+    kw = dict(
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    return boto3.client("ec2", **kw), boto3.client("rds", **kw), boto3.client("ssm", **kw)
+
+
+def tags(resource_type, env, name=None):
+    t = [{"Key": "Environment", "Value": env}]
+    if name:
+        t.append({"Key": "Name", "Value": name})
+    return [{"ResourceType": resource_type, "Tags": t}]
+
+
+def ami(ec2):
+    return ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+
+
+def seed_drift(endpoint):
+    ec2, rds, ssm = clients(endpoint)
+    image = ami(ec2)
+    out = {}
+    sizes = {"dev": "t3.micro", "staging": "t3.medium", "prod": "t3.large"}
+    db = {
+        "dev": ("db.t3.micro", "14.7", False, 1, "100"),
+        "staging": ("db.t3.medium", "14.7", False, 1, "200"),
+        "prod": ("db.r5.large", "14.9", True, 14, "400"),
+    }
+    for n, env in enumerate(["dev", "staging", "prod"], start=1):
+        ids = {}
+        vpc = ec2.create_vpc(
+            CidrBlock=f"10.{n}.0.0/16",
+            TagSpecifications=tags("vpc", env, f"{env}-main-vpc"),
+        )["Vpc"]["VpcId"]
+        ids["vpc"] = vpc
+        private = ec2.create_subnet(
+            VpcId=vpc,
+            CidrBlock=f"10.{n}.1.0/24",
+            AvailabilityZone="us-east-1a",
+            TagSpecifications=tags("subnet", env, f"{env}-private-a"),
+        )["Subnet"]["SubnetId"]
+        public = ec2.create_subnet(
+            VpcId=vpc,
+            CidrBlock=f"10.{n}.2.0/24",
+            AvailabilityZone="us-east-1a",
+            TagSpecifications=tags("subnet", env, f"{env}-public-a"),
+        )["Subnet"]["SubnetId"]
+        ids["private_subnet"] = private
+        web = ec2.create_security_group(
+            GroupName=f"{env}-web",
+            Description="web tier",
+            VpcId=vpc,
+            TagSpecifications=tags("security-group", env, f"{env}-web"),
+        )["GroupId"]
+        rules = [
+            {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+             "IpRanges": [{"CidrIp": f"10.{n}.0.0/16"}]},
+        ]
+        if env == "staging":
+            rules.append({"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+                          "IpRanges": [{"CidrIp": "0.0.0.0/0"}]})
+        ec2.authorize_security_group_ingress(GroupId=web, IpPermissions=rules)
+        app = ec2.create_security_group(
+            GroupName=f"{env}-app",
+            Description="app tier",
+            VpcId=vpc,
+            TagSpecifications=tags("security-group", env, f"{env}-app"),
+        )["GroupId"]
+        ec2.authorize_security_group_ingress(
+            GroupId=app,
+            IpPermissions=[{"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080,
+                            "UserIdGroupPairs": [{"GroupId": web}]}],
+        )
+        ids["web_sg"] = web
+        ids["app_sg"] = app
+        ids["instance"] = ec2.run_instances(
+            ImageId=image, MinCount=1, MaxCount=1, InstanceType=sizes[env],
+            SubnetId=private, SecurityGroupIds=[app],
+            TagSpecifications=tags("instance", env, f"{env}-api"),
+        )["Instances"][0]["InstanceId"]
+        igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+        ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+        rtb = ec2.create_route_table(
+            VpcId=vpc, TagSpecifications=tags("route-table", env, f"{env}-private-rt"),
+        )["RouteTable"]["RouteTableId"]
+        ec2.associate_route_table(RouteTableId=rtb, SubnetId=private)
+        if env == "prod":
+            alloc = ec2.allocate_address(Domain="vpc")["AllocationId"]
+            nat = ec2.create_nat_gateway(SubnetId=public, AllocationId=alloc)["NatGateway"]["NatGatewayId"]
+            ids["nat"] = nat
+            ec2.create_route(RouteTableId=rtb, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat)
+        else:
+            ec2.create_route(RouteTableId=rtb, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+
+        klass, version, multi_az, retention, max_conn = db[env]
+        rds.create_db_parameter_group(
+            DBParameterGroupName=f"{env}-orders-pg",
+            DBParameterGroupFamily="postgres14",
+            Description="orders parameters",
+        )
+        rds.modify_db_parameter_group(
+            DBParameterGroupName=f"{env}-orders-pg",
+            Parameters=[
+                {"ParameterName": "max_connections", "ParameterValue": max_conn,
+                 "ApplyMethod": "pending-reboot"},
+                {"ParameterName": "work_mem", "ParameterValue": "4096",
+                 "ApplyMethod": "immediate"},
+            ],
+        )
+        rds.create_db_instance(
+            DBInstanceIdentifier=f"{env}-orders-db",
+            DBInstanceClass=klass,
+            Engine="postgres",
+            EngineVersion=version,
+            AllocatedStorage=20,
+            MasterUsername="orders",
+            MasterUserPassword="not-a-real-password",
+            MultiAZ=multi_az,
+            BackupRetentionPeriod=retention,
+            DBParameterGroupName=f"{env}-orders-pg",
+            Tags=[{"Key": "Environment", "Value": env}],
+        )
+
+        ssm.put_parameter(Name=f"/{env}/database/host", Value=f"{env}-db.internal", Type="String")
+        if env != "dev":
+            ssm.put_parameter(Name=f"/{env}/app/feature-flag", Value="on", Type="String")
+        ssm.put_parameter(Name=f"/{env}/database/password",
+                          Value=f"S3cr3t-{env}-plaintext", Type="SecureString")
+        api_key = "sk_dev_0001" if env == "dev" else "sk_live_shared_9f8e"
+        ssm.put_parameter(Name=f"/{env}/stripe/api-key", Value=api_key, Type="String")
+        ssm.put_parameter(Name=f"/{env}/app/hosts", Value="a,b,c", Type="StringList")
+        out[env] = ids
+
+    # Noise that belongs to no environment under test.
+    qa_vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16",
+                            TagSpecifications=tags("vpc", "qa", "qa-main-vpc"))["Vpc"]["VpcId"]
+    qa_subnet = ec2.create_subnet(VpcId=qa_vpc, CidrBlock="10.9.1.0/24")["Subnet"]["SubnetId"]
+    alloc = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    ec2.create_nat_gateway(SubnetId=qa_subnet, AllocationId=alloc)
+    out["qa_instance"] = ec2.run_instances(
+        ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.nano", SubnetId=qa_subnet,
+        TagSpecifications=tags("instance", "qa", "qa-api"),
+    )["Instances"][0]["InstanceId"]
+    ssm.put_parameter(Name="/qa/database/host", Value="qa-db.internal", Type="String")
+    rds.create_db_instance(
+        DBInstanceIdentifier="qa-orders-db", DBInstanceClass="db.t3.micro", Engine="postgres",
+        AllocatedStorage=20, MasterUsername="orders", MasterUserPassword="not-a-real-password",
+        Tags=[{"Key": "Environment", "Value": "qa"}],
+    )
+    return out
+
+
+def seed_scale(endpoint, n):
+    ec2, _, ssm = clients(endpoint)
+    image = ami(ec2)
+    vpc = ec2.create_vpc(CidrBlock="10.50.0.0/16",
+                         TagSpecifications=tags("vpc", "scale", "scale-main-vpc"))["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.50.0.0/16",
+                               TagSpecifications=tags("subnet", "scale", "scale-all"))["Subnet"]["SubnetId"]
+    for i in range(n):
+        # One instance per call: DescribeInstances pages count reservations.
+        ec2.run_instances(
+            ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro", SubnetId=subnet,
+            TagSpecifications=tags("instance", "scale", f"scale-worker-{i:04d}"),
+        )
+    for i in range(n):
+        ssm.put_parameter(Name=f"/scale/svc{i % 12:02d}/key{i:04d}", Value=f"v{i}", Type="String")
+    return {"vpc": vpc, "subnet": subnet}
+
+
+if __name__ == "__main__":
+    endpoint, scenario = sys.argv[1], sys.argv[2]
+    if scenario == "drift":
+        result = seed_drift(endpoint)
+    elif scenario == "scale":
+        result = seed_scale(endpoint, int(sys.argv[3]))
+    else:
+        raise SystemExit(f"unknown scenario {scenario}")
+    print(json.dumps(result))

@@ -1,0 +1,197 @@
+//! The AWS-facing commands: `collect` (with progress bars on a terminal), `credentials
+//! set|rm|test` (secrets from a hidden prompt or stdin, never from argv) and `iam-policy`.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal};
+use std::sync::Mutex;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use parity_app::collect::{failures_as_error, run as run_collection};
+use parity_app::{AppError, AppResult, Workspace};
+use parity_aws::{Phase, ProgressEvent, StaticKeys};
+
+fn runtime() -> AppResult<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            AppError::new(
+                parity_app::ErrorCode::Internal,
+                format!("cannot start the async runtime: {e}"),
+            )
+        })
+}
+
+/// Per environment, per kind: what the progress line shows.
+#[derive(Default)]
+struct Board {
+    kinds: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+fn describe(phase: &Phase) -> String {
+    match phase {
+        Phase::Started => "…".to_string(),
+        Phase::Progress { count } => format!("{count}…"),
+        Phase::Done { count } => count.to_string(),
+        Phase::Failed { .. } => "failed".to_string(),
+    }
+}
+
+pub fn collect(ws: &Workspace, names: &[String]) -> AppResult<u8> {
+    let plan = ws.collect_plan(names)?;
+    let tty = std::io::stderr().is_terminal();
+    let multi = MultiProgress::new();
+    let style = ProgressStyle::with_template("{spinner} {prefix:.bold} {wide_msg}")
+        .unwrap_or_else(|_| ProgressStyle::default_spinner());
+    let bars: BTreeMap<String, ProgressBar> = plan
+        .environments
+        .iter()
+        .map(|e| {
+            let bar = if tty {
+                multi.add(ProgressBar::new_spinner())
+            } else {
+                ProgressBar::hidden()
+            };
+            bar.set_style(style.clone());
+            bar.set_prefix(e.name.clone());
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            (e.name.clone(), bar)
+        })
+        .collect();
+    let board = Mutex::new(Board::default());
+    let progress = |event: ProgressEvent| {
+        let Some(kind) = event.kind.clone() else {
+            if let Phase::Failed { reason } = &event.phase {
+                if !tty {
+                    eprintln!("{}: {reason}", event.environment);
+                }
+            }
+            return;
+        };
+        if !tty {
+            match &event.phase {
+                Phase::Done { count } => eprintln!("{} {kind}: {count}", event.environment),
+                Phase::Failed { reason } => {
+                    eprintln!("{} {kind}: failed: {reason}", event.environment)
+                }
+                _ => {}
+            }
+            return;
+        }
+        let Ok(mut b) = board.lock() else { return };
+        let line = b.kinds.entry(event.environment.clone()).or_default();
+        line.insert(kind, describe(&event.phase));
+        if let Some(bar) = bars.get(&event.environment) {
+            let text: Vec<String> = line.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            bar.set_message(text.join(" · "));
+        }
+    };
+    let snapshots = runtime()?.block_on(run_collection(&plan, &progress));
+    for bar in bars.values() {
+        bar.finish_and_clear();
+    }
+    let outcomes = ws.store_collected(&snapshots)?;
+    for o in &outcomes {
+        match o.snapshot_id {
+            Some(id) if o.missing.is_empty() => {
+                println!(
+                    "{}: snapshot #{id}, {} resources, complete",
+                    o.environment, o.resources
+                )
+            }
+            Some(id) => {
+                println!(
+                    "{}: snapshot #{id}, {} resources, PARTIAL:",
+                    o.environment, o.resources
+                );
+                for m in &o.missing {
+                    println!("    {} not collected: {}", m.kind, m.reason);
+                }
+            }
+            None => println!(
+                "{}: nothing collected; the previous snapshot is kept",
+                o.environment
+            ),
+        }
+    }
+    match failures_as_error(&outcomes) {
+        Some(e) => Err(e),
+        None => Ok(0),
+    }
+}
+
+fn read_keys() -> AppResult<StaticKeys> {
+    let stdin = std::io::stdin();
+    let bad = |e: std::io::Error| AppError::bad_input(format!("cannot read the keys: {e}"));
+    if stdin.is_terminal() {
+        eprint!("AWS access key id: ");
+        let mut id = String::new();
+        stdin.lock().read_line(&mut id).map_err(bad)?;
+        let secret = rpassword::prompt_password("AWS secret access key (hidden): ").map_err(bad)?;
+        let token =
+            rpassword::prompt_password("Session token (hidden; Enter for none): ").map_err(bad)?;
+        Ok(StaticKeys {
+            access_key_id: id.trim().to_string(),
+            secret_access_key: secret.trim().to_string(),
+            session_token: Some(token.trim().to_string()).filter(|t| !t.is_empty()),
+        })
+    } else {
+        // three lines on stdin: access key id, secret access key, optional session token
+        let mut lines = stdin.lock().lines();
+        let mut next = || {
+            lines
+                .next()
+                .transpose()
+                .map_err(bad)
+                .map(|l| l.unwrap_or_default().trim().to_string())
+        };
+        let access_key_id = next()?;
+        let secret_access_key = next()?;
+        let token = next()?;
+        Ok(StaticKeys {
+            access_key_id,
+            secret_access_key,
+            session_token: Some(token).filter(|t| !t.is_empty()),
+        })
+    }
+}
+
+pub fn credentials_set(ws: &Workspace, env: &str) -> AppResult<u8> {
+    ws.environment(env)?;
+    let keys = read_keys()?;
+    let outcome = ws.set_credentials(env, &keys)?;
+    println!(
+        "Stored the keys of `{env}` (access key id {}) in the OS keyring.",
+        keys.access_key_id
+    );
+    if outcome.switched_to_keyring {
+        println!("`{env}` now uses them: credentials = {{ keyring = true }}.");
+    }
+    Ok(0)
+}
+
+pub fn credentials_rm(ws: &Workspace, env: &str) -> AppResult<u8> {
+    if ws.remove_credentials(env)? {
+        println!("Removed the keys of `{env}` from the OS keyring.");
+    } else {
+        println!("The OS keyring held no keys for `{env}`.");
+    }
+    Ok(0)
+}
+
+pub fn credentials_test(ws: &Workspace, env: &str) -> AppResult<u8> {
+    let plan = ws.connection_test_plan(env)?;
+    let info = runtime()?.block_on(parity_app::credentials::test_connection(&plan))?;
+    println!(
+        "`{env}`: connected in {} (account {}).",
+        info.region,
+        info.account.as_deref().unwrap_or("not revealed")
+    );
+    Ok(0)
+}
+
+pub fn iam_policy() -> AppResult<u8> {
+    println!("{}", parity_aws::policy_json());
+    Ok(0)
+}

@@ -1,0 +1,63 @@
+//! EnvParity's desktop shell (Tauri v2): a session holding the open workspace, and commands that
+//! are thin adapters over parity-app. The UI (ui/) talks to it only through these commands, with
+//! TypeScript types generated from `dto` (see `bindings`).
+
+pub mod aws;
+pub mod aws_profiles;
+pub mod bindings;
+pub mod commands;
+pub mod dto;
+pub mod session;
+
+use tauri::Manager;
+
+use crate::commands::CollectControl;
+use crate::session::Session;
+
+/// Starts the app: opens the last workspace (or the demo on first run) and shows the window.
+pub fn run() {
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .manage(CollectControl::default())
+        .setup(|app| {
+            let data_dir = Session::data_dir(app.path().app_data_dir().ok())?;
+            let session = Session::start(data_dir)?;
+            app.manage(session);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::workspace_info,
+            commands::open_workspace,
+            commands::create_workspace,
+            commands::open_demo,
+            commands::workspace_toml,
+            commands::save_workspace_file,
+            commands::environments,
+            commands::save_environment,
+            commands::remove_environment,
+            commands::aws_profiles,
+            commands::set_static_keys,
+            commands::has_static_keys,
+            commands::test_connection,
+            commands::collect,
+            commands::cancel_collect,
+            commands::matrix_meta,
+            commands::matrix_page,
+            commands::row_detail,
+            commands::exceptions,
+            commands::add_exception,
+            commands::edit_exception,
+            commands::expire_exception,
+            commands::remove_exception,
+            commands::exception_history,
+            commands::snapshots,
+            commands::delete_snapshot,
+            commands::import_tfstate,
+            commands::save_report,
+        ])
+        .run(tauri::generate_context!("tauri.conf.json"));
+    if let Err(e) = result {
+        eprintln!("envparity-desktop: {e}");
+        std::process::exit(1);
+    }
+}

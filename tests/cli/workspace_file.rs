@@ -1,0 +1,167 @@
+//! The workspace file (TOML): export → import → export is identical, importing is idempotent, an
+//! exception without an id gets a stable derived one, and nothing the file does not name is
+//! deleted.
+
+use crate::support::{DbFiles, Sandbox, NOW};
+
+const EXCEPTION_WITHOUT_ID: &str = r#"
+[[environment]]
+name = "prod"
+regions = ["us-east-1"]
+
+[[environment]]
+name = "staging"
+regions = ["us-east-1"]
+
+[[exception]]
+resource = "rds.db_instance/orders-db"
+attribute = "multi_az"
+environments = ["prod"]
+expected = { prod = true }
+justification = "Prod needs redundancy; staging runs single-AZ to save cost."
+owner = "platform-team"
+"#;
+
+#[test]
+fn export_imported_into_a_fresh_database_exports_byte_identical() {
+    let demo = Sandbox::demo();
+    let first = demo.run(&["export"]).ok().to_string();
+    assert!(first.contains("name = \"shop-demo\""), "{first}");
+    assert!(first.contains("[[exception]]"), "{first}");
+
+    // export to a file writes exactly what stdout shows
+    let file = demo.path("shop.toml");
+    let file_arg = file.display().to_string();
+    demo.run(&["export", &file_arg]).code(0);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), first);
+
+    let fresh = Sandbox::new();
+    fresh
+        .run(&["import", &file_arg])
+        .code(0)
+        .stdout_has(&["environments added: dev, staging, prod", "prod-multi-az"]);
+    let second = fresh.run(&["export"]).ok().to_string();
+    assert_eq!(second, first);
+}
+
+#[test]
+fn export_writes_inline_tables_as_documented() {
+    // CONTRACTS.md writes `tags = { Environment = "prod" }` and `expected = { prod = true }`
+    let demo = Sandbox::demo();
+    let export = demo.run(&["export"]).ok().to_string();
+    for line in [
+        "tags = { Environment = \"prod\" }",
+        "expected = { prod = true }",
+    ] {
+        assert!(
+            export.lines().any(|l| l == line),
+            "export lacks the line `{line}`:\n{export}"
+        );
+    }
+}
+
+#[test]
+fn importing_the_same_file_twice_changes_nothing() {
+    let demo = Sandbox::demo();
+    let file = demo.path("shop.toml").display().to_string();
+    demo.run(&["export", &file]).code(0);
+
+    let s = Sandbox::new();
+    s.run(&["import", &file]).code(0);
+    let before = s.observable_state();
+    let files = DbFiles::of(s.db());
+
+    s.run(&["import", &file])
+        .code(0)
+        .stdout_has(&["nothing to change"]);
+    assert_eq!(s.observable_state(), before);
+    assert_eq!(DbFiles::of(s.db()).content, files.content);
+
+    // importing its own export into the demo changes nothing either
+    demo.run(&["import", &file])
+        .code(0)
+        .stdout_has(&["nothing to change"]);
+}
+
+#[test]
+fn an_exception_without_id_gets_a_derived_id_and_importing_it_twice_keeps_one() {
+    let s = Sandbox::new();
+    let file = s.file("exceptions.toml", EXCEPTION_WITHOUT_ID);
+    let first = s.run(&["import", &file]);
+    first.code(0);
+    let ids = s.exception_ids();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    first.stdout_has(&[&ids[0]]);
+    let history_before = s.run(&["exception", "history", &ids[0]]).ok().to_string();
+
+    // a day later: same id, one exception, `created` kept from the first import
+    let tomorrow = "2026-11-27T09:00:00Z";
+    s.run_at(tomorrow, &["import", &file])
+        .code(0)
+        .stdout_has(&["nothing to change"]);
+    assert_eq!(s.exception_ids(), ids);
+    let export = s.run(&["export"]).ok().to_string();
+    assert!(export.contains("created = \"2026-11-26\""), "{export}");
+    assert_eq!(
+        s.run(&["exception", "history", &ids[0]]).ok(),
+        history_before
+    );
+
+    // `exception add` derives the same id for the same resource, attribute and environments
+    let other = Sandbox::new();
+    other.run(&["env", "add", "prod"]).code(0);
+    other
+        .run(&[
+            "exception",
+            "add",
+            "--resource",
+            "rds.db_instance/orders-db",
+            "--attribute",
+            "multi_az",
+            "--env",
+            "prod",
+            "--justification",
+            "Prod needs redundancy.",
+            "--owner",
+            "platform-team",
+        ])
+        .code(0)
+        .stdout_has(&[&ids[0]]);
+}
+
+#[test]
+fn importing_a_file_of_just_exceptions_merges_without_deleting_anything() {
+    let s = Sandbox::demo();
+    let before = s.exception_ids();
+    let file = s.file(
+        "more.toml",
+        r#"
+[[exception]]
+id = "dev-log-level"
+resource = "ssm.parameter/api/log_level"
+attribute = "value"
+environments = ["dev"]
+justification = "Developers want debug logs."
+owner = "dev-team"
+expires = 2027-01-31
+"#,
+    );
+    s.run(&["import", &file])
+        .code(0)
+        .stdout_has(&["exceptions added: dev-log-level"]);
+    let after = s.exception_ids();
+    assert_eq!(after.len(), before.len() + 1);
+    assert!(before.iter().all(|id| after.contains(id)));
+    let export = s.run(&["export"]).ok().to_string();
+    assert!(export.contains("expires = \"2027-01-31\""), "{export}");
+    // the environments, snapshots and the demo's name are kept
+    s.run(&["env", "list"])
+        .stdout_has(&["dev", "staging", "prod"]);
+    assert!(export.contains("name = \"shop-demo\""));
+    let doc = s.diff_json(&[]);
+    assert_eq!(doc["generated_at"], NOW);
+    assert_eq!(
+        crate::support::row(&doc, "ssm.parameter/api/log_level", "value")["exceptions"],
+        serde_json::json!(["dev-log-level"])
+    );
+}

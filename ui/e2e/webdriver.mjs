@@ -1,0 +1,141 @@
+// A small W3C WebDriver client over fetch, and the tauri-driver process it talks to. Every wait
+// polls a condition with a bounded timeout; nothing sleeps for a fixed time.
+import { spawn } from "node:child_process";
+import net from "node:net";
+import { setTimeout as delay } from "node:timers/promises";
+
+const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `fn` until it returns a truthy value; throws with `what` after `timeout` ms. */
+export async function waitFor(fn, what, timeout = 15000, interval = 50) {
+  const end = Date.now() + timeout;
+  let last;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await delay(interval);
+  }
+  throw new Error(`timed out after ${timeout} ms waiting for ${what}${last ? `: ${last.message}` : ""}`);
+}
+
+/** Starts tauri-driver (which starts WebKitWebDriver) with `env` passed on to the app. */
+export async function startDriver({ tauriDriver, nativeDriver, env }) {
+  const port = await freePort();
+  const nativePort = await freePort();
+  const args = ["--port", String(port), "--native-port", String(nativePort)];
+  if (nativeDriver) args.push("--native-driver", nativeDriver);
+  const proc = spawn(tauriDriver, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  proc.stdout.on("data", (d) => (log += d));
+  proc.stderr.on("data", (d) => (log += d));
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(async () => {
+    if (proc.exitCode !== null) throw new Error(`tauri-driver exited: ${log}`);
+    const r = await fetch(`${base}/status`);
+    return r.ok;
+  }, "tauri-driver to listen", 20000, 100);
+  return {
+    base,
+    log: () => log,
+    async stop() {
+      if (proc.exitCode === null) {
+        proc.kill("SIGTERM");
+        await waitFor(() => proc.exitCode !== null || proc.signalCode !== null, "tauri-driver to exit", 5000).catch(() =>
+          proc.kill("SIGKILL"),
+        );
+      }
+    },
+  };
+}
+
+export class Session {
+  constructor(base, id) {
+    this.base = base;
+    this.id = id;
+  }
+
+  static async create(base, application) {
+    const r = await fetch(`${base}/session`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ capabilities: { alwaysMatch: { "tauri:options": { application } } } }),
+    });
+    const j = await r.json();
+    if (!r.ok) throw new Error(`new session: ${JSON.stringify(j)}`);
+    return new Session(base, j.value.sessionId);
+  }
+
+  async cmd(method, path, body) {
+    const r = await fetch(`${this.base}/session/${this.id}${path}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const j = await r.json().catch(() => ({}));
+    if (!r.ok) throw new Error(`${method} ${path}: ${JSON.stringify(j.value ?? j)}`);
+    return j.value;
+  }
+
+  async delete() {
+    await fetch(`${this.base}/session/${this.id}`, { method: "DELETE" }).catch(() => {});
+  }
+
+  async $(css) {
+    const v = await this.cmd("POST", "/element", { using: "css selector", value: css });
+    return v[ELEMENT];
+  }
+
+  async $$(css) {
+    const v = await this.cmd("POST", "/elements", { using: "css selector", value: css });
+    return v.map((e) => e[ELEMENT]);
+  }
+
+  async waitFor$(css, timeout = 15000) {
+    return waitFor(async () => (await this.$$(css))[0], `element ${css}`, timeout);
+  }
+
+  click(el) {
+    return this.cmd("POST", `/element/${el}/click`, {});
+  }
+
+  text(el) {
+    return this.cmd("GET", `/element/${el}/text`);
+  }
+
+  type(el, text) {
+    return this.cmd("POST", `/element/${el}/value`, { text });
+  }
+
+  clear(el) {
+    return this.cmd("POST", `/element/${el}/clear`, {});
+  }
+
+  exec(script, ...args) {
+    return this.cmd("POST", "/execute/sync", { script, args });
+  }
+
+  execAsync(script, ...args) {
+    return this.cmd("POST", "/execute/async", { script, args });
+  }
+
+  /** The window as PNG bytes. */
+  async screenshot() {
+    return Buffer.from(await this.cmd("GET", "/screenshot"), "base64");
+  }
+}

@@ -1,0 +1,50 @@
+// Export: the workspace file (TOML — environments, rules, exceptions; no secrets, no snapshots)
+// to review and save, and reports of the current comparison (HTML, Markdown, JSON, JUnit).
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { save } from "@tauri-apps/plugin-dialog";
+import { api } from "../../api";
+import { ErrorNote } from "../../components/ErrorNote";
+
+const REPORTS = [
+  { format: "html", label: "HTML report", ext: "html" },
+  { format: "markdown", label: "Markdown (PR comment)", ext: "md" },
+  { format: "json", label: "JSON", ext: "json" },
+  { format: "junit", label: "JUnit XML", ext: "xml" },
+] as const;
+
+export function ExportScreen() {
+  const toml = useQuery({ queryKey: ["workspace-toml"], queryFn: api.workspaceToml });
+  const write = useMutation({
+    mutationFn: async (what: "toml" | (typeof REPORTS)[number]) => {
+      const ext = what === "toml" ? "toml" : what.ext;
+      const path = await save({
+        defaultPath: what === "toml" ? "envparity.toml" : `parity-report.${ext}`,
+        filters: [{ name: ext.toUpperCase(), extensions: [ext] }],
+      });
+      if (!path) return null;
+      if (what === "toml") await api.saveWorkspaceFile(path);
+      else await api.saveReport(path, what.format);
+      return path;
+    },
+  });
+  return (
+    <div className="screen">
+      <div className="toolbar">
+        <button type="button" className="primary" onClick={() => write.mutate("toml")}>
+          Save workspace file…
+        </button>
+        {REPORTS.map((r) => (
+          <button key={r.format} type="button" onClick={() => write.mutate(r)}>
+            {r.label}…
+          </button>
+        ))}
+        {write.data && <span className="ok">Saved to {write.data}</span>}
+      </div>
+      <ErrorNote error={toml.error ?? write.error} />
+      <p className="muted">The workspace file holds environments, rules and exceptions — never secrets or snapshots — to commit and review like code.</p>
+      <pre className="toml" data-testid="workspace-toml">
+        {toml.data ?? ""}
+      </pre>
+    </div>
+  );
+}

@@ -1,0 +1,227 @@
+// The matrix grid: TanStack Table defines the columns, TanStack Virtual renders only the visible
+// rows, and rows arrive from Rust a page at a time (filtering and paging happen there).
+import { useEffect, useMemo, useRef, type KeyboardEvent } from "react";
+import { useQueries, useQuery } from "@tanstack/react-query";
+import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
+import { useVirtualizer } from "@tanstack/react-virtual";
+import type { MatrixMetaDto, MatrixQueryDto, RowDto } from "../../bindings";
+import { api } from "../../api";
+import { StatusBadge } from "../../components/StatusBadge";
+import { ErrorNote } from "../../components/ErrorNote";
+import { formatAge } from "../../lib/format";
+import { PAGE_SIZE, pagesFor } from "./query";
+
+/** A row with its position in the filtered list. */
+export interface PlacedRow extends RowDto {
+  pos: number;
+  /** First row of its resource in the list (shows the resource name). */
+  groupStart: boolean;
+}
+
+const ROW_HEIGHT = 30;
+const helper = createColumnHelper<PlacedRow>();
+
+interface Props {
+  columns: string[];
+  meta: MatrixMetaDto;
+  query: MatrixQueryDto;
+  selected: number | null;
+  onSelect: (pos: number, row: RowDto | undefined, column?: number) => void;
+  onOpen: (row: RowDto, column?: number) => void;
+  onTotal?: (total: number) => void;
+}
+
+export function MatrixTable({ columns, meta, query, selected, onSelect, onOpen, onTotal }: Props) {
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const pageKey = (p: number) => ["matrix", "page", columns, query, p] as const;
+  const pageFn = (p: number) => () => api.matrixPage(columns, query, p * PAGE_SIZE, PAGE_SIZE);
+
+  const first = useQuery({ queryKey: pageKey(0), queryFn: pageFn(0), staleTime: Infinity });
+  const total = first.data?.total ?? 0;
+  useEffect(() => {
+    if (first.data) onTotal?.(first.data.total);
+  }, [first.data, onTotal]);
+
+  // eslint-disable-next-line react-hooks/incompatible-library -- TanStack Virtual returns functions by design
+  const virtualizer = useVirtualizer({
+    count: total,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 15,
+  });
+  const items = virtualizer.getVirtualItems();
+  const pages = pagesFor(items[0]?.index ?? 0, items[items.length - 1]?.index ?? 0).filter((p) => p > 0);
+  const more = useQueries({
+    queries: pages.map((p) => ({ queryKey: pageKey(p), queryFn: pageFn(p), staleTime: Infinity })),
+  });
+
+  const loaded: PlacedRow[] = useMemo(() => {
+    const out: PlacedRow[] = [];
+    const all = [first.data, ...more.map((m) => m.data)];
+    for (const page of all) {
+      if (!page) continue;
+      page.rows.forEach((r, i) => {
+        const pos = page.offset + i;
+        const prev = i > 0 ? page.rows[i - 1] : undefined;
+        out.push({ ...r, pos, groupStart: !prev || prev.key !== r.key });
+      });
+    }
+    return out;
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [first.data, ...more.map((m) => m.data)]);
+
+  const defs = useMemo(
+    () => [
+      helper.accessor("key", {
+        header: "Resource",
+        cell: (c) =>
+          c.row.original.groupStart ? (
+            <span className="resource" title={c.getValue()}>
+              {c.getValue()}
+            </span>
+          ) : null,
+      }),
+      helper.accessor("attribute", {
+        header: "Attribute",
+        cell: (c) => (
+          <span className="attribute" title={`${c.getValue()} · ${c.row.original.category}`}>
+            {c.getValue()}
+          </span>
+        ),
+      }),
+      helper.accessor("status", { header: "Status", cell: (c) => <StatusBadge status={c.getValue()} /> }),
+      ...meta.columns.map((col, i) =>
+        helper.display({
+          id: `col-${i}`,
+          header: () => (
+            <span className="col-head" title={`snapshot ${col.snapshot.id} taken ${col.snapshot.taken_at}`}>
+              {col.label}
+              <small className={col.snapshot.stale ? "stale" : "age"}>
+                {formatAge(col.snapshot.age_hours)} ago{col.snapshot.stale ? " · stale" : ""}
+                {col.snapshot.missing.length > 0 ? " · partial" : ""}
+              </small>
+            </span>
+          ),
+          cell: (c) => {
+            const cell = c.row.original.cells[i];
+            return (
+              <span
+                className={`cell status-${cell?.status ?? "none"}`}
+                data-col={col.label}
+                title={cell?.status ?? "not covered by this snapshot's source"}
+                onClick={(e) => {
+                  e.stopPropagation();
+                  onSelect(c.row.original.pos, c.row.original, i);
+                  onOpen(c.row.original, i);
+                }}
+              >
+                {cell?.value ?? (cell?.status ? "—" : "n/a")}
+              </span>
+            );
+          },
+        }),
+      ),
+    ],
+    [meta.columns, onOpen, onSelect],
+  );
+
+  const table = useReactTable({
+    data: loaded,
+    columns: defs,
+    getCoreRowModel: getCoreRowModel(),
+    getRowId: (r) => String(r.pos),
+  });
+  const byPos = table.getRowModel().rowsById;
+  const gridTemplate = `minmax(220px, 2fr) minmax(150px, 1.2fr) 100px repeat(${meta.columns.length}, minmax(140px, 1.5fr))`;
+
+  useEffect(() => {
+    if (selected !== null && selected < total) virtualizer.scrollToIndex(selected, { align: "auto" });
+  }, [selected, total, virtualizer]);
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    const step: Record<string, number> = { ArrowDown: 1, ArrowUp: -1, PageDown: 20, PageUp: -20, j: 1, k: -1 };
+    if (e.key in step) {
+      e.preventDefault();
+      const next = Math.min(total - 1, Math.max(0, (selected ?? -1) + (step[e.key] ?? 0)));
+      if (total > 0) onSelect(next, byPos[String(next)]?.original);
+    } else if (e.key === "Home" || e.key === "End") {
+      e.preventDefault();
+      if (total > 0) {
+        const next = e.key === "Home" ? 0 : total - 1;
+        onSelect(next, byPos[String(next)]?.original);
+      }
+    } else if (e.key === "Enter" && selected !== null) {
+      const row = byPos[String(selected)]?.original;
+      if (row) onOpen(row);
+    }
+  };
+
+  if (first.error) return <ErrorNote error={first.error} />;
+  const headers = table.getHeaderGroups()[0]?.headers ?? [];
+  return (
+    <div className="matrix" role="grid" aria-rowcount={total} aria-label="Environment matrix">
+      <div className="matrix-head" role="row" style={{ gridTemplateColumns: gridTemplate }}>
+        {headers.map((h) => (
+          <div key={h.id} role="columnheader" className="th">
+            {flexRender(h.column.columnDef.header, h.getContext())}
+          </div>
+        ))}
+      </div>
+      <div
+        ref={scrollRef}
+        className="matrix-body"
+        tabIndex={0}
+        onKeyDown={onKeyDown}
+        data-testid="matrix-body"
+        data-total={total}
+      >
+        {first.isPending && <div className="empty">Loading…</div>}
+        {first.data && total === 0 && (
+          <div className="empty" data-testid="matrix-empty">
+            No rows match these filters{query.unexplained_only ? " — no unexplained drift" : ""}.
+          </div>
+        )}
+        <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
+          {items.map((item) => {
+            const row = byPos[String(item.index)];
+            const style = {
+              transform: `translateY(${item.start}px)`,
+              height: ROW_HEIGHT,
+              gridTemplateColumns: gridTemplate,
+            };
+            if (!row) {
+              return (
+                <div key={item.key} className="tr loading" style={style} role="row">
+                  <div className="td">…</div>
+                </div>
+              );
+            }
+            const r = row.original;
+            return (
+              <div
+                key={item.key}
+                role="row"
+                aria-selected={selected === r.pos}
+                className={`tr${selected === r.pos ? " selected" : ""}${r.groupStart ? " group-start" : ""}`}
+                style={style}
+                data-key={r.key}
+                data-attribute={r.attribute}
+                data-status={r.status}
+                onClick={() => {
+                  onSelect(r.pos, r);
+                  onOpen(r);
+                }}
+              >
+                {row.getVisibleCells().map((cell) => (
+                  <div key={cell.id} role="gridcell" className="td">
+                    {flexRender(cell.column.columnDef.cell, cell.getContext())}
+                  </div>
+                ))}
+              </div>
+            );
+          })}
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,110 @@
+import { describe, expect, it } from "vitest";
+import { toIpcError, errorTitle } from "../src/lib/errors";
+import { formatAge, formatPercent, isoDatePlus, parseTags, splitList } from "../src/lib/format";
+import { isFailing, worst } from "../src/lib/status";
+import { DEFAULT_FILTERS, pagesFor, toQuery } from "../src/features/matrix/query";
+import { foldProgress } from "../src/features/environments/progress";
+import { validateException } from "../src/features/exceptions/ExceptionForm";
+import { filterExceptions } from "../src/features/exceptions/ExceptionsScreen";
+import type { ExceptionViewDto } from "../src/bindings";
+
+describe("errors", () => {
+  it("keeps typed errors and wraps everything else as internal", () => {
+    expect(toIpcError({ code: "not_found", message: "no env" })).toEqual({ code: "not_found", message: "no env" });
+    expect(toIpcError("boom")).toEqual({ code: "internal", message: "boom" });
+    expect(toIpcError({ code: "weird", message: "x" }).code).toBe("internal");
+    expect(errorTitle({ code: "keyring", message: "" })).toMatch(/keyring/i);
+  });
+});
+
+describe("statuses", () => {
+  it("orders like the engine", () => {
+    expect(worst("same", "drift")).toBe("drift");
+    expect(worst("missing", "drift")).toBe("drift");
+    expect(worst("intentional", "expired")).toBe("expired");
+    expect(isFailing("violated")).toBe(true);
+    expect(isFailing("intentional")).toBe(false);
+    expect(isFailing(null)).toBe(false);
+  });
+});
+
+describe("matrix query", () => {
+  it("defaults to unexplained drift only", () => {
+    expect(toQuery(DEFAULT_FILTERS)).toEqual({
+      statuses: [],
+      categories: [],
+      kinds: [],
+      pair: null,
+      search: null,
+      tag: null,
+      unexplained_only: true,
+    });
+  });
+  it("maps filters to the Rust query", () => {
+    const q = toQuery({ ...DEFAULT_FILTERS, pair: "staging,prod", kind: "ec2.instance", search: "  api ", tag: "Team=x" });
+    expect(q.pair).toEqual(["staging", "prod"]);
+    expect(q.kinds).toEqual(["ec2.instance"]);
+    expect(q.search).toBe("api");
+    expect(q.tag).toBe("Team=x");
+  });
+  it("computes the pages a visible range needs", () => {
+    expect(pagesFor(0, 10)).toEqual([0]);
+    expect(pagesFor(190, 410)).toEqual([0, 1, 2]);
+    expect(pagesFor(5, 2)).toEqual([]);
+  });
+});
+
+describe("format", () => {
+  it("formats ages, percents, dates, lists and tags", () => {
+    expect(formatAge(0.5)).toBe("30 min");
+    expect(formatAge(26)).toBe("26 h");
+    expect(formatAge(72)).toBe("3 d");
+    expect(formatPercent(0.9876)).toBe("98.7%");
+    expect(isoDatePlus(30, new Date(Date.UTC(2026, 0, 15)))).toBe("2026-02-14");
+    expect(splitList(" a, b  c,,")).toEqual(["a", "b", "c"]);
+    expect(parseTags("Environment=prod\nbad\nTeam = x")).toEqual({ Environment: "prod", Team: "x" });
+  });
+});
+
+describe("collection progress", () => {
+  it("keeps one line per environment and unit", () => {
+    let lines = foldProgress([], { environment: "prod", region: "us-east-1", service: "ec2", kind: "ec2.vpc", phase: "started", count: null, reason: null });
+    lines = foldProgress(lines, { environment: "prod", region: "us-east-1", service: "ec2", kind: "ec2.vpc", phase: "done", count: 3, reason: null });
+    lines = foldProgress(lines, { environment: "prod", region: null, service: "rds", kind: "rds.db_instance", phase: "failed", count: null, reason: "AccessDenied" });
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ unit: "ec2.vpc (us-east-1)", phase: "done", count: 3 });
+    expect(lines[1]).toMatchObject({ phase: "failed", reason: "AccessDenied" });
+  });
+});
+
+describe("exceptions", () => {
+  const base = {
+    id: null,
+    resource: "rds.db_instance/orders-db",
+    attribute: "multi_az",
+    environments: ["prod"],
+    expected: {},
+    justification: "Prod needs redundancy",
+    owner: "platform",
+    expires: "2027-01-01",
+    ticket: null,
+  };
+  it("requires a justification, an owner and an environment", () => {
+    expect(validateException(base)).toBeNull();
+    expect(validateException({ ...base, justification: "  " })).toMatch(/justification/);
+    expect(validateException({ ...base, owner: "" })).toMatch(/owner/);
+    expect(validateException({ ...base, environments: [] })).toMatch(/environment/);
+    expect(validateException({ ...base, expires: "01/02/2027" })).toMatch(/YYYY-MM-DD/);
+  });
+  it("filters by standing; active includes expiring", () => {
+    const v = (id: string, standing: string): ExceptionViewDto => ({
+      rule: { ...base, id, expected: {}, created: null },
+      standing,
+      rows_covered: 1,
+    });
+    const list = [v("a", "active"), v("b", "expiring"), v("c", "expired"), v("d", "violated")];
+    expect(filterExceptions(list, "active", "").map((x) => x.rule.id)).toEqual(["a", "b"]);
+    expect(filterExceptions(list, "expiring", "").map((x) => x.rule.id)).toEqual(["b"]);
+    expect(filterExceptions(list, "all", "D").map((x) => x.rule.id)).toEqual(["d"]);
+  });
+});

@@ -1,0 +1,148 @@
+// Screens against a mocked IPC: what Rust would answer, as @tauri-apps/api/mocks delivers it.
+import { describe, expect, it } from "vitest";
+import { render, screen, waitFor, fireEvent } from "@testing-library/react";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { mockIPC } from "@tauri-apps/api/mocks";
+import type { ReactNode } from "react";
+import type { MatrixMetaDto, MatrixPageDto, ExceptionInputDto } from "../src/bindings";
+import { MatrixScreen } from "../src/features/matrix/MatrixScreen";
+import { ExceptionForm } from "../src/features/exceptions/ExceptionForm";
+
+const XSS = "<img src=x onerror=alert(1)>";
+
+function wrap(ui: ReactNode) {
+  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  return render(<QueryClientProvider client={client}>{ui}</QueryClientProvider>);
+}
+
+const snapshot = (id: number, environment: string) => ({
+  id,
+  environment,
+  taken_at: "2026-11-26T10:00:00Z",
+  source: "demo",
+  missing: [],
+  resource_count: 10,
+  age_hours: id === 1 ? 30 : 2,
+  stale: id === 1,
+});
+
+const meta: MatrixMetaDto = {
+  columns: [
+    { label: "staging", environment: "staging", snapshot: snapshot(1, "staging") },
+    { label: "prod", environment: "prod", snapshot: snapshot(2, "prod") },
+  ],
+  change_view: false,
+  scores: [{ a: "staging", b: "prod", score: 0.75, compared: 4, parity: 3 }],
+  total_rows: 4,
+  by_status: { drift: 1, same: 3 },
+  kinds: ["ec2.instance"],
+  tag_keys: ["Owner"],
+  skipped: [],
+  compute_ms: 3,
+};
+
+const page: MatrixPageDto = {
+  total: 1,
+  offset: 0,
+  elapsed_us: 100,
+  rows: [
+    {
+      index: 7,
+      kind: "ec2.instance",
+      key: "ec2.instance/api",
+      attribute: "tags.Owner",
+      category: "config",
+      status: "drift",
+      cells: [
+        { status: "drift", value: XSS },
+        { status: "drift", value: "team-a" },
+      ],
+      exceptions: [],
+    },
+  ],
+};
+
+describe("matrix screen", () => {
+  it("asks Rust for unexplained drift first and renders values as text", async () => {
+    const calls: { cmd: string; args: unknown }[] = [];
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      if (cmd === "matrix_meta") return meta;
+      if (cmd === "matrix_page") return page;
+      throw new Error(`unexpected ${cmd}`);
+    });
+    const { container } = wrap(<MatrixScreen columns={[]} onResetColumns={() => {}} />);
+    await screen.findByText("staging ↔ prod");
+    expect(screen.getByText("75.0%")).toBeTruthy();
+    expect(screen.getByText(/staging: 30 h old \(stale\)/)).toBeTruthy();
+    const pageCall = calls.find((c) => c.cmd === "matrix_page");
+    expect((pageCall?.args as { query: { unexplained_only: boolean } }).query.unexplained_only).toBe(true);
+    // the virtualiser needs layout jsdom lacks, so check the total the grid received
+    await waitFor(() => expect(container.querySelector("[data-total='1']")).toBeTruthy());
+    expect(container.querySelector("img")).toBeNull();
+  });
+
+  it("shows a typed error readably", async () => {
+    mockIPC(() => {
+      throw { code: "not_found", message: "the workspace has no environments yet" };
+    });
+    wrap(<MatrixScreen columns={[]} onResetColumns={() => {}} />);
+    expect(await screen.findByRole("alert")).toHaveProperty("textContent", "Not foundthe workspace has no environments yet");
+  });
+});
+
+describe("exception form", () => {
+  const initial: ExceptionInputDto = {
+    id: null,
+    resource: "ec2.instance/api",
+    attribute: "instance_type",
+    environments: ["prod"],
+    expected: {},
+    justification: "",
+    owner: "",
+    expires: "2027-01-01",
+    ticket: null,
+  };
+
+  it("refuses to save without a justification, then sends the pre-filled scope", async () => {
+    const sent: unknown[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "add_exception") {
+        sent.push(args);
+        return { ...initial, id: "api-instance-type-prod-1", expected: {}, created: "2026-11-26" };
+      }
+      return null;
+    });
+    let done = false;
+    wrap(
+      <ExceptionForm
+        mode="create"
+        initial={initial}
+        environments={["staging", "prod"]}
+        observed={{ prod: "t3.large" }}
+        onCancel={() => {}}
+        onDone={() => {
+          done = true;
+        }}
+      />,
+    );
+    fireEvent.click(screen.getByTestId("save-exception"));
+    expect((await screen.findByRole("alert")).textContent).toMatch(/justification is required/);
+    expect(sent).toHaveLength(0);
+    fireEvent.change(screen.getByPlaceholderText("Why is this difference intentional?"), { target: { value: "Prod is bigger" } });
+    fireEvent.change(document.querySelector("input[name=owner]") as HTMLInputElement, { target: { value: "platform" } });
+    fireEvent.click(screen.getByText("use current value"));
+    fireEvent.click(screen.getByTestId("save-exception"));
+    await waitFor(() => expect(done).toBe(true));
+    expect(sent[0]).toMatchObject({
+      input: {
+        resource: "ec2.instance/api",
+        attribute: "instance_type",
+        environments: ["prod"],
+        justification: "Prod is bigger",
+        owner: "platform",
+        expected: { prod: '"t3.large"' },
+      },
+    });
+  });
+});
