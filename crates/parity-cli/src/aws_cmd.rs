@@ -95,21 +95,21 @@ pub fn collect(ws: &Workspace, names: &[String]) -> AppResult<u8> {
     for o in &outcomes {
         match o.snapshot_id {
             Some(id) if o.missing.is_empty() => {
-                println!(
+                outln!(
                     "{}: snapshot #{id}, {} resources, complete",
                     o.environment, o.resources
                 )
             }
             Some(id) => {
-                println!(
+                outln!(
                     "{}: snapshot #{id}, {} resources, PARTIAL:",
                     o.environment, o.resources
                 );
                 for m in &o.missing {
-                    println!("    {} not collected: {}", m.kind, m.reason);
+                    outln!("    {} not collected: {}", m.kind, m.reason);
                 }
             }
-            None => println!(
+            None => outln!(
                 "{}: nothing collected; the previous snapshot is kept",
                 o.environment
             ),
@@ -161,21 +161,21 @@ pub fn credentials_set(ws: &Workspace, env: &str) -> AppResult<u8> {
     ws.environment(env)?;
     let keys = read_keys()?;
     let outcome = ws.set_credentials(env, &keys)?;
-    println!(
+    outln!(
         "Stored the keys of `{env}` (access key id {}) in the OS keyring.",
         keys.access_key_id
     );
     if outcome.switched_to_keyring {
-        println!("`{env}` now uses them: credentials = {{ keyring = true }}.");
+        outln!("`{env}` now uses them: credentials = {{ keyring = true }}.");
     }
     Ok(0)
 }
 
 pub fn credentials_rm(ws: &Workspace, env: &str) -> AppResult<u8> {
     if ws.remove_credentials(env)? {
-        println!("Removed the keys of `{env}` from the OS keyring.");
+        outln!("Removed the keys of `{env}` from the OS keyring.");
     } else {
-        println!("The OS keyring held no keys for `{env}`.");
+        outln!("The OS keyring held no keys for `{env}`.");
     }
     Ok(0)
 }
@@ -183,7 +183,7 @@ pub fn credentials_rm(ws: &Workspace, env: &str) -> AppResult<u8> {
 pub fn credentials_test(ws: &Workspace, env: &str) -> AppResult<u8> {
     let plan = ws.connection_test_plan(env)?;
     let info = runtime()?.block_on(parity_app::credentials::test_connection(&plan))?;
-    println!(
+    outln!(
         "`{env}`: connected in {} (account {}).",
         info.region,
         info.account.as_deref().unwrap_or("not revealed")
@@ -192,6 +192,6 @@ pub fn credentials_test(ws: &Workspace, env: &str) -> AppResult<u8> {
 }
 
 pub fn iam_policy() -> AppResult<u8> {
-    println!("{}", parity_aws::policy_json());
+    outln!("{}", parity_aws::policy_json());
     Ok(0)
 }

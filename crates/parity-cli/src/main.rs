@@ -1,6 +1,14 @@
 //! `envparity`: the command-line front end. Parses arguments, calls parity-app, prints. Exit
 //! codes: 0 success; `check` 1 for unexplained drift; 2 for errors and bad input.
 
+/// `println!` that ends the process quietly when stdout is closed (`envparity … | head`) instead
+/// of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::out_line(format_args!($($arg)*))
+    };
+}
+
 mod args;
 mod aws_cmd;
 
@@ -26,6 +34,18 @@ use parity_store::Via;
 use args::{
     Cli, Command, CredentialsCommand, EnvCommand, ExceptionCommand, Format, TfstateCommand,
 };
+
+/// Writes one line to stdout; a closed pipe ends the process with success, other errors with 2.
+pub(crate) fn out_line(args: std::fmt::Arguments<'_>) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(args).and_then(|_| out.write_all(b"\n")) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to stdout: {e}");
+        std::process::exit(2);
+    }
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -63,8 +83,10 @@ fn write_out(path: Option<&str>, text: &str) -> AppResult<()> {
     match path {
         None | Some("-") => {
             let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())
-                .map_err(|e| AppError::bad_input(format!("cannot write to stdout: {e}")))
+            match out.write_all(text.as_bytes()) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+                other => other.map_err(|e| AppError::bad_input(format!("cannot write to stdout: {e}"))),
+            }
         }
         Some(p) => {
             // write to a temporary file beside the target, then rename: a failed write leaves
@@ -102,12 +124,12 @@ fn run(cli: Cli) -> AppResult<u8> {
         Command::Demo => {
             let ws = open(DbOpenMode::CreateIfMissing)?;
             let s = ws.load_demo(now)?;
-            println!(
+            outln!(
                 "Loaded the demo workspace `{}` into {}:",
                 parity_app::demo::DEMO_NAME,
                 s.path.display()
             );
-            println!(
+            outln!(
                 "  {} environments ({}), {} resources in {} snapshots, {} exceptions{}.",
                 s.environments.len(),
                 s.environments.join(", "),
@@ -124,10 +146,10 @@ fn run(cli: Cli) -> AppResult<u8> {
                     )
                 }
             );
-            println!(
+            outln!(
                 "  dev may differ from the others in size; every status appears in the matrix."
             );
-            println!("Next: `envparity diff` (the matrix), `envparity check` (the CI gate), `envparity exception list`.");
+            outln!("Next: `envparity diff` (the matrix), `envparity check` (the CI gate), `envparity exception list`.");
             Ok(0)
         }
         Command::Env { command } => run_env(command, &open, now),
@@ -135,7 +157,7 @@ fn run(cli: Cli) -> AppResult<u8> {
             let ws = open(DbOpenMode::Existing)?;
             let snaps = ws.snapshots(env.as_deref())?;
             if snaps.is_empty() {
-                println!("No snapshots yet.");
+                outln!("No snapshots yet.");
             }
             for s in snaps {
                 let status = if s.missing.is_empty() {
@@ -150,7 +172,7 @@ fn run(cli: Cli) -> AppResult<u8> {
                             .join("; ")
                     )
                 };
-                println!(
+                outln!(
                     "{:>5}  {:<12} {}  {:<9} {:>7} resources  {status}",
                     s.id,
                     s.environment,
@@ -221,9 +243,9 @@ fn run(cli: Cli) -> AppResult<u8> {
             let ws = open(DbOpenMode::CreateIfMissing)?;
             let s = ws.import(&parsed, &file, Via::Import, now)?;
             if s.changed_nothing() {
-                println!("{file}: nothing to change; the workspace already matches.");
+                outln!("{file}: nothing to change; the workspace already matches.");
             } else {
-                println!("Imported {file} into {}:", ws.path().display());
+                outln!("Imported {file} into {}:", ws.path().display());
                 let list = |v: &Vec<String>| {
                     if v.is_empty() {
                         "none".to_string()
@@ -231,23 +253,23 @@ fn run(cli: Cli) -> AppResult<u8> {
                         v.join(", ")
                     }
                 };
-                println!(
+                outln!(
                     "  environments added: {}; updated: {}",
                     list(&s.environments_added),
                     list(&s.environments_updated)
                 );
-                println!(
+                outln!(
                     "  rules added: {}; ignores added: {}",
                     s.rules_added, s.ignores_added
                 );
-                println!(
+                outln!(
                     "  exceptions added: {}; updated: {}",
                     list(&s.exceptions_added),
                     list(&s.exceptions_updated)
                 );
             }
             for n in &s.notes {
-                println!("  note: {n}");
+                outln!("  note: {n}");
             }
             Ok(0)
         }
@@ -277,12 +299,12 @@ fn run(cli: Cli) -> AppResult<u8> {
             let ws = open(DbOpenMode::CreateIfMissing)?;
             let s = ws.import_tfstate(&env, &bytes, &file, now)?;
             if s.environment_created {
-                println!(
+                outln!(
                     "Created environment `{}` (source: Terraform state).",
                     s.environment
                 );
             }
-            println!(
+            outln!(
                 "Imported {file} (Terraform {}) as snapshot #{} of `{}`: {} managed resource instances → {} resources ({} mapped onto API kinds, {} kept as tf.*, {} rules/routes folded into their parents); {} data sources skipped; {} sensitive values not stored.",
                 s.terraform_version.as_deref().unwrap_or("unknown"),
                 s.snapshot_id,
@@ -343,7 +365,7 @@ fn print_check(cmp: &Comparison, outcome: &parity_app::check::CheckOutcome, allo
             .zip(&r.raw)
             .map(|(l, v)| format!("{l}={}", display_value(v)))
             .collect();
-        println!(
+        outln!(
             "{:<9} {} {}  {}",
             r.status.as_str(),
             r.key,
@@ -354,12 +376,12 @@ fn print_check(cmp: &Comparison, outcome: &parity_app::check::CheckOutcome, allo
     if !outcome.unknown.is_empty() {
         for (label, s) in labels.iter().zip(&cmp.snapshots) {
             for m in &s.missing {
-                println!("unknown   {label}: {} not collected: {}", m.kind, m.reason);
+                outln!("unknown   {label}: {} not collected: {}", m.kind, m.reason);
             }
         }
     }
     for s in &outcome.stale {
-        println!(
+        outln!(
             "stale     {}: snapshot taken {}",
             s.label,
             parity_core::document::timestamp(&s.taken_at)
@@ -383,7 +405,7 @@ fn print_check(cmp: &Comparison, outcome: &parity_app::check::CheckOutcome, allo
             }
         ),
     };
-    println!(
+    outln!(
         "check: {verdict} ({} rows compared across {})",
         rows.len(),
         labels.join(", ")
@@ -400,7 +422,7 @@ fn run_env(
             let ws = open(DbOpenMode::Existing)?;
             let envs = ws.environment_statuses()?;
             if envs.is_empty() {
-                println!("No environments yet (add one with `envparity env add NAME`).");
+                outln!("No environments yet (add one with `envparity env add NAME`).");
             }
             for e in envs {
                 let c = &e.config;
@@ -435,7 +457,7 @@ fn run_env(
                             .join(",")
                     ));
                 }
-                println!(
+                outln!(
                     "{:<12} {creds:<20} {:<24} {latest}{}",
                     c.name,
                     c.regions.join(","),
@@ -482,7 +504,7 @@ fn run_env(
             env.validate()?;
             let ws = open(DbOpenMode::CreateIfMissing)?;
             ws.add_environment(&env, a.replace)?;
-            println!(
+            outln!(
                 "Environment `{}` saved in {}.",
                 env.name,
                 ws.path().display()
@@ -492,7 +514,7 @@ fn run_env(
         EnvCommand::Rm { name } => {
             let ws = open(DbOpenMode::Existing)?;
             ws.remove_environment(&name)?;
-            println!("Removed environment `{name}` and its snapshots.");
+            outln!("Removed environment `{name}` and its snapshots.");
             Ok(0)
         }
     }
@@ -528,7 +550,7 @@ fn run_exception(
             };
             let ws = open(DbOpenMode::Existing)?;
             let rule = ws.add_exception(rule, Via::Cli, now)?;
-            println!("Added exception `{}`.", rule.id);
+            outln!("Added exception `{}`.", rule.id);
             Ok(0)
         }
         ExceptionCommand::List { standing } => {
@@ -540,11 +562,11 @@ fn run_exception(
                 .filter(|v| standing.as_deref().is_none_or(|s| v.standing.as_str() == s))
                 .collect();
             if views.is_empty() {
-                println!("No exceptions.");
+                outln!("No exceptions.");
             }
             for v in views {
                 let r = &v.rule;
-                println!(
+                outln!(
                     "{:<28} {:<9} {} [{}] envs={} owner={} expires={} rows={}",
                     r.id,
                     v.standing.as_str(),
@@ -557,7 +579,7 @@ fn run_exception(
                         .unwrap_or_else(|| "never".into()),
                     v.rows_covered
                 );
-                println!("{:<28} {}", "", r.justification);
+                outln!("{:<28} {}", "", r.justification);
             }
             Ok(0)
         }
@@ -586,13 +608,13 @@ fn run_exception(
             };
             let ws = open(DbOpenMode::Existing)?;
             let rule = ws.edit_exception(&e.id, patch, Via::Cli, now)?;
-            println!("Updated exception `{}`.", rule.id);
+            outln!("Updated exception `{}`.", rule.id);
             Ok(0)
         }
         ExceptionCommand::Expire { id } => {
             let ws = open(DbOpenMode::Existing)?;
             let rule = ws.expire_exception(&id, Via::Cli, now)?;
-            println!(
+            outln!(
                 "Exception `{}` expired (valid through {}).",
                 rule.id,
                 rule.expires.map(|d| d.to_string()).unwrap_or_default()
@@ -602,13 +624,13 @@ fn run_exception(
         ExceptionCommand::Rm { id } => {
             let ws = open(DbOpenMode::Existing)?;
             ws.remove_exception(&id, Via::Cli, now)?;
-            println!("Removed exception `{id}` (its audit trail is kept).");
+            outln!("Removed exception `{id}` (its audit trail is kept).");
             Ok(0)
         }
         ExceptionCommand::History { id } => {
             let ws = open(DbOpenMode::Existing)?;
             for entry in ws.exception_history(&id)? {
-                println!("{}  {:<7} via {:<7}", entry.at, entry.action, entry.via);
+                outln!("{}  {:<7} via {:<7}", entry.at, entry.action, entry.via);
                 if let (Some(before), Some(after)) = (&entry.before, &entry.after) {
                     let b = serde_json::to_value(before).unwrap_or_default();
                     let a = serde_json::to_value(after).unwrap_or_default();
@@ -616,13 +638,13 @@ fn run_exception(
                         for (k, av) in a {
                             match b.get(k) {
                                 Some(bv) if bv == av => {}
-                                Some(bv) => println!("    {k}: {bv} → {av}"),
-                                None => println!("    {k}: (none) → {av}"),
+                                Some(bv) => outln!("    {k}: {bv} → {av}"),
+                                None => outln!("    {k}: (none) → {av}"),
                             }
                         }
                         for (k, bv) in b {
                             if !a.contains_key(k) {
-                                println!("    {k}: {bv} → (none)");
+                                outln!("    {k}: {bv} → (none)");
                             }
                         }
                     }
