@@ -414,15 +414,49 @@ impl Shared<'_, '_> {
                 raw.push(collapse(raws));
                 values.push(changed.then(|| collapse(norms)));
             }
-            if let Some(row) = builder.build_attribute(
-                kind.clone(),
-                key.clone(),
-                attribute.clone(),
-                spec.category,
-                raw,
-                values,
-                &exists_cells,
-            ) {
+            let uncovered = self
+                .prepared
+                .iter()
+                .any(|p| !p.column.snapshot.covers_attribute(&kind, attribute));
+            let row = if uncovered {
+                // a source that never records this attribute does not take part in its row
+                let presence: SmallVec<[Presence; 4]> = self
+                    .prepared
+                    .iter()
+                    .zip(&presence)
+                    .map(|(p, pr)| {
+                        if p.column.snapshot.covers_attribute(&kind, attribute) {
+                            *pr
+                        } else {
+                            Presence::NotCovered
+                        }
+                    })
+                    .collect();
+                RowBuilder {
+                    presence: &presence,
+                    ..builder
+                }
+                .build_attribute(
+                    kind.clone(),
+                    key.clone(),
+                    attribute.clone(),
+                    spec.category,
+                    raw,
+                    values,
+                    &exists_cells,
+                )
+            } else {
+                builder.build_attribute(
+                    kind.clone(),
+                    key.clone(),
+                    attribute.clone(),
+                    spec.category,
+                    raw,
+                    values,
+                    &exists_cells,
+                )
+            };
+            if let Some(row) = row {
                 rows.push(row);
             }
         }

@@ -238,6 +238,12 @@ impl Snapshot {
         self.source.covers(kind)
     }
 
+    /// Whether this snapshot's source records `attribute` of `kind` at all.
+    pub fn covers_attribute(&self, kind: &str, attribute: &str) -> bool {
+        self.source != Source::Terraform
+            || !crate::schema::TERRAFORM_UNKNOWN_ATTRIBUTES.contains(&(kind, attribute))
+    }
+
     /// Whether `kind` failed to collect (its cells are `unknown`).
     pub fn failed(&self, kind: &str) -> bool {
         self.missing.iter().any(|m| m.kind == kind)

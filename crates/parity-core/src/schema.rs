@@ -36,6 +36,16 @@ pub const TERRAFORM_MAPPED_KINDS: &[&str] = &[
     "ssm.parameter",
 ];
 
+/// Attributes of mapped kinds that a Terraform state does not record (API-only facts): a
+/// Terraform-sourced column does not cover these rows.
+pub const TERRAFORM_UNKNOWN_ATTRIBUTES: &[(&str, &str)] = &[
+    ("ec2.instance", "image_name"),
+    ("ec2.instance", "architecture"),
+    ("ec2.instance", "platform"),
+    ("ec2.instance", "state"),
+    ("ec2.nat_gateway", "state"),
+];
+
 /// Kinds expected to hold one resource per logical key; a group of them is reported under
 /// `warnings` as `ambiguous_key`.
 pub const UNIQUE_KINDS: &[&str] = &[
@@ -166,6 +176,32 @@ const VOLATILE: &[&str] = &[
     "tags_all",
     "timeouts",
 ];
+
+/// Generated per-resource values Terraform records for unmapped types: ids, account-specific
+/// ARNs and DNS names, hashes and etags, times.
+fn terraform_volatile(attribute: &str) -> bool {
+    const NAMES: &[&str] = &[
+        "arn_suffix",
+        "dns_name",
+        "stream_arn",
+        "stream_label",
+        "fingerprint",
+        "key_pair_id",
+        "association_id",
+        "unique_id",
+        "etag",
+        "version_id",
+        "qualified_arn",
+        "invoke_arn",
+        "hosted_zone_id",
+    ];
+    NAMES.contains(&attribute)
+        || attribute.ends_with("_date")
+        || attribute.ends_with("_time")
+        || attribute.starts_with("content_md5")
+        || attribute.starts_with("content_sha")
+        || attribute.starts_with("content_base64sha")
+}
 
 /// The category of an `exists` row for `kind`.
 pub fn exists_category(kind: &str) -> Category {

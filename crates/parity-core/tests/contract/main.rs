@@ -846,3 +846,33 @@ fn the_diff_document_has_the_contract_shape() {
     let back: DiffDocument = serde_json::from_value(v).unwrap();
     assert_eq!(back, doc);
 }
+
+#[test]
+fn attributes_terraform_never_records_are_not_compared_against_it() {
+    let mut w = World::new(vec![
+        (
+            env("staging"),
+            snap("staging", vec![instance("i-1", "staging-api", "t3.large")]),
+        ),
+        (
+            env("prod"),
+            snap(
+                "prod",
+                vec![instance("i-2", "prod-api", "t3.large").with_attr("image_name", "al2023")],
+            ),
+        ),
+    ]);
+    w.snaps[0].source = Source::Terraform;
+    let m = w.matrix();
+    assert_eq!(
+        row(&m, "ec2.instance/api", "instance_type").status,
+        Status::Same
+    );
+    // Terraform does not record image names: no drift against an absent value
+    assert!(!has_row(&m, "ec2.instance/api", "image_name"));
+    w.snaps[0].source = Source::Aws;
+    assert_eq!(
+        row(&w.matrix(), "ec2.instance/api", "image_name").status,
+        Status::Drift
+    );
+}
