@@ -143,25 +143,58 @@ impl WorkspaceFile {
                 format!("cannot re-read TOML: {e}"),
             )
         })?;
-        for (section, keys) in [
-            ("environment", &["credentials", "tags"][..]),
-            ("exception", &["expected"][..]),
+        // (section, keys rendered as inline tables, the documented key order)
+        const ENVIRONMENT_ORDER: &[&str] = &[
+            "name",
+            "aliases",
+            "credentials",
+            "regions",
+            "tags",
+            "ssm_prefix",
+            "vpcs",
+            "endpoint_url",
+            "may_differ_in",
+        ];
+        const EXCEPTION_ORDER: &[&str] = &[
+            "id",
+            "resource",
+            "attribute",
+            "environments",
+            "expected",
+            "justification",
+            "owner",
+            "created",
+            "expires",
+            "ticket",
+        ];
+        for (section, inline_keys, order) in [
+            (
+                "environment",
+                &["credentials", "tags"][..],
+                ENVIRONMENT_ORDER,
+            ),
+            ("exception", &["expected"][..], EXCEPTION_ORDER),
         ] {
-            if let Some(arr) = doc
+            let Some(arr) = doc
                 .get_mut(section)
                 .and_then(|e| e.as_array_of_tables_mut())
-            {
-                for table in arr.iter_mut() {
-                    for key in keys {
-                        if let Some(item) = table.get_mut(key) {
-                            if let Some(t) = item.as_table() {
-                                let inline = t.clone().into_inline_table();
-                                *item =
-                                    toml_edit::Item::Value(toml_edit::Value::InlineTable(inline));
-                            }
+            else {
+                continue;
+            };
+            for table in arr.iter_mut() {
+                for key in inline_keys {
+                    if let Some(item) = table.get_mut(key) {
+                        if let Some(t) = item.as_table() {
+                            let inline = t.clone().into_inline_table();
+                            *item = toml_edit::Item::Value(toml_edit::Value::InlineTable(inline));
                         }
                     }
+                    if let Some(mut k) = table.key_mut(key) {
+                        k.leaf_decor_mut().clear();
+                    }
                 }
+                let position = |k: &str| order.iter().position(|o| *o == k).unwrap_or(order.len());
+                table.sort_values_by(|a, _, b, _| position(a.get()).cmp(&position(b.get())));
             }
         }
         Ok(doc.to_string())

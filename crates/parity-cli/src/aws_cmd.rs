@@ -97,13 +97,15 @@ pub fn collect(ws: &Workspace, names: &[String]) -> AppResult<u8> {
             Some(id) if o.missing.is_empty() => {
                 outln!(
                     "{}: snapshot #{id}, {} resources, complete",
-                    o.environment, o.resources
+                    o.environment,
+                    o.resources
                 )
             }
             Some(id) => {
                 outln!(
                     "{}: snapshot #{id}, {} resources, PARTIAL:",
-                    o.environment, o.resources
+                    o.environment,
+                    o.resources
                 );
                 for m in &o.missing {
                     outln!("    {} not collected: {}", m.kind, m.reason);

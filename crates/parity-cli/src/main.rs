@@ -85,7 +85,9 @@ fn write_out(path: Option<&str>, text: &str) -> AppResult<()> {
             let mut out = std::io::stdout().lock();
             match out.write_all(text.as_bytes()) {
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
-                other => other.map_err(|e| AppError::bad_input(format!("cannot write to stdout: {e}"))),
+                other => {
+                    other.map_err(|e| AppError::bad_input(format!("cannot write to stdout: {e}")))
+                }
             }
         }
         Some(p) => {
@@ -146,9 +148,7 @@ fn run(cli: Cli) -> AppResult<u8> {
                     )
                 }
             );
-            outln!(
-                "  dev may differ from the others in size; every status appears in the matrix."
-            );
+            outln!("  dev may differ from the others in size; every status appears in the matrix.");
             outln!("Next: `envparity diff` (the matrix), `envparity check` (the CI gate), `envparity exception list`.");
             Ok(0)
         }
@@ -260,7 +260,8 @@ fn run(cli: Cli) -> AppResult<u8> {
                 );
                 outln!(
                     "  rules added: {}; ignores added: {}",
-                    s.rules_added, s.ignores_added
+                    s.rules_added,
+                    s.ignores_added
                 );
                 outln!(
                     "  exceptions added: {}; updated: {}",

@@ -232,8 +232,7 @@ pub fn spec(kind: &str, attribute: &str) -> AttributeSpec {
     };
     let volatile = VOLATILE.contains(&attribute)
         || attribute.ends_with("_timestamp")
-        || (kind.starts_with("tf.")
-            && (attribute.ends_with("_date") || attribute.ends_with("_time")));
+        || (kind.starts_with("tf.") && terraform_volatile(attribute));
     let compare = match (kind, attribute) {
         ("ec2.vpc" | "ec2.subnet", "cidr_block" | "ipv6_cidr_block") => Compare::PrefixLength,
         ("lambda.function", "layers") => Compare::Ordered,
@@ -297,6 +296,8 @@ mod tests {
         assert!(spec("ssm.parameter", "version").volatile);
         assert!(spec("ec2.instance", "private_ip_address").volatile);
         assert!(spec("tf.aws_s3_bucket", "creation_date").volatile);
+        assert!(spec("tf.aws_lb", "dns_name").volatile);
+        assert!(!spec("tf.aws_lb", "internal").volatile);
     }
 
     #[test]

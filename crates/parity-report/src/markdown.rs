@@ -104,7 +104,7 @@ pub fn markdown(doc: &DiffDocument, options: MarkdownOptions) -> String {
     let _ = writeln!(out);
 
     let mut failing: Vec<_> = doc.rows.iter().filter(|r| r.status.is_failure()).collect();
-    failing.sort_by(|a, b| a.status.cmp(&b.status));
+    failing.sort_by_key(|a| a.status);
     if failing.is_empty() {
         let _ = writeln!(out, "No unexplained drift.");
         return out;

@@ -364,7 +364,7 @@ fn print_matrix_summary(snapshots: &[(String, Snapshot)]) {
             row.status.as_str(),
             row.key,
             row.attribute,
-            row.values
+            row.values().collect::<Vec<_>>()
         );
     }
 }
