@@ -35,3 +35,4 @@ venv_need() {
 
 BUILD_PACKAGES=(build-essential pkg-config libssl-dev libdbus-1-dev)
 KEYRING_PACKAGES=(gnome-keyring dbus dbus-x11 libsecret-tools)
+REPORT_PACKAGES=(chromium poppler-utils)
