@@ -1,7 +1,12 @@
 """Seeds a moto server for parity-aws's integration tests through boto3.
 
-usage: seed.py ENDPOINT drift|scale [N]
+usage: seed.py ENDPOINT drift|scale N|bench N [PER_CALL]
 Prints one JSON object with the ids the tests assert on.
+
+- drift: dev, staging and prod with real drift (and qa noise) for the drift/partial/e2e tests;
+- scale: N instances (one per RunInstances call) and N parameters in one environment (pagination);
+- bench: dev, staging and prod with N instances (PER_CALL per RunInstances call) and N String
+  parameters each, plus a DB instance and its parameter group (the collect benchmark).
 """
 
 import json
@@ -185,12 +190,55 @@ def seed_scale(endpoint, n):
     return {"vpc": vpc, "subnet": subnet}
 
 
+def seed_bench(endpoint, n, per_call):
+    ec2, rds, ssm = clients(endpoint)
+    image = ami(ec2)
+    out = {}
+    for k, env in enumerate(["dev", "staging", "prod"], start=1):
+        vpc = ec2.create_vpc(CidrBlock=f"10.{60 + k}.0.0/16",
+                             TagSpecifications=tags("vpc", env, f"{env}-main-vpc"))["Vpc"]["VpcId"]
+        # A /16 subnet: RunInstances into a full /24 fails.
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{60 + k}.0.0/16",
+                                   AvailabilityZone="us-east-1a",
+                                   TagSpecifications=tags("subnet", env, f"{env}-all"))["Subnet"]["SubnetId"]
+        sg = ec2.create_security_group(GroupName=f"{env}-workers", Description="workers", VpcId=vpc,
+                                       TagSpecifications=tags("security-group", env, f"{env}-workers"))["GroupId"]
+        launched = 0
+        while launched < n:
+            count = min(per_call, n - launched)
+            ec2.run_instances(
+                ImageId=image, MinCount=count, MaxCount=count, InstanceType="t3.micro",
+                SubnetId=subnet, SecurityGroupIds=[sg],
+                TagSpecifications=tags("instance", env, f"{env}-worker-{launched // per_call:04d}"),
+            )
+            launched += count
+        for i in range(n):
+            ssm.put_parameter(Name=f"/{env}/svc{i % 20:02d}/key{i:04d}", Value=f"{env}-v{i}",
+                              Type="String")
+        rds.create_db_parameter_group(DBParameterGroupName=f"{env}-orders-pg",
+                                      DBParameterGroupFamily="postgres14", Description="orders")
+        rds.modify_db_parameter_group(
+            DBParameterGroupName=f"{env}-orders-pg",
+            Parameters=[{"ParameterName": "max_connections", "ParameterValue": "100",
+                         "ApplyMethod": "pending-reboot"}])
+        rds.create_db_instance(
+            DBInstanceIdentifier=f"{env}-orders-db", DBInstanceClass="db.t3.micro",
+            Engine="postgres", AllocatedStorage=20, MasterUsername="orders",
+            MasterUserPassword="not-a-real-password", DBParameterGroupName=f"{env}-orders-pg",
+            Tags=[{"Key": "Environment", "Value": env}])
+        out[env] = {"vpc": vpc, "subnet": subnet}
+    return out
+
+
 if __name__ == "__main__":
     endpoint, scenario = sys.argv[1], sys.argv[2]
     if scenario == "drift":
         result = seed_drift(endpoint)
     elif scenario == "scale":
         result = seed_scale(endpoint, int(sys.argv[3]))
+    elif scenario == "bench":
+        per_call = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+        result = seed_bench(endpoint, int(sys.argv[3]), per_call)
     else:
         raise SystemExit(f"unknown scenario {scenario}")
     print(json.dumps(result))

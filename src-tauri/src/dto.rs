@@ -177,12 +177,14 @@ pub struct MissingDto {
 /// A snapshot without its resources.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct SnapshotDto {
+    #[ts(type = "number")]
     pub id: i64,
     pub environment: String,
     pub taken_at: String,
     /// `aws`, `terraform` or `demo`.
     pub source: String,
     pub missing: Vec<MissingDto>,
+    #[ts(type = "number")]
     pub resource_count: i64,
     pub age_hours: f64,
     /// Older than the staleness threshold (`STALE_AFTER_HOURS`).
@@ -254,6 +256,7 @@ pub struct MatrixMetaDto {
     /// Environments left out because they have no snapshot yet.
     pub skipped: Vec<String>,
     /// Milliseconds spent computing the comparison.
+    #[ts(type = "number")]
     pub compute_ms: u64,
 }
 
@@ -271,7 +274,8 @@ pub struct MatrixQueryDto {
     pub unexplained_only: bool,
 }
 
-/// One cell: its status (absent where the column's source never produces the kind) and value.
+/// One cell: its status (absent where the column's source never produces the kind) and its
+/// normalised value as text.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct CellDto {
     pub status: Option<StatusName>,
@@ -304,13 +308,14 @@ impl RowDto {
             attribute: row.attribute.to_string(),
             category: row.category.to_string(),
             status: row.status.to_string(),
+            // Cells show the compared (normalised) value; the detail panel has raw beside it.
             cells: row
                 .cells
                 .iter()
-                .zip(&row.raw)
-                .map(|(status, raw)| CellDto {
+                .enumerate()
+                .map(|(c, status)| CellDto {
                     status: status.map(|s| s.to_string()),
-                    value: value_text(raw).map(|t| truncate(t, CELL_TEXT_LIMIT)),
+                    value: value_text(row.value(c)).map(|t| truncate(t, CELL_TEXT_LIMIT)),
                 })
                 .collect(),
             exceptions: row.exceptions.clone(),
@@ -325,6 +330,7 @@ pub struct MatrixPageDto {
     pub offset: usize,
     pub rows: Vec<RowDto>,
     /// Microseconds Rust spent answering (filter + page).
+    #[ts(type = "number")]
     pub elapsed_us: u64,
 }
 
@@ -445,6 +451,7 @@ pub struct ExceptionInputDto {
 /// One change in an exception's audit trail.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct AuditEntryDto {
+    #[ts(type = "number")]
     pub seq: i64,
     pub exception_id: String,
     pub at: String,
@@ -511,6 +518,7 @@ pub struct StaticKeysInputDto {
 pub struct TfImportDto {
     pub environment: String,
     pub environment_created: bool,
+    #[ts(type = "number")]
     pub snapshot_id: i64,
     pub resources: usize,
     pub mapped: usize,

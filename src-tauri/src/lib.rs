@@ -23,6 +23,13 @@ pub fn run() {
             let data_dir = Session::data_dir(app.path().app_data_dir().ok())?;
             let session = Session::start(data_dir)?;
             app.manage(session);
+            // Compute the matrix while the window loads; the UI's first request waits for it.
+            let handle = app.handle().clone();
+            std::thread::spawn(move || {
+                let session = handle.state::<Session>();
+                // An error (no snapshots yet…) is reported when the UI asks.
+                let _ = session.with(|open| open.view(&[]).map(|_| ()));
+            });
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

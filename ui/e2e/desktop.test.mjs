@@ -34,6 +34,7 @@ describe("the desktop app on the demo workspace", () => {
     return file;
   };
   const rows = () => s.exec(`return [...document.querySelectorAll('.tr[data-key]')].map(r => ({key: r.dataset.key, attribute: r.dataset.attribute, status: r.dataset.status}))`);
+  const textOf = (css) => s.exec("return document.querySelector(arguments[0])?.textContent ?? null", css);
   const search = async (text) => {
     const box = await s.$('[data-testid="search"]');
     await s.clear(box);
@@ -68,7 +69,8 @@ describe("the desktop app on the demo workspace", () => {
     const ms = await launch();
     console.log(`launch to first matrix row (debug build, demo): ${ms} ms`);
     const banner = await s.waitFor$('[data-testid="demo-banner"]');
-    assert.match(await s.text(banner), /demo workspace/);
+    assert.ok(banner);
+    assert.match(await textOf('[data-testid="demo-banner"]'), /demo workspace/);
     const shown = await rows();
     assert.ok(shown.length > 5, `expected drift rows, got ${shown.length}`);
     for (const r of shown) assert.ok(FAILING.includes(r.status), `${r.key} ${r.attribute} is ${r.status}`);
@@ -85,12 +87,12 @@ describe("the desktop app on the demo workspace", () => {
   it("renders an HTML tag value as inert text", async () => {
     await setUnexplained(false);
     await search("Owner");
-    const cell = await s.waitFor$('.tr[data-attribute="tags.Owner"] [data-col="staging"]');
-    assert.equal(await s.text(cell), XSS);
+    const css = '.tr[data-attribute="tags.Owner"] [data-col="staging"]';
+    const cell = await s.waitFor$(css);
+    await waitFor(async () => (await textOf(css)) === XSS, "the tag value shown literally");
     assert.equal(await s.exec("return document.querySelectorAll('img').length"), 0);
     await s.click(cell);
-    const raw = await s.waitFor$('[data-testid="raw-staging"]');
-    assert.equal(await s.text(raw), XSS);
+    await waitFor(async () => (await textOf('[data-testid="raw-staging"]')) === XSS, "the raw value shown literally");
     assert.equal(await s.exec("return document.querySelectorAll('img').length"), 0);
     await shot("03-xss-inert");
     await search("");
@@ -98,6 +100,7 @@ describe("the desktop app on the demo workspace", () => {
   });
 
   it("creates an exception from a drift cell and the row becomes intentional", async () => {
+    await setUnexplained(true);
     await search("worker");
     const cell = await s.waitFor$(`${WORKER} [data-col="prod"]`);
     assert.equal(await s.exec(`return document.querySelector('${WORKER}').dataset.status`), "drift");
@@ -110,14 +113,15 @@ describe("the desktop app on the demo workspace", () => {
     // no justification: refused
     await s.click(await s.$('[data-testid="save-exception"]'));
     const problem = await s.waitFor$("form .problem");
-    assert.match(await s.text(problem), /justification is required/);
+    assert.ok(problem);
+    assert.match(await textOf("form .problem"), /justification is required/);
     await s.type(await s.$("textarea[name=justification]"), "Prod workers process the nightly batch and need more memory.");
     await s.type(await s.$("input[name=owner]"), "platform-team");
     await shot("04-exception-form");
     await s.click(await s.$('[data-testid="save-exception"]'));
     await waitFor(async () => (await s.$$('[data-testid="exception-form"]')).length === 0, "the form to close");
     await waitFor(
-      async () => (await s.text(await s.$('[data-testid="detail-status"]'))) === "intentional",
+      async () => (await textOf('[data-testid="detail-status"]')) === "intentional",
       "the detail panel to say intentional",
     );
     // gone from the unexplained view, intentional in the full view
@@ -142,12 +146,38 @@ describe("the desktop app on the demo workspace", () => {
     );
     await s.click(await s.$('[data-testid="nav-exceptions"]'));
     const list = await s.waitFor$('[data-testid="exceptions-list"]');
-    await waitFor(async () => /nightly batch/.test(await s.text(list)), "the new exception in the list");
+    assert.ok(list);
+    await waitFor(async () => /nightly batch/.test(await textOf('[data-testid="exceptions-list"]')), "the new exception in the list");
     await shot("06-exceptions");
-    await s.click(await s.$('[data-testid="nav-matrix"]'));
-    await s.waitFor$(".tr[data-key]");
-    await setUnexplained(false);
-    const file = await shot("07-matrix-full");
+  });
+
+  it("exports the workspace file with the new exception", async () => {
+    await s.click(await s.$('[data-testid="nav-export"]'));
+    await waitFor(
+      async () => /worker-instance-type-prod[\s\S]*nightly batch/.test((await textOf('[data-testid="workspace-toml"]')) ?? ""),
+      "the TOML to hold the exception",
+    );
+  });
+
+  it("compares two snapshots of one environment as a change view", async () => {
+    await s.click(await s.$('[data-testid="nav-snapshots"]'));
+    await s.waitFor$('input[aria-label^="select snapshot"]');
+    await s.exec(`document.querySelector('select').value = 'staging'; document.querySelector('select').dispatchEvent(new Event('change', {bubbles: true}))`);
+    await waitFor(async () => (await s.$$('input[aria-label^="select snapshot"]')).length === 2, "two staging snapshots");
+    for (const box of await s.$$('input[aria-label^="select snapshot"]')) await s.click(box);
+    await s.click(await s.$('[data-testid="compare-snapshots"]'));
+    await waitFor(async () => /Change view of staging/.test((await textOf(".scores")) ?? ""), "the change view");
+    await waitFor(async () => (await rows()).some((r) => r.attribute === "tags.Owner"), "the tag change listed");
+    await shot("07-change-view");
+  });
+
+  it("takes the README screenshot: the default view with a row's detail", async () => {
+    await s.delete();
+    await launch();
+    const css = '.tr[data-key="rds.db_instance/orders-db"][data-attribute="engine_version"]';
+    await s.click(await s.waitFor$(css));
+    await s.waitFor$('[data-testid="raw-prod"]');
+    const file = await shot("08-matrix-detail");
     if (process.env.SCREENSHOT_OUT) copyFileSync(file, process.env.SCREENSHOT_OUT);
   });
 });

@@ -102,9 +102,9 @@ describe("exceptions", () => {
       standing,
       rows_covered: 1,
     });
-    const list = [v("a", "active"), v("b", "expiring"), v("c", "expired"), v("d", "violated")];
-    expect(filterExceptions(list, "active", "").map((x) => x.rule.id)).toEqual(["a", "b"]);
-    expect(filterExceptions(list, "expiring", "").map((x) => x.rule.id)).toEqual(["b"]);
-    expect(filterExceptions(list, "all", "D").map((x) => x.rule.id)).toEqual(["d"]);
+    const list = [v("alpha", "active"), v("bravo", "expiring"), v("charlie", "expired"), v("zulu-x", "violated")];
+    expect(filterExceptions(list, "active", "").map((x) => x.rule.id)).toEqual(["alpha", "bravo"]);
+    expect(filterExceptions(list, "expiring", "").map((x) => x.rule.id)).toEqual(["bravo"]);
+    expect(filterExceptions(list, "all", "ZULU").map((x) => x.rule.id)).toEqual(["zulu-x"]);
   });
 });

@@ -72,7 +72,7 @@ describe("matrix screen", () => {
       throw new Error(`unexpected ${cmd}`);
     });
     const { container } = wrap(<MatrixScreen columns={[]} onResetColumns={() => {}} />);
-    await screen.findByText("staging ↔ prod");
+    await screen.findByTitle(/3 of 4 rows at parity/);
     expect(screen.getByText("75.0%")).toBeTruthy();
     expect(screen.getByText(/staging: 30 h old \(stale\)/)).toBeTruthy();
     const pageCall = calls.find((c) => c.cmd === "matrix_page");

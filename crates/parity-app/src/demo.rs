@@ -1,9 +1,10 @@
 //! The built-in demo workspace: three environments modelled on the seed article's tables
 //! (instance types; DB class, Multi-AZ, storage, backup retention, parameter-group values;
 //! subnets, NAT gateways, a security group open wider in staging; PostgreSQL, Redis and runtime
-//! versions; SSM paths per environment) with dev allowed to differ in size and the article's
-//! intentional differences recorded as exceptions — one expired, one violated — so the matrix
-//! shows every status.
+//! versions; SSM paths per environment; scaling policies, alarms, a feature flag in DynamoDB and a
+//! CloudFormation stack) with dev allowed to differ in size and the article's intentional
+//! differences recorded as exceptions — one expired, one violated — so the matrix shows every
+//! status. Attribute names are exactly those parity-aws's collectors produce (KINDS.md).
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use parity_core::{
@@ -127,6 +128,15 @@ fn shapes() -> [EnvShape; 3] {
 
 fn id(prefix: &str, env: u8, n: u32) -> String {
     format!("{prefix}-{env:02x}{n:015x}")
+}
+
+/// A stand-in for a keyed fingerprint (`hmac-sha256:<hex>`) of a value.
+fn fingerprint(seed: &str) -> String {
+    let mut hex = String::new();
+    for (n, b) in seed.bytes().cycle().take(32).enumerate() {
+        hex.push_str(&format!("{:02x}", b.wrapping_mul(31).wrapping_add(n as u8)));
+    }
+    format!("hmac-sha256:{hex}")
 }
 
 fn tagged(r: Resource, env: &str) -> Resource {
@@ -343,68 +353,175 @@ fn snapshot(s: &EnvShape, now: DateTime<Utc>) -> Snapshot {
         .with_attr("parameters.log_min_duration_statement", s.slow_query_ms)
         .with_attr("parameters.work_mem", "4MB"),
     );
-    out.push(tagged(
-        Resource::named(
-            "elasticache.cluster",
-            &format!("{e}-sessions"),
-            &format!("{e}-sessions"),
+    // Prod runs Redis as a replication group with a replica and failover; the others a node.
+    let replicated = e == "prod";
+    let redis_family = if s.redis.starts_with('6') {
+        "default.redis6.x"
+    } else {
+        "default.redis7"
+    };
+    let mut cache = Resource::named(
+        "elasticache.cluster",
+        &format!("{e}-sessions"),
+        &format!("{e}-sessions"),
+    )
+    .with_region(region)
+    .with_attr("replication_group", replicated)
+    .with_attr("engine", "redis")
+    .with_attr("engine_version", s.redis)
+    .with_attr("cache_node_type", s.cache_node)
+    .with_attr("num_cache_nodes", if replicated { 2 } else { 1 })
+    .with_attr("shards", 1)
+    .with_attr("cache_parameter_group", redis_family)
+    .with_attr("security_groups", json!([web_sg]))
+    .with_attr("automatic_failover", replicated)
+    .with_attr("multi_az", replicated)
+    .with_attr("at_rest_encryption_enabled", true)
+    .with_attr("transit_encryption_enabled", true)
+    .with_attr("snapshot_retention_limit", if replicated { 7 } else { 1 });
+    if replicated {
+        cache.aliases = vec![format!("{e}-sessions-001"), format!("{e}-sessions-002")];
+    }
+    out.push(cache);
+    for (name, runtime, memory, concurrency) in [
+        (
+            "checkout-handler",
+            s.node_runtime,
+            512,
+            (e == "prod").then_some(100),
+        ),
+        ("report-generator", s.python_runtime, 1024, None),
+    ] {
+        let mut f = Resource::named(
+            "lambda.function",
+            &format!("{e}-{name}"),
+            &format!("{e}-{name}"),
         )
         .with_region(region)
-        .with_attr("engine", "redis")
-        .with_attr("engine_version", s.redis)
-        .with_attr("cache_node_type", s.cache_node)
-        .with_attr("num_cache_nodes", 1)
-        .with_attr("at_rest_encryption_enabled", true)
-        .with_attr("transit_encryption_enabled", true),
-        e,
-    ));
-    for (name, runtime, memory) in [
-        ("checkout-handler", s.node_runtime, 512),
-        ("report-generator", s.python_runtime, 1024),
-    ] {
-        out.push(tagged(
-            Resource::named(
-                "lambda.function",
-                &format!("{e}-{name}"),
-                &format!("{e}-{name}"),
-            )
-            .with_region(region)
-            .with_attr("runtime", runtime)
-            .with_attr("architecture", "arm64")
-            .with_attr("memory_size", memory)
-            .with_attr("timeout", 30),
-            e,
-        ));
+        .with_attr("runtime", runtime)
+        .with_attr("architecture", "arm64")
+        .with_attr("memory_size", memory)
+        .with_attr("timeout", 30)
+        .with_attr("handler", "index.handler")
+        .with_attr("package_type", "Zip")
+        .with_attr("layers", json!(["shop-common:4", "otel-collector:2"]))
+        .with_attr("vpc", vpc.clone())
+        .with_attr("subnets", json!([subnet_ids[0]]))
+        .with_attr("security_groups", json!([web_sg]))
+        // fingerprints of `{e}-orders-db.internal` (equal once the env token is `{env}`) and of
+        // a payment key that dev alone does not share
+        .with_attr(
+            "environment.DB_HOST",
+            fingerprint("{env}-orders-db.internal"),
+        )
+        .with_attr(
+            "environment.PAYMENT_API_KEY",
+            fingerprint(if e == "dev" { "sk_test" } else { "sk_live" }),
+        );
+        if let Some(n) = concurrency {
+            f = f.with_attr("reserved_concurrency", n);
+        }
+        out.push(f);
     }
     let (min, max, desired) = s.asg;
-    out.push(tagged(
-        Resource::named(
-            "autoscaling.group",
-            &format!("{e}-web-asg"),
-            &format!("{e}-web-asg"),
-        )
-        .with_region(region)
-        .with_attr("min_size", min)
-        .with_attr("max_size", max)
-        .with_attr("desired_capacity", desired)
-        .with_attr("health_check_type", "ELB")
-        .with_attr("launch_template", format!("{e}-web-lt")),
-        e,
-    ));
+    let mut asg = Resource::named(
+        "autoscaling.group",
+        &format!("{e}-web-asg"),
+        &format!("{e}-web-asg"),
+    )
+    .with_region(region)
+    .with_attr("min_size", min)
+    .with_attr("max_size", max)
+    .with_attr("desired_capacity", desired)
+    .with_attr("health_check_type", "ELB")
+    .with_attr("health_check_grace_period", 300)
+    .with_attr("launch_template", format!("{e}-web-lt"))
+    .with_attr("launch_template_version", "$Latest")
+    .with_attr("availability_zones", json!(["us-east-1a", "us-east-1b"]));
     if s.cpu_alarm {
-        out.push(
-            Resource::named(
-                "cloudwatch.alarm",
-                &format!("{e}-api-high-cpu"),
-                "api/CPUUtilization",
-            )
-            .with_region(region)
-            .with_attr("threshold", 80)
-            .with_attr("comparison_operator", "GreaterThanThreshold")
-            .with_attr("evaluation_periods", 3)
-            .with_attr("actions_enabled", true),
+        // Prod auto-scales on CPU.
+        asg = asg.with_attr(
+            "policy.cpu-target",
+            json!({"policy_type": "TargetTrackingScaling", "enabled": true,
+                   "target_metric": "ASGAverageCPUUtilization", "target_value": 50.0}),
         );
     }
+    out.push(tagged(asg, e));
+    if s.cpu_alarm {
+        // Keyed by what it watches: the api instance's logical name and the metric.
+        out.push(
+            Resource::new(
+                "cloudwatch.alarm",
+                &format!("arn:aws:cloudwatch:us-east-1:123456789012:alarm:{e}-api-high-cpu"),
+                Identity::Child {
+                    parent: id("i", i, 1),
+                    role: "AWS/EC2/CPUUtilization".into(),
+                },
+            )
+            .with_region(region)
+            .with_attr("alarm_name", format!("{e}-api-high-cpu"))
+            .with_attr("threshold", 80.0)
+            .with_attr("comparison_operator", "GreaterThanThreshold")
+            .with_attr("evaluation_periods", 3)
+            .with_attr("period", 60)
+            .with_attr("statistic", "Average")
+            .with_attr("actions_enabled", true)
+            .with_attr("treat_missing_data", "missing")
+            .with_attr(
+                "alarm_actions",
+                json!([format!("arn:aws:sns:us-east-1:123456789012:{e}-oncall")]),
+            ),
+        );
+    }
+    // Feature flags (the article's `environment` / `feature_name` table): new-checkout is on
+    // in staging only.
+    for (flag, enabled, rollout) in [
+        (
+            "new-checkout",
+            s.new_checkout_flag,
+            if s.new_checkout_flag { 25 } else { 0 },
+        ),
+        ("dark-mode", true, 100),
+    ] {
+        out.push(
+            Resource::named("dynamodb.item", flag, flag)
+                .with_region(region)
+                .with_attr("enabled", enabled)
+                .with_attr("rollout_percentage", rollout)
+                .with_attr("owner", "checkout-team"),
+        );
+    }
+    out.push(tagged(
+        Resource::named(
+            "cloudformation.stack",
+            &format!("{e}-shop-app"),
+            &format!("{e}-shop-app"),
+        )
+        .with_region(region)
+        .with_attr("description", "shop application stack")
+        .with_attr(
+            "template_hash",
+            "sha256:5be0a6c1f8e2d4b7a9c3e1f0d2b4a6c8e0f1a3b5c7d9e2f4a6b8c0d1e3f5a7b9",
+        )
+        .with_attr("parameters.Environment", e)
+        .with_attr("parameters.ApiInstanceType", s.instance_api)
+        .with_attr(
+            "parameters.LogRetentionDays",
+            match e {
+                "dev" => "7",
+                "staging" => "14",
+                _ => "30",
+            },
+        )
+        .with_attr("parameters.DbPassword", "(NoEcho)")
+        .with_attr("outputs.ApiUrl", format!("https://api.{e}.shop.example"))
+        .with_attr("termination_protection", true)
+        .with_attr(
+            "drift_status",
+            if e == "staging" { "DRIFTED" } else { "IN_SYNC" },
+        ),
+        e,
+    ));
     let param = |path: &str, ty: &str, value: Option<&str>| {
         let name = format!("/{e}/{path}");
         let mut r = Resource::new(
@@ -546,8 +663,17 @@ pub fn demo_file(now: DateTime<Utc>) -> WorkspaceFile {
             exception(
                 "prod-autoscaling",
                 "autoscaling.group/web-asg",
-                "{min_size,max_size,desired_capacity}",
+                "{min_size,max_size,desired_capacity,policy.*}",
                 "Scaling policies: prod auto-scales to handle more traffic.",
+                "platform-team",
+                created,
+                in_half_a_year,
+            ),
+            exception(
+                "prod-cache-replication",
+                "elasticache.cluster/sessions",
+                "{replication_group,num_cache_nodes,automatic_failover,multi_az,snapshot_retention_limit}",
+                "Resilience: prod's session store runs a replica with automatic failover.",
                 "platform-team",
                 created,
                 in_half_a_year,

@@ -2,7 +2,7 @@
 //! services concurrently (bounded), into a `Snapshot` that is partial — with the reason per kind —
 //! when calls fail, and never a panic or a silent gap.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::future::Future;
 
 use aws_config::profile::ProfileFileCredentialsProvider;
@@ -18,8 +18,12 @@ use parity_core::{EnvironmentConfig, MissingKind, Resource, Snapshot, Source};
 use crate::credentials::{fingerprint_key, CredentialError, CredentialSource, KeyringError};
 use crate::failure::CallFailure;
 use crate::progress::{Phase, ProgressEvent, Reporter};
+use crate::scope::Scope;
 use crate::secrets::ValueFingerprinter;
-use crate::{ec2, rds, ssm, KINDS};
+use crate::{
+    autoscaling, cloudformation, cloudwatch, dynamodb, ec2, elasticache, lambda, rds, ssm,
+    FEATURE_FLAG_KIND,
+};
 
 const EC2_KINDS: &[&str] = &[
     "ec2.vpc",
@@ -229,10 +233,101 @@ fn failed(
         .collect()
 }
 
+/// An SDK client of any service for `region`, from the environment's shared configuration.
+macro_rules! client {
+    ($sdk_crate:ident, $sdk:expr, $region:expr) => {
+        $sdk_crate::Client::from_conf(
+            $sdk_crate::config::Builder::from($sdk)
+                .region($sdk_crate::config::Region::new($region.to_string()))
+                .build(),
+        )
+    };
+}
+
+/// The breadth collectors (ElastiCache, Lambda, Auto Scaling, CloudFormation, DynamoDB feature
+/// flags; CloudWatch alarms unscoped — [`collect_region`] scopes them once the rest is known).
+#[allow(clippy::too_many_arguments)] // the region's context, as `collect_region` has it
+async fn collect_breadth(
+    env: &EnvironmentConfig,
+    sdk: &SdkConfig,
+    region: &str,
+    first_region: bool,
+    ctx: &CollectContext,
+    fingerprinter: Option<&ValueFingerprinter>,
+    reporter: Reporter<'_>,
+    vpc_scope: impl Future<Output = Result<ec2::VpcScope, CallFailure>>,
+) -> (Vec<KindResult>, Result<Vec<Resource>, CallFailure>) {
+    let cache_client = client!(aws_sdk_elasticache, sdk, region);
+    let lambda_client = client!(aws_sdk_lambda, sdk, region);
+    let asg_client = client!(aws_sdk_autoscaling, sdk, region);
+    let cw_client = client!(aws_sdk_cloudwatch, sdk, region);
+    let cfn_client = client!(aws_sdk_cloudformation, sdk, region);
+    let scope = Scope::new(env, Default::default());
+    let scope = &scope;
+    let lambda_part = async {
+        // Functions attached to an in-scope VPC belong too; without the VPCs, tags and names
+        // still decide.
+        let vpc_ids = vpc_scope.await.map(|s| s.vpc_ids()).unwrap_or_default();
+        let scope = Scope::new(env, vpc_ids);
+        lambda::functions(
+            &lambda_client,
+            &scope,
+            region,
+            fingerprinter,
+            ctx.max_requests,
+        )
+        .await
+    };
+    let flags_part = async {
+        match (&env.feature_flags, first_region) {
+            (Some(flags), true) => {
+                let client = client!(aws_sdk_dynamodb, sdk, region);
+                let tokens: Vec<String> = std::iter::once(env.name.clone())
+                    .chain(env.aliases.iter().cloned())
+                    .collect();
+                vec![
+                    run_kind(
+                        reporter,
+                        FEATURE_FLAG_KIND,
+                        dynamodb::items(&client, flags, &tokens, region, fingerprinter),
+                    )
+                    .await,
+                ]
+            }
+            _ => Vec::new(),
+        }
+    };
+    reporter.emit(Some(cloudwatch::KIND), Phase::Started);
+    let (caches, functions, groups, stacks, flags, alarms) = futures::join!(
+        run_kind(
+            reporter,
+            "elasticache.cluster",
+            elasticache::clusters(&cache_client, scope, region, ctx.max_requests)
+        ),
+        run_kind(reporter, "lambda.function", lambda_part),
+        run_kind(
+            reporter,
+            "autoscaling.group",
+            autoscaling::groups(&asg_client, scope, region)
+        ),
+        run_kind(
+            reporter,
+            "cloudformation.stack",
+            cloudformation::stacks(&cfn_client, scope, region, fingerprinter, ctx.max_requests)
+        ),
+        flags_part,
+        cloudwatch::alarms(&cw_client, region),
+    );
+    let mut results = vec![caches, functions, groups, stacks];
+    results.extend(flags);
+    (results, alarms)
+}
+
 async fn collect_region(
     env: &EnvironmentConfig,
     sdk: &SdkConfig,
     region: &str,
+    first_region: bool,
     ctx: &CollectContext,
     fingerprinter: Option<&ValueFingerprinter>,
     progress: &(dyn Fn(ProgressEvent) + Send + Sync),
@@ -368,8 +463,43 @@ async fn collect_region(
         ]
     };
 
-    let (a, b, c) = futures::join!(ec2_part, rds_part, ssm_part);
-    a.into_iter().chain(b).chain(c).collect()
+    let breadth_part = collect_breadth(
+        env,
+        sdk,
+        region,
+        first_region,
+        ctx,
+        fingerprinter,
+        reporter,
+        scope.clone(),
+    );
+
+    let (a, b, c, (d, alarms)) = futures::join!(ec2_part, rds_part, ssm_part, breadth_part);
+    let mut results: Vec<KindResult> = a.into_iter().chain(b).chain(c).chain(d).collect();
+    // Alarms belong to the environment whose resources they watch: scoped now that those are
+    // known.
+    let alarms = alarms.map(|alarms| {
+        let known: HashSet<&str> = results
+            .iter()
+            .filter_map(|(_, r)| r.as_ref().ok())
+            .flatten()
+            .flat_map(|r| {
+                std::iter::once(r.native_id.as_str()).chain(r.aliases.iter().map(String::as_str))
+            })
+            .collect();
+        cloudwatch::scope_alarms(alarms, &known, &Scope::new(env, Default::default()))
+    });
+    match &alarms {
+        Ok(found) => reporter.emit(Some(cloudwatch::KIND), Phase::Done { count: found.len() }),
+        Err(f) => reporter.emit(
+            Some(cloudwatch::KIND),
+            Phase::Failed {
+                reason: f.reason.clone(),
+            },
+        ),
+    }
+    results.push((cloudwatch::KIND, alarms));
+    results
 }
 
 /// Collects one environment: every kind in every region. Never fails: what could not be
@@ -404,7 +534,7 @@ pub async fn collect(
                     reason: reason.clone(),
                 },
             );
-            snapshot.missing = KINDS
+            snapshot.missing = crate::kinds_for(env)
                 .iter()
                 .map(|kind| MissingKind {
                     kind: kind.to_string(),
@@ -418,20 +548,21 @@ pub async fn collect(
     let fingerprinter = fingerprinter(ctx).await;
     let several_regions = prepared.regions.len() > 1;
 
-    let results: Vec<(String, Vec<KindResult>)> = futures::stream::iter(prepared.regions.iter())
-        .map(|region| {
-            let sdk = &prepared.sdk;
-            let fp = fingerprinter.as_ref();
-            async move {
-                (
-                    region.clone(),
-                    collect_region(env, sdk, region, ctx, fp, progress).await,
-                )
-            }
-        })
-        .buffer_unordered(ctx.max_regions.max(1))
-        .collect()
-        .await;
+    let results: Vec<(String, Vec<KindResult>)> =
+        futures::stream::iter(prepared.regions.iter().enumerate())
+            .map(|(i, region)| {
+                let sdk = &prepared.sdk;
+                let fp = fingerprinter.as_ref();
+                async move {
+                    (
+                        region.clone(),
+                        collect_region(env, sdk, region, i == 0, ctx, fp, progress).await,
+                    )
+                }
+            })
+            .buffer_unordered(ctx.max_regions.max(1))
+            .collect()
+            .await;
 
     let mut reasons: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for (region, kinds) in results {
@@ -446,7 +577,7 @@ pub async fn collect(
             }
         }
     }
-    snapshot.missing = KINDS
+    snapshot.missing = crate::kinds_for(env)
         .iter()
         .filter_map(|kind| {
             reasons.get(kind).map(|r| MissingKind {
@@ -468,6 +599,15 @@ pub async fn collect_many(
     ctx: &CollectContext,
     progress: &(dyn Fn(ProgressEvent) + Send + Sync),
 ) -> Vec<Snapshot> {
+    // One fingerprint key for the whole run, read (or created) once: environments resolving it
+    // concurrently would race to create it, each keeping its own key, and equal values would
+    // fingerprint differently.
+    let mut ctx = ctx.clone();
+    if ctx.fingerprint_key.is_none() && envs.len() > 1 {
+        let uuid = ctx.workspace_uuid.clone();
+        ctx.fingerprint_key = blocking(move || fingerprint_key(&uuid)).await.ok();
+    }
+    let ctx = &ctx;
     futures::stream::iter(envs)
         .map(|env| collect(env, ctx, progress))
         .buffered(ctx.max_environments.max(1))

@@ -1,9 +1,17 @@
 //! The one list of AWS operations the collectors call, and the least-privilege IAM policy that
-//! allows exactly those (read-only by construction: Describe/Get only).
+//! allows exactly those (read-only by construction: Describe/Get/List, and DynamoDB Scan for
+//! opted-in feature flags).
 
 /// Every AWS operation this crate calls, as `service:Operation`. A moto test asserts that every
 /// request the emulator receives is on this list.
 pub const OPERATIONS: &[&str] = &[
+    "autoscaling:DescribeAutoScalingGroups",
+    "autoscaling:DescribePolicies",
+    "cloudformation:DescribeStacks",
+    "cloudformation:GetTemplate",
+    "cloudformation:GetTemplateSummary",
+    "cloudwatch:DescribeAlarms",
+    "dynamodb:Scan",
     "ec2:DescribeImages",
     "ec2:DescribeInstances",
     "ec2:DescribeNatGateways",
@@ -12,6 +20,12 @@ pub const OPERATIONS: &[&str] = &[
     "ec2:DescribeSubnets",
     "ec2:DescribeVpcAttribute",
     "ec2:DescribeVpcs",
+    "elasticache:DescribeCacheClusters",
+    "elasticache:DescribeReplicationGroups",
+    "elasticache:ListTagsForResource",
+    "lambda:GetFunctionConcurrency",
+    "lambda:ListFunctions",
+    "lambda:ListTags",
     "rds:DescribeDBInstances",
     "rds:DescribeDBParameterGroups",
     "rds:DescribeDBParameters",
@@ -56,7 +70,10 @@ mod tests {
         for op in OPERATIONS {
             let (_, name) = op.split_once(':').unwrap();
             assert!(
-                name.starts_with("Describe") || name.starts_with("Get") || name.starts_with("List"),
+                name.starts_with("Describe")
+                    || name.starts_with("Get")
+                    || name.starts_with("List")
+                    || *op == "dynamodb:Scan",
                 "{op} is not a read call"
             );
         }

@@ -1,16 +1,25 @@
 //! EnvParity's AWS inventory: resolves an environment's credentials (profiles through aws-config,
-//! static keys only from the OS keyring), collects EC2, RDS and SSM resources concurrently into a
-//! `parity_core::Snapshot` (partial, with reasons, when calls fail) and publishes the exact list
-//! of AWS operations it calls as a least-privilege IAM policy. The only crate that knows the SDK.
+//! static keys only from the OS keyring), collects EC2, RDS, SSM, ElastiCache, Lambda, Auto
+//! Scaling, CloudWatch, CloudFormation (and, opted in, DynamoDB feature flag) resources
+//! concurrently into a `parity_core::Snapshot` (partial, with reasons, when calls fail) and
+//! publishes the exact list of AWS operations it calls as a least-privilege IAM policy. The only
+//! crate that knows the SDK.
 
+mod autoscaling;
+mod cloudformation;
+mod cloudwatch;
 pub mod collect;
 pub mod credentials;
+mod dynamodb;
 mod ec2;
+mod elasticache;
 mod failure;
 mod http;
 pub mod iam;
+mod lambda;
 pub mod progress;
 mod rds;
+mod scope;
 pub mod secrets;
 mod ssm;
 
@@ -24,7 +33,8 @@ pub use iam::{policy_json, OPERATIONS};
 pub use progress::{Phase, ProgressEvent};
 pub use secrets::{looks_secret, ValueFingerprinter};
 
-/// The kinds the AWS collectors produce, in the order they are reported.
+/// The kinds the AWS collectors produce for every environment, in the order they are reported.
+/// [`FEATURE_FLAG_KIND`] comes on top for environments that opt in ([`kinds_for`]).
 pub const KINDS: &[&str] = &[
     "ec2.vpc",
     "ec2.subnet",
@@ -35,4 +45,22 @@ pub const KINDS: &[&str] = &[
     "rds.db_instance",
     "rds.db_parameter_group",
     "ssm.parameter",
+    "elasticache.cluster",
+    "lambda.function",
+    "autoscaling.group",
+    "cloudwatch.alarm",
+    "cloudformation.stack",
 ];
+
+/// Feature flags from DynamoDB: collected only for environments with `feature_flags` configured
+/// (an environment without it makes no call, so the kind can neither succeed nor fail there).
+pub const FEATURE_FLAG_KIND: &str = "dynamodb.item";
+
+/// The kinds collected for `env`: [`KINDS`], plus [`FEATURE_FLAG_KIND`] when it opts in.
+pub fn kinds_for(env: &parity_core::EnvironmentConfig) -> Vec<&'static str> {
+    let mut kinds = KINDS.to_vec();
+    if env.feature_flags.is_some() {
+        kinds.push(FEATURE_FLAG_KIND);
+    }
+    kinds
+}

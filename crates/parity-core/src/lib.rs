@@ -20,7 +20,9 @@ pub use identity::{LogicalKey, TokenSet};
 pub use matrix::{Column, CompiledFilter, Matrix, MatrixOptions, PairScore, Row, RowFilter};
 pub use model::{Category, Identity, MissingKind, Resource, Snapshot, SnapshotStatus, Source};
 pub use status::Status;
-pub use workspace::{Credentials, EnvironmentConfig, IgnoreRule, RewriteRule, WorkspaceConfig};
+pub use workspace::{
+    Credentials, EnvironmentConfig, FeatureFlags, IgnoreRule, RewriteRule, WorkspaceConfig,
+};
 
 /// Errors from validating user-supplied engine input (globs, patterns, dates).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

@@ -53,6 +53,7 @@ pub const UNIQUE_KINDS: &[&str] = &[
     "rds.db_instance",
     "rds.db_parameter_group",
     "ssm.parameter",
+    "dynamodb.item",
 ];
 
 /// The category table: (kind or `*`, attribute, category). First match wins; attributes not
@@ -68,6 +69,7 @@ pub const CATEGORY_TABLE: &[(&str, &str, Category)] = &[
     ("rds.db_instance", "storage_throughput", Category::Size),
     ("elasticache.cluster", "cache_node_type", Category::Size),
     ("elasticache.cluster", "num_cache_nodes", Category::Size),
+    ("elasticache.cluster", "shards", Category::Size),
     ("lambda.function", "memory_size", Category::Size),
     ("lambda.function", "timeout", Category::Size),
     ("lambda.function", "reserved_concurrency", Category::Size),
@@ -82,6 +84,7 @@ pub const CATEGORY_TABLE: &[(&str, &str, Category)] = &[
     ("elasticache.cluster", "engine", Category::Version),
     ("elasticache.cluster", "engine_version", Category::Version),
     ("lambda.function", "runtime", Category::Version),
+    ("lambda.function", "layers", Category::Version),
     // network
     ("*", "children.*", Category::Network),
     ("ec2.vpc", "cidr_block", Category::Network),
@@ -100,6 +103,14 @@ pub const CATEGORY_TABLE: &[(&str, &str, Category)] = &[
     ("rds.db_instance", "db_subnet_group", Category::Network),
     ("rds.db_instance", "availability_zone", Category::Network),
     ("lambda.function", "vpc", Category::Network),
+    ("lambda.function", "subnets", Category::Network),
+    (
+        "elasticache.cluster",
+        "cache_subnet_group",
+        Category::Network,
+    ),
+    ("autoscaling.group", "availability_zones", Category::Network),
+    ("autoscaling.group", "subnets", Category::Network),
     // security
     ("ec2.security_group", "ingress", Category::Security),
     ("ec2.security_group", "egress", Category::Security),
@@ -124,6 +135,13 @@ pub const CATEGORY_TABLE: &[(&str, &str, Category)] = &[
         "transit_encryption_enabled",
         Category::Security,
     ),
+    (
+        "elasticache.cluster",
+        "auth_token_enabled",
+        Category::Security,
+    ),
+    ("elasticache.cluster", "security_groups", Category::Security),
+    ("lambda.function", "security_groups", Category::Security),
     // resilience
     ("rds.db_instance", "multi_az", Category::Resilience),
     (
@@ -142,6 +160,26 @@ pub const CATEGORY_TABLE: &[(&str, &str, Category)] = &[
         Category::Resilience,
     ),
     ("elasticache.cluster", "multi_az", Category::Resilience),
+    (
+        "elasticache.cluster",
+        "snapshot_retention_limit",
+        Category::Resilience,
+    ),
+    (
+        "autoscaling.group",
+        "health_check_type",
+        Category::Resilience,
+    ),
+    (
+        "autoscaling.group",
+        "health_check_grace_period",
+        Category::Resilience,
+    ),
+    (
+        "cloudformation.stack",
+        "termination_protection",
+        Category::Resilience,
+    ),
 ];
 
 /// Attributes never compared (volatile): kept for display only.
@@ -175,6 +213,9 @@ const VOLATILE: &[&str] = &[
     "resource_id",
     "tags_all",
     "timeouts",
+    // the alarm's own name: alarms pair by metric and monitored resource, and generated names
+    // (target tracking's `TargetTracking-…-<uuid>`) differ by design
+    "alarm_name",
 ];
 
 /// Generated per-resource values Terraform records for unmapped types: ids, account-specific
@@ -274,6 +315,64 @@ mod tests {
         assert_eq!(spec("ssm.parameter", "value").category, Category::Config);
         assert_eq!(spec("ec2.instance", "tags.Team").category, Category::Config);
         assert_eq!(spec("ec2.instance", "count").category, Category::Size);
+    }
+
+    #[test]
+    fn breadth_kinds_follow_the_issue() {
+        let cases = [
+            ("elasticache.cluster", "engine_version", Category::Version),
+            ("elasticache.cluster", "cache_node_type", Category::Size),
+            ("elasticache.cluster", "shards", Category::Size),
+            (
+                "elasticache.cluster",
+                "automatic_failover",
+                Category::Resilience,
+            ),
+            (
+                "elasticache.cluster",
+                "transit_encryption_enabled",
+                Category::Security,
+            ),
+            (
+                "elasticache.cluster",
+                "cache_parameter_group",
+                Category::Config,
+            ),
+            ("lambda.function", "runtime", Category::Version),
+            ("lambda.function", "layers", Category::Version),
+            ("lambda.function", "reserved_concurrency", Category::Size),
+            ("lambda.function", "vpc", Category::Network),
+            ("lambda.function", "environment.DB_HOST", Category::Config),
+            ("autoscaling.group", "min_size", Category::Size),
+            ("autoscaling.group", "policy.cpu-target", Category::Config),
+            (
+                "autoscaling.group",
+                "launch_template_version",
+                Category::Config,
+            ),
+            ("cloudwatch.alarm", "threshold", Category::Config),
+            ("dynamodb.item", "enabled", Category::Config),
+            (
+                "cloudformation.stack",
+                "termination_protection",
+                Category::Resilience,
+            ),
+            (
+                "cloudformation.stack",
+                "parameters.InstanceType",
+                Category::Config,
+            ),
+        ];
+        for (kind, attribute, category) in cases {
+            assert_eq!(
+                spec(kind, attribute).category,
+                category,
+                "{kind} {attribute}"
+            );
+        }
+        assert!(spec("cloudwatch.alarm", "alarm_name").volatile);
+        assert!(!spec("autoscaling.group", "launch_template_version").volatile);
+        assert_eq!(spec("lambda.function", "layers").compare, Compare::Ordered);
     }
 
     #[test]

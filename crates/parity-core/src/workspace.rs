@@ -46,6 +46,75 @@ pub struct EnvironmentConfig {
     /// Policy: categories in which this environment may differ from the others.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub may_differ_in: Vec<Category>,
+    /// Opt-in: the DynamoDB table holding this environment's feature flags (`dynamodb.item`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feature_flags: Option<FeatureFlags>,
+}
+
+/// Where an environment's feature flags live: a DynamoDB table with one item per (environment,
+/// flag), as in `{ table = "feature-flags", environment_attribute = "environment",
+/// name_attribute = "feature_name" }`. The table is scanned (read-only) in the environment's first
+/// region; items whose environment attribute is the environment's name (or an alias) become
+/// `dynamodb.item` resources named by their name attribute.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeatureFlags {
+    pub table: String,
+    #[serde(default = "default_environment_attribute")]
+    pub environment_attribute: String,
+    #[serde(default = "default_name_attribute")]
+    pub name_attribute: String,
+}
+
+fn default_environment_attribute() -> String {
+    "environment".to_string()
+}
+
+fn default_name_attribute() -> String {
+    "feature_name".to_string()
+}
+
+impl FeatureFlags {
+    pub fn new(table: &str) -> Self {
+        FeatureFlags {
+            table: table.to_string(),
+            environment_attribute: default_environment_attribute(),
+            name_attribute: default_name_attribute(),
+        }
+    }
+
+    /// DynamoDB's rules: a table name of 3-255 letters, digits, `_`, `-`, `.`; attribute names
+    /// non-empty (at most 255 bytes) and distinct.
+    fn validate(&self, env: &str) -> Result<(), CoreError> {
+        let table_ok = (3..=255).contains(&self.table.len())
+            && self
+                .table
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        if !table_ok {
+            return Err(CoreError::Invalid(format!(
+                "environment `{env}`: feature_flags.table `{}` is not a DynamoDB table name (3-255 letters, digits, `_`, `-`, `.`)",
+                self.table
+            )));
+        }
+        for (field, value) in [
+            ("environment_attribute", &self.environment_attribute),
+            ("name_attribute", &self.name_attribute),
+        ] {
+            if value.trim().is_empty() || value.len() > 255 {
+                return Err(CoreError::Invalid(format!(
+                    "environment `{env}`: feature_flags.{field} must be 1-255 bytes"
+                )));
+            }
+        }
+        if self.environment_attribute == self.name_attribute {
+            return Err(CoreError::Invalid(format!(
+                "environment `{env}`: feature_flags.environment_attribute and name_attribute are both `{}`",
+                self.name_attribute
+            )));
+        }
+        Ok(())
+    }
 }
 
 impl EnvironmentConfig {
@@ -60,6 +129,7 @@ impl EnvironmentConfig {
             vpcs: Vec::new(),
             endpoint_url: None,
             may_differ_in: Vec::new(),
+            feature_flags: None,
         }
     }
 
@@ -99,6 +169,9 @@ impl EnvironmentConfig {
                     self.name
                 )));
             }
+        }
+        if let Some(flags) = &self.feature_flags {
+            flags.validate(&self.name)?;
         }
         if let Some(url) = &self.endpoint_url {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
@@ -200,5 +273,29 @@ mod tests {
         env.ssm_prefix = Some("prod".into());
         let err = env.validate().unwrap_err().to_string();
         assert!(err.contains("ssm_prefix `prod`"), "{err}");
+    }
+
+    #[test]
+    fn feature_flags_are_optional_defaulted_and_validated() {
+        let env: EnvironmentConfig = serde_json::from_str(
+            r#"{"name": "prod", "feature_flags": {"table": "feature-flags"}}"#,
+        )
+        .unwrap();
+        assert_eq!(env.feature_flags, Some(FeatureFlags::new("feature-flags")));
+        assert!(env.validate().is_ok());
+        // absent: not serialised, so existing files and exports are unchanged
+        let plain = EnvironmentConfig::new("prod");
+        assert!(!serde_json::to_string(&plain)
+            .unwrap()
+            .contains("feature_flags"));
+        let mut bad = env.clone();
+        bad.feature_flags = Some(FeatureFlags::new("x"));
+        let err = bad.validate().unwrap_err().to_string();
+        assert!(err.contains("feature_flags.table `x`"), "{err}");
+        let mut same = FeatureFlags::new("flags");
+        same.name_attribute = "environment".into();
+        bad.feature_flags = Some(same);
+        let err = bad.validate().unwrap_err().to_string();
+        assert!(err.contains("both `environment`"), "{err}");
     }
 }

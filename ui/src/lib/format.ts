@@ -36,7 +36,7 @@ export function parseTags(text: string): Record<string, string> {
   return out;
 }
 
-export function formatTags(tags: Record<string, string>): string {
+export function formatTags(tags: Record<string, string | undefined>): string {
   return Object.entries(tags)
     .map(([k, v]) => `${k}=${v}`)
     .join("\n");

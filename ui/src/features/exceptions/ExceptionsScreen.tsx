@@ -85,7 +85,7 @@ export function ExceptionsScreen() {
               <td>{v.rule.environments.join(", ")}</td>
               <td className="wrap">{v.rule.justification}</td>
               <td>{v.rule.owner}</td>
-              <td>{v.rule.expires ?? "never"}</td>
+              <td className="nowrap">{v.rule.expires ?? "never"}</td>
               <td>
                 <span className={`badge standing-${v.standing}`}>{v.standing}</span>
               </td>

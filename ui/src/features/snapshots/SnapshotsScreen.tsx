@@ -56,6 +56,7 @@ export function SnapshotsScreen({ onCompare }: { onCompare: (columns: string[]) 
         <button
           type="button"
           className="primary"
+          data-testid="compare-snapshots"
           disabled={picked.length !== 2}
           onClick={() => {
             const [a, b] = [...picked].sort((x, y) => x - y);

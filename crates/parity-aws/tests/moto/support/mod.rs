@@ -1,8 +1,8 @@
-//! Test support: a real moto server per test, a recording TCP proxy in front of it, and the
-//! process-wide AWS settings the tests share.
+//! Test support: a real moto server per test and a recording TCP proxy in front of it (both from
+//! parity-testkit, shared with the end-to-end tests), and the process-wide AWS settings the tests
+//! share.
 
-pub mod moto;
-pub mod proxy;
+pub use parity_testkit::{moto, proxy};
 
 use std::path::PathBuf;
 use std::sync::Once;

@@ -1,6 +1,6 @@
 //! A real moto server (`moto_server` from the venv at `$ENVPARITY_VENV`, default
 //! `/root/.cache/envparity/venv`) on a free 127.0.0.1 port, killed on drop, and seeding through
-//! boto3 from the same venv (`seed.py`).
+//! boto3 from the same venv (`seed.py`, beside this crate's manifest).
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -8,10 +8,21 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The Python venv with `moto[server]` and boto3.
 pub fn venv() -> PathBuf {
     std::env::var_os("ENVPARITY_VENV")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/root/.cache/envparity/venv"))
+}
+
+/// The venv's Python interpreter.
+pub fn python() -> PathBuf {
+    venv().join("bin/python")
+}
+
+/// `seed.py`: seeds scenarios through boto3 and prints the ids as JSON.
+pub fn seed_script() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("seed.py")
 }
 
 /// A port nothing listens on right now.
@@ -20,6 +31,7 @@ pub fn free_port() -> u16 {
     listener.local_addr().expect("local addr").port()
 }
 
+/// A running moto server; killed (and reaped) on drop.
 pub struct Moto {
     child: Child,
     pub port: u16,
@@ -63,11 +75,21 @@ impl Moto {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// CPU time (user + system) the server has used so far, from `/proc/PID/stat` (Linux; clock
+    /// ticks of USER_HZ = 100). `None` elsewhere.
+    pub fn cpu_seconds(&self) -> Option<f64> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).ok()?;
+        // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+        let rest = &stat[stat.rfind(')')? + 2..];
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let ticks = |i: usize| fields.get(i - 3)?.parse::<f64>().ok();
+        Some((ticks(14)? + ticks(15)?) / 100.0)
+    }
+
     /// Runs `seed.py ENDPOINT ARGS…` and returns its JSON output.
     pub fn seed(&self, args: &[&str]) -> serde_json::Value {
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/moto/seed.py");
-        let out = Command::new(venv().join("bin/python"))
-            .arg(script)
+        let out = Command::new(python())
+            .arg(seed_script())
             .arg(self.endpoint())
             .args(args)
             .output()
