@@ -70,7 +70,8 @@ pub(crate) fn policy_object(p: &ScalingPolicy) -> Value {
     if let Some(t) = p.target_tracking_configuration() {
         let metric = t
             .predefined_metric_specification()
-            .map(|m| json!(m.predefined_metric_type().as_str()))
+            .and_then(|m| m.predefined_metric_type())
+            .map(|t| json!(t.as_str()))
             .or_else(|| {
                 t.customized_metric_specification().map(|m| {
                     json!(format!(

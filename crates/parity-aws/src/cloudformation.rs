@@ -91,7 +91,7 @@ fn resource(
         "termination_protection".into(),
         Value::Bool(s.enable_termination_protection().unwrap_or(false)),
     );
-    if let Some(status) = s.drift_information().map(|d| d.stack_drift_status()) {
+    if let Some(status) = s.drift_information().and_then(|d| d.stack_drift_status()) {
         r.attributes
             .insert("drift_status".into(), json!(status.as_str()));
     }

@@ -38,7 +38,8 @@ where
             let inner = ctx.err();
             let code = inner.code().unwrap_or("UnknownError");
             let message = inner.message().unwrap_or("");
-            if status >= 500 && inner.code().is_none() {
+            if inner.code().is_none() {
+                // No error code: not an AWS error document (an HTML 404 or 500 page, say).
                 format!("HTTP {status} from the service: {}", error_chain(err))
             } else if status >= 500 {
                 format!("{code} (HTTP {status}): {message}")

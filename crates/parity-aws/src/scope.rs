@@ -31,11 +31,6 @@ impl Scope {
         &self.tokens
     }
 
-    /// Everything in the region belongs to the environment.
-    pub fn unscoped(&self) -> bool {
-        self.unscoped
-    }
-
     /// Whether tags could decide membership (the environment has a tag filter), i.e. whether
     /// fetching a resource's tags is worth a call.
     pub fn uses_tags(&self) -> bool {

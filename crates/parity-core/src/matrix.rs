@@ -49,6 +49,9 @@ pub struct PairStatus {
     pub status: Status,
 }
 
+/// Per-column values of a row, inline for up to four columns (the common case: no allocation).
+pub type Cells<T> = SmallVec<[T; 4]>;
+
 /// One row: an attribute (or `exists` / `count`) of one logical resource across the columns.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
@@ -59,11 +62,11 @@ pub struct Row {
     pub status: Status,
     /// Normalised values per column where normalisation changed the raw value (`None`: the
     /// normalised value is the raw one). Read them with [`Row::value`].
-    pub normalized: Vec<Option<Value>>,
+    pub normalized: Cells<Option<Value>>,
     /// Raw values per column.
-    pub raw: Vec<Value>,
+    pub raw: Cells<Value>,
     /// Cell status per column; `None` where the column's source never produces this kind.
-    pub cells: Vec<Option<Status>>,
+    pub cells: Cells<Option<Status>>,
     /// Every compared pair (including `same`).
     pub pairs: SmallVec<[PairStatus; 3]>,
     /// Ids of the exceptions covering any compared pair of this row.
@@ -307,7 +310,7 @@ impl Shared<'_, '_> {
         let mut rows = Vec::new();
 
         // exists
-        let exists_raw: Vec<Value> = presence
+        let exists_raw: Cells<Value> = presence
             .iter()
             .map(|p| match p {
                 Presence::Present => Value::Bool(true),
@@ -321,7 +324,7 @@ impl Shared<'_, '_> {
             self.interner.get_existing("exists"),
             schema::exists_category(&kind),
             exists_raw,
-            vec![None; n],
+            smallvec::smallvec![None; n],
             true,
             None,
         );
@@ -330,7 +333,7 @@ impl Shared<'_, '_> {
 
         // count, for groups
         if members.iter().any(|m| m.len() > 1) {
-            let counts: Vec<Value> = members
+            let counts: Cells<Value> = members
                 .iter()
                 .zip(&presence)
                 .map(|(m, p)| match p {
@@ -344,7 +347,7 @@ impl Shared<'_, '_> {
                 self.interner.get_existing("count"),
                 Category::Size,
                 counts,
-                vec![None; n],
+                smallvec::smallvec![None; n],
                 &exists_cells,
             ) {
                 rows.push(row);
@@ -380,8 +383,8 @@ impl Shared<'_, '_> {
             let Some(spec) = self.spec(cache, &kind, attribute) else {
                 continue;
             };
-            let mut raw = Vec::with_capacity(n);
-            let mut values: Vec<Option<Value>> = Vec::with_capacity(n);
+            let mut raw: Cells<Value> = SmallVec::with_capacity(n);
+            let mut values: Cells<Option<Value>> = SmallVec::with_capacity(n);
             for c in 0..n {
                 if presence[c] != Presence::Present {
                     raw.push(Value::Null);
@@ -738,8 +741,8 @@ impl RowBuilder<'_, '_> {
         key: Arc<str>,
         attribute: Arc<str>,
         category: Category,
-        raw: Vec<Value>,
-        normalized: Vec<Option<Value>>,
+        raw: Cells<Value>,
+        normalized: Cells<Option<Value>>,
         exists_cells: &[Option<Status>],
     ) -> Option<Row> {
         let row = self.build(
@@ -762,8 +765,8 @@ impl RowBuilder<'_, '_> {
         key: Arc<str>,
         attribute: Arc<str>,
         category: Category,
-        raw: Vec<Value>,
-        normalized: Vec<Option<Value>>,
+        raw: Cells<Value>,
+        normalized: Cells<Option<Value>>,
         is_exists: bool,
         exists_cells: Option<&[Option<Status>]>,
     ) -> Row {
@@ -814,7 +817,7 @@ impl RowBuilder<'_, '_> {
                 pairs.push(PairStatus { a, b, status });
             }
         }
-        let mut cells: Vec<Option<Status>> = Vec::with_capacity(n);
+        let mut cells: Cells<Option<Status>> = SmallVec::with_capacity(n);
         for c in 0..n {
             let cell = pairs
                 .iter()

@@ -5,7 +5,9 @@
 //! - [`proxy::RecordingProxy`]: an HTTP/1.1 proxy in front of it that records every request's
 //!   operation, access key id and timing, can drop chosen services' connections, and can add a
 //!   fixed delay per request; [`proxy::BackgroundProxy`] runs one on its own thread for tests
-//!   that are not async.
+//!   that are not async. It also bridges what moto cannot serve: Smithy RPC v2 CBOR requests
+//!   (CloudWatch in the Rust SDK) go to moto as AWS JSON 1.0 and come back as CBOR ([`rpcv2`]).
 
 pub mod moto;
 pub mod proxy;
+pub mod rpcv2;

@@ -281,13 +281,14 @@ async fn handle(
     if !options.delay.is_zero() {
         tokio::time::sleep(options.delay).await;
     }
-    let result = forward(
-        &mut client,
-        upstream,
-        &head,
-        &buf[head_end..head_end + length],
-    )
-    .await;
+    let body = &buf[head_end..head_end + length];
+    let result = match crate::rpcv2::cbor_operation(&head) {
+        // moto does not speak RPC v2 CBOR (CloudWatch in the Rust SDK): bridged over JSON 1.0.
+        Some(operation) => {
+            crate::rpcv2::forward(&mut client, upstream, &head, body, operation).await
+        }
+        None => forward(&mut client, upstream, &head, body).await,
+    };
     record(epoch.elapsed());
     result
 }

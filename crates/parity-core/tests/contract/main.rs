@@ -95,7 +95,7 @@ fn has_row(m: &Matrix, key: &str, attribute: &str) -> bool {
 }
 
 fn cells(r: &Row) -> Vec<Option<Status>> {
-    r.cells.clone()
+    r.cells.to_vec()
 }
 
 fn instance(id: &str, name: &str, ty: &str) -> Resource {
@@ -330,7 +330,7 @@ fn per_parent_counts_are_rows_of_the_parent() {
     ]);
     let m = w.matrix();
     let r = row(&m, "ec2.vpc/main", "children.ec2.subnet");
-    assert_eq!(r.raw, vec![json!(2), json!(3)]);
+    assert_eq!(r.raw.to_vec(), vec![json!(2), json!(3)]);
     assert_eq!(r.status, Status::Drift);
     assert_eq!(r.category, Category::Network);
 }
@@ -363,7 +363,9 @@ fn a_vpc_with_no_nat_gateways_counts_zero() {
     ]);
     let m = w.matrix();
     assert_eq!(
-        row(&m, "ec2.vpc/main", "children.ec2.nat_gateway").raw,
+        row(&m, "ec2.vpc/main", "children.ec2.nat_gateway")
+            .raw
+            .to_vec(),
         vec![json!(0), json!(1)]
     );
     assert_eq!(
@@ -476,7 +478,7 @@ fn missing_when_one_environment_lacks_the_resource() {
     let m = w.matrix();
     let r = row(&m, "ec2.instance/worker", "exists");
     assert_eq!(r.status, Status::Missing);
-    assert_eq!(r.raw, vec![json!(false), json!(true)]);
+    assert_eq!(r.raw.to_vec(), vec![json!(false), json!(true)]);
     // absence is reported once, on the exists row: no attribute row without a compared pair
     assert!(!has_row(&m, "ec2.instance/worker", "instance_type"));
 }
@@ -497,7 +499,7 @@ fn unknown_when_a_kind_failed_to_collect_and_not_missing() {
     let m = w.matrix();
     let r = row(&m, "ec2.instance/worker", "exists");
     assert_eq!(r.status, Status::Unknown);
-    assert_eq!(r.raw, vec![Value::Null, json!(true)]);
+    assert_eq!(r.raw.to_vec(), vec![Value::Null, json!(true)]);
     assert_eq!(cells(r), vec![Some(Status::Unknown), Some(Status::Unknown)]);
 }
 
@@ -524,7 +526,7 @@ fn kinds_a_source_never_produces_are_not_covered() {
     // the API snapshot never produces tf.* kinds: the pair is skipped, not missing or unknown
     let r = row(&m, "tf.aws_s3_bucket/aws_s3_bucket.logs", "exists");
     assert!(r.pairs.is_empty(), "{r:?}");
-    assert_eq!(r.cells, vec![Some(Status::Same), None]);
+    assert_eq!(r.cells.to_vec(), vec![Some(Status::Same), None]);
     assert_eq!(m.score(0, 1).unwrap().compared, 0);
 }
 
@@ -692,7 +694,7 @@ fn resources_sharing_a_key_form_a_group_with_a_count_row() {
     ]);
     let m = w.matrix();
     let count = row(&m, "ec2.instance/web-asg", "count");
-    assert_eq!(count.raw, vec![json!(1), json!(3)]);
+    assert_eq!(count.raw.to_vec(), vec![json!(1), json!(3)]);
     assert_eq!(count.category, Category::Size);
     let ty = row(&m, "ec2.instance/web-asg", "instance_type");
     assert_eq!(ty.raw[1], json!(["t3.large", "t3.xlarge"]));

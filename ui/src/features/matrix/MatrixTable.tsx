@@ -1,7 +1,7 @@
 // The matrix grid: TanStack Table defines the columns, TanStack Virtual renders only the visible
 // rows, and rows arrive from Rust a page at a time (filtering and paging happen there).
 import { useEffect, useMemo, useRef, type KeyboardEvent } from "react";
-import { useQueries, useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useQueries, useQuery } from "@tanstack/react-query";
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import type { MatrixMetaDto, MatrixQueryDto, RowDto } from "../../bindings";
@@ -36,7 +36,13 @@ export function MatrixTable({ columns, meta, query, selected, onSelect, onOpen, 
   const pageKey = (p: number) => ["matrix", "page", columns, query, p] as const;
   const pageFn = (p: number) => () => api.matrixPage(columns, query, p * PAGE_SIZE, PAGE_SIZE);
 
-  const first = useQuery({ queryKey: pageKey(0), queryFn: pageFn(0), staleTime: Infinity });
+  // The previous result stays on screen until the new filter's first page arrives (no flash).
+  const first = useQuery({
+    queryKey: pageKey(0),
+    queryFn: pageFn(0),
+    staleTime: Infinity,
+    placeholderData: keepPreviousData,
+  });
   const total = first.data?.total ?? 0;
   useEffect(() => {
     if (first.data) onTotal?.(first.data.total);
@@ -74,12 +80,11 @@ export function MatrixTable({ columns, meta, query, selected, onSelect, onOpen, 
     () => [
       helper.accessor("key", {
         header: "Resource",
-        cell: (c) =>
-          c.row.original.groupStart ? (
-            <span className="resource" title={c.getValue()}>
-              {c.getValue()}
-            </span>
-          ) : null,
+        cell: (c) => (
+          <span className="resource" title={c.getValue()}>
+            {c.getValue()}
+          </span>
+        ),
       }),
       helper.accessor("attribute", {
         header: "Attribute",
@@ -132,7 +137,9 @@ export function MatrixTable({ columns, meta, query, selected, onSelect, onOpen, 
     getRowId: (r) => String(r.pos),
   });
   const byPos = table.getRowModel().rowsById;
-  const gridTemplate = `minmax(220px, 2fr) minmax(150px, 1.2fr) 100px repeat(${meta.columns.length}, minmax(140px, 1.5fr))`;
+  const scrollTop = virtualizer.scrollOffset ?? 0;
+  const firstVisible = items.find((i) => i.end > scrollTop)?.index ?? 0;
+  const gridTemplate = `minmax(260px, 2.4fr) minmax(170px, 1.3fr) 100px repeat(${meta.columns.length}, minmax(140px, 1.5fr))`;
 
   useEffect(() => {
     if (selected !== null && selected < total) virtualizer.scrollToIndex(selected, { align: "auto" });
@@ -174,6 +181,7 @@ export function MatrixTable({ columns, meta, query, selected, onSelect, onOpen, 
         onKeyDown={onKeyDown}
         data-testid="matrix-body"
         data-total={total}
+        data-loading={first.isFetching}
       >
         {first.isPending && <div className="empty">Loading…</div>}
         {first.data && total === 0 && (
@@ -197,12 +205,14 @@ export function MatrixTable({ columns, meta, query, selected, onSelect, onOpen, 
               );
             }
             const r = row.original;
+            // The first visible row names its resource even mid-group.
+            const named = r.groupStart || item.index === firstVisible;
             return (
               <div
                 key={item.key}
                 role="row"
                 aria-selected={selected === r.pos}
-                className={`tr${selected === r.pos ? " selected" : ""}${r.groupStart ? " group-start" : ""}`}
+                className={`tr${selected === r.pos ? " selected" : ""}${r.groupStart ? " group-start" : ""}${named ? " named" : ""}`}
                 style={style}
                 data-key={r.key}
                 data-attribute={r.attribute}
