@@ -92,7 +92,7 @@ fn pair_filter_keeps_rows_where_that_pair_was_compared() {
     let dev_staging = s.diff_json(&["--pair", "dev,staging"]);
     let staging_prod = s.diff_json(&["--pair", "staging,prod"]);
     for (key, attribute) in [
-        ("cloudwatch.alarm/api/CPUUtilization", "exists"),
+        ("cloudwatch.alarm/api/AWS/EC2/CPUUtilization", "exists"),
         ("ec2.nat_gateway/main-vpc/private-a", "exists"),
     ] {
         assert!(

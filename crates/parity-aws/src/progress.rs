@@ -20,8 +20,9 @@ pub enum Phase {
     },
 }
 
-/// One progress report: `service` is `ec2`, `rds` or `ssm`; `kind` the resource kind it concerns
-/// (absent for environment-wide steps such as resolving credentials).
+/// One progress report: `service` is the kind's prefix (`ec2`, `rds`, `ssm`, `elasticache`,
+/// `lambda`, `autoscaling`, `cloudwatch`, `dynamodb`, `cloudformation`); `kind` the resource kind
+/// it concerns (absent for environment-wide steps such as resolving credentials).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProgressEvent {
     pub environment: String,
