@@ -153,6 +153,7 @@ impl WorkspaceFile {
             "ssm_prefix",
             "vpcs",
             "endpoint_url",
+            "feature_flags",
             "may_differ_in",
         ];
         const EXCEPTION_ORDER: &[&str] = &[
@@ -170,7 +171,7 @@ impl WorkspaceFile {
         for (section, inline_keys, order) in [
             (
                 "environment",
-                &["credentials", "tags"][..],
+                &["credentials", "tags", "feature_flags"][..],
                 ENVIRONMENT_ORDER,
             ),
             ("exception", &["expected"][..], EXCEPTION_ORDER),
@@ -269,6 +270,22 @@ ticket = "https://tracker.example/OPS-42"
             "{rendered}"
         );
         assert_eq!(again.render().unwrap(), rendered);
+    }
+
+    #[test]
+    fn feature_flags_render_inline_and_round_trip() {
+        let text = CONTRACT_EXAMPLE.replace(
+            "endpoint_url = \"http://127.0.0.1:4566\"",
+            "endpoint_url = \"http://127.0.0.1:4566\"\nfeature_flags = { table = \"feature-flags\" }",
+        );
+        let file = WorkspaceFile::parse(&text, "ff.toml").unwrap();
+        assert!(file.environments[1].feature_flags.is_some());
+        let rendered = file.render().unwrap();
+        assert!(
+            rendered.contains("feature_flags = { table = \"feature-flags\""),
+            "{rendered}"
+        );
+        assert_eq!(WorkspaceFile::parse(&rendered, "again.toml").unwrap(), file);
     }
 
     #[test]
