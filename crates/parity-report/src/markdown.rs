@@ -20,6 +20,15 @@ impl Default for MarkdownOptions {
     }
 }
 
+/// `**Rows:** N (a drift, b missing, …)`, worst status first.
+fn rows_line(doc: &DiffDocument) -> String {
+    let counts: Vec<String> = Status::ALL
+        .iter()
+        .filter_map(|s| doc.summary.by_status.get(s).map(|n| format!("{n} {s}")))
+        .collect();
+    format!("**Rows:** {} ({})", doc.summary.rows, counts.join(", "))
+}
+
 /// Escapes text for a GFM table cell.
 fn cell(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -91,16 +100,7 @@ pub fn markdown(doc: &DiffDocument, options: MarkdownOptions) -> String {
         );
     }
     let _ = writeln!(out);
-    let counts: Vec<String> = Status::ALL
-        .iter()
-        .filter_map(|s| doc.summary.by_status.get(s).map(|n| format!("{n} {s}")))
-        .collect();
-    let _ = writeln!(
-        out,
-        "**Rows:** {} ({})",
-        doc.summary.rows,
-        counts.join(", ")
-    );
+    let _ = writeln!(out, "{}", rows_line(doc));
     let _ = writeln!(out);
 
     let mut failing: Vec<_> = doc.rows.iter().filter(|r| r.status.is_failure()).collect();
@@ -230,16 +230,7 @@ pub fn report_markdown(input: &ReportInput, options: MarkdownOptions) -> String 
         );
     }
     let _ = writeln!(out);
-    let counts: Vec<String> = Status::ALL
-        .iter()
-        .filter_map(|s| doc.summary.by_status.get(s).map(|n| format!("{n} {s}")))
-        .collect();
-    let _ = writeln!(
-        out,
-        "**Rows:** {} ({})",
-        doc.summary.rows,
-        counts.join(", ")
-    );
+    let _ = writeln!(out, "{}", rows_line(doc));
     let _ = writeln!(out);
 
     // unexplained drift first
