@@ -20,6 +20,7 @@ pub fn render() -> String {
         WorkspaceDto::decl(),
         CredentialsDto::decl(),
         EnvironmentDto::decl(),
+        FeatureFlagsDto::decl(),
         MissingDto::decl(),
         SnapshotDto::decl(),
         EnvironmentStatusDto::decl(),

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use parity_app::exceptions::{ExceptionStanding, ExceptionView};
 use parity_app::{AppError, AuditEntry, ErrorCode};
-use parity_core::{Credentials, EnvironmentConfig, ExceptionRule, Row};
+use parity_core::{Credentials, EnvironmentConfig, ExceptionRule, FeatureFlags, Row};
 use parity_store::SnapshotInfo;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -98,6 +98,16 @@ pub struct EnvironmentDto {
     pub vpcs: Vec<String>,
     pub endpoint_url: Option<String>,
     pub may_differ_in: Vec<String>,
+    /// Opt-in: the DynamoDB table of this environment's feature flags.
+    pub feature_flags: Option<FeatureFlagsDto>,
+}
+
+/// Where an environment's feature flags live (CONTRACTS: `feature_flags` in the workspace file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct FeatureFlagsDto {
+    pub table: String,
+    pub environment_attribute: String,
+    pub name_attribute: String,
 }
 
 impl From<&EnvironmentConfig> for EnvironmentDto {
@@ -118,6 +128,11 @@ impl From<&EnvironmentConfig> for EnvironmentDto {
             vpcs: e.vpcs.clone(),
             endpoint_url: e.endpoint_url.clone(),
             may_differ_in: e.may_differ_in.iter().map(|c| c.to_string()).collect(),
+            feature_flags: e.feature_flags.as_ref().map(|f| FeatureFlagsDto {
+                table: f.table.clone(),
+                environment_attribute: f.environment_attribute.clone(),
+                name_attribute: f.name_attribute.clone(),
+            }),
         }
     }
 }
@@ -148,6 +163,21 @@ impl EnvironmentDto {
             .iter()
             .map(|c| c.parse().map_err(AppError::bad_input))
             .collect::<Result<_, _>>()?;
+        // An empty table name means "no feature flags"; empty attribute names take the defaults.
+        env.feature_flags = self
+            .feature_flags
+            .as_ref()
+            .filter(|f| !f.table.trim().is_empty())
+            .map(|f| {
+                let mut flags = FeatureFlags::new(f.table.trim());
+                if !f.environment_attribute.trim().is_empty() {
+                    flags.environment_attribute = f.environment_attribute.trim().to_string();
+                }
+                if !f.name_attribute.trim().is_empty() {
+                    flags.name_attribute = f.name_attribute.trim().to_string();
+                }
+                flags
+            });
         env.validate()?;
         Ok(env)
     }

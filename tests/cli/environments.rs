@@ -133,3 +133,50 @@ fn env_rm_is_refused_while_an_exception_names_the_environment() {
     s.run(&["exception", "rm", "staging-flag"]).code(0);
     s.run(&["env", "rm", "staging"]).code(0);
 }
+
+#[test]
+fn env_add_sets_feature_flags_and_replace_keeps_what_it_is_given() {
+    let s = Sandbox::new();
+    s.run(&[
+        "env",
+        "add",
+        "prod",
+        "--feature-flags",
+        "feature-flags",
+        "--flags-name-attribute",
+        "flag",
+    ])
+    .code(0);
+    let export = s.run(&["export"]).ok().to_string();
+    assert!(
+        export.contains(
+            "feature_flags = { table = \"feature-flags\", environment_attribute = \"environment\", name_attribute = \"flag\" }"
+        ),
+        "{export}"
+    );
+    // --replace saves exactly the options given: flags stay when they are given again
+    s.run(&[
+        "env",
+        "add",
+        "prod",
+        "--region",
+        "eu-west-1",
+        "--feature-flags",
+        "flags-v2",
+        "--replace",
+    ])
+    .code(0);
+    let export = s.run(&["export"]).ok().to_string();
+    assert!(export.contains("table = \"flags-v2\""), "{export}");
+    assert!(export.contains("eu-west-1"), "{export}");
+    // a bad table name is refused and changes nothing
+    let untouched = Untouched::capture(&s);
+    s.run(&["env", "add", "prod", "--feature-flags", "x", "--replace"])
+        .code(2)
+        .stderr_has(&["feature_flags.table `x`"]);
+    untouched.assert();
+    // attribute options without a table are a usage error
+    s.run(&["env", "add", "qa", "--flags-name-attribute", "flag"])
+        .code(2)
+        .stderr_has(&["--feature-flags"]);
+}

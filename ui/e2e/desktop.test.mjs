@@ -6,7 +6,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, writeFileSync, copyFileSync, rmSync } from "node:fs";
+import { mkdtempSync, copyFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Session, startDriver, waitFor } from "./webdriver.mjs";
@@ -27,12 +27,7 @@ describe("the desktop app on the demo workspace", () => {
   let driver;
   let s;
 
-  const shot = async (name) => {
-    mkdirSync(SHOTS, { recursive: true });
-    const file = path.join(SHOTS, `${name}.png`);
-    writeFileSync(file, await s.screenshot());
-    return file;
-  };
+  const shot = (name) => s.saveScreenshot(SHOTS, name);
   const rows = () => s.exec(`return [...document.querySelectorAll('.tr[data-key]')].map(r => ({key: r.dataset.key, attribute: r.dataset.attribute, status: r.dataset.status}))`);
   const textOf = (css) => s.exec("return document.querySelector(arguments[0])?.textContent ?? null", css);
   const search = async (text) => {

@@ -1,6 +1,8 @@
 // A small W3C WebDriver client over fetch, and the tauri-driver process it talks to. Every wait
 // polls a condition with a bounded timeout; nothing sleeps for a fixed time.
 import { spawn } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import net from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 
@@ -34,13 +36,37 @@ export async function waitFor(fn, what, timeout = 15000, interval = 50) {
   throw new Error(`timed out after ${timeout} ms waiting for ${what}${last ? `: ${last.message}` : ""}`);
 }
 
-/** Starts tauri-driver (which starts WebKitWebDriver) with `env` passed on to the app. */
+/** The pids of processes whose environment holds `marker` (an exact `NAME=value` entry). */
+function processesWith(marker) {
+  const pids = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, "latin1").split("\0").includes(marker)) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return pids;
+}
+
+/**
+ * Starts tauri-driver (which starts WebKitWebDriver, which starts the app) with `env` passed on
+ * to the app. Every process of the run carries a unique marker in its environment, so `stop()`
+ * also ends an app that outlived its WebDriver session (the session's end and the driver's
+ * shutdown race), and nothing is left holding the driver's output pipes.
+ */
 export async function startDriver({ tauriDriver, nativeDriver, env }) {
   const port = await freePort();
   const nativePort = await freePort();
   const args = ["--port", String(port), "--native-port", String(nativePort)];
   if (nativeDriver) args.push("--native-driver", nativeDriver);
-  const proc = spawn(tauriDriver, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const marker = `ENVPARITY_E2E_RUN=${process.pid}-${port}`;
+  const [markerName, markerValue] = marker.split("=");
+  const proc = spawn(tauriDriver, args, {
+    env: { ...process.env, ...env, [markerName]: markerValue },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let log = "";
   proc.stdout.on("data", (d) => (log += d));
   proc.stderr.on("data", (d) => (log += d));
@@ -60,6 +86,24 @@ export async function startDriver({ tauriDriver, nativeDriver, env }) {
           proc.kill("SIGKILL"),
         );
       }
+      for (const pid of processesWith(marker)) {
+        try {
+          process.kill(pid, "SIGTERM");
+        } catch {
+          // already gone
+        }
+      }
+      await waitFor(() => processesWith(marker).length === 0, "the app to exit", 5000).catch(() => {
+        for (const pid of processesWith(marker)) {
+          try {
+            process.kill(pid, "SIGKILL");
+          } catch {
+            // already gone
+          }
+        }
+      });
+      proc.stdout.destroy();
+      proc.stderr.destroy();
     },
   };
 }
@@ -134,8 +178,17 @@ export class Session {
     return this.cmd("POST", "/execute/async", { script, args });
   }
 
-  /** The window as PNG bytes. */
+  /** The window as PNG bytes, once the page has painted its latest changes (two frames). */
   async screenshot() {
+    await this.execAsync("const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done()));");
     return Buffer.from(await this.cmd("GET", "/screenshot"), "base64");
+  }
+
+  /** Saves the window as `dir/name.png`; returns the file. */
+  async saveScreenshot(dir, name) {
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `${name}.png`);
+    writeFileSync(file, await this.screenshot());
+    return file;
   }
 }

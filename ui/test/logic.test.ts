@@ -1,9 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { askThen } from "../src/lib/confirm";
+import { folderOf, rememberFolder, startFolder } from "../src/lib/files";
+import { withFlags } from "../src/features/environments/EnvironmentForm";
 import { toIpcError, errorTitle } from "../src/lib/errors";
 import { formatAge, formatPercent, isoDatePlus, parseTags, splitList } from "../src/lib/format";
 import { isFailing, worst } from "../src/lib/status";
 import { DEFAULT_FILTERS, pagesFor, toQuery } from "../src/features/matrix/query";
-import { foldProgress } from "../src/features/environments/progress";
+import { foldProgress, stopUnfinished } from "../src/features/environments/progress";
 import { validateException } from "../src/features/exceptions/ExceptionForm";
 import { filterExceptions } from "../src/features/exceptions/ExceptionsScreen";
 import type { ExceptionViewDto } from "../src/bindings";
@@ -106,5 +109,52 @@ describe("exceptions", () => {
     expect(filterExceptions(list, "active", "").map((x) => x.rule.id)).toEqual(["alpha", "bravo"]);
     expect(filterExceptions(list, "expiring", "").map((x) => x.rule.id)).toEqual(["bravo"]);
     expect(filterExceptions(list, "all", "ZULU").map((x) => x.rule.id)).toEqual(["zulu-x"]);
+  });
+});
+
+describe("confirmation", () => {
+  it("runs the action only when the user says OK, and waits for the answer", async () => {
+    let ran = 0;
+    const asked: string[] = [];
+    const no = async (q: string) => {
+      asked.push(q);
+      return false;
+    };
+    expect(await askThen("Delete x?", "Delete", () => ran++, no)).toBe(false);
+    expect(ran).toBe(0);
+    expect(await askThen("Delete y?", "Delete", () => ran++, async () => true)).toBe(true);
+    expect(ran).toBe(1);
+    expect(asked).toEqual(["Delete x?"]);
+  });
+});
+
+describe("environment form", () => {
+  it("fills feature-flag settings from nothing and keeps the rest when one field changes", () => {
+    expect(withFlags(null, { table: "flags" })).toEqual({ table: "flags", environment_attribute: "", name_attribute: "" });
+    const set = { table: "flags", environment_attribute: "env", name_attribute: "flag" };
+    expect(withFlags(set, { name_attribute: "name" })).toEqual({ ...set, name_attribute: "name" });
+  });
+});
+
+describe("dialog start folders", () => {
+  it("starts where the last file for the same purpose was chosen", async () => {
+    const store = new Map<string, string>();
+    const storage = { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v) };
+    expect(folderOf("/home/me/infra/prod.tfstate")).toBe("/home/me/infra");
+    expect(folderOf("C:\\infra\\prod.tfstate")).toBe("C:\\infra");
+    rememberFolder("tfstate", "/home/me/infra/prod.tfstate", storage);
+    expect(await startFolder("tfstate", storage)).toBe("/home/me/infra");
+  });
+});
+
+describe("a collection that does not finish", () => {
+  it("marks the units still running as stopped and keeps finished ones", () => {
+    const lines = [
+      { environment: "prod", unit: "ec2", phase: "done", count: 3, reason: null },
+      { environment: "prod", unit: "rds", phase: "started", count: null, reason: null },
+      { environment: "prod", unit: "ssm", phase: "progress", count: 50, reason: null },
+      { environment: "prod", unit: "lambda", phase: "failed", count: null, reason: "denied" },
+    ];
+    expect(stopUnfinished(lines).map((l) => l.phase)).toEqual(["done", "stopped", "stopped", "failed"]);
   });
 });

@@ -134,7 +134,16 @@ pub struct EnvAddArgs {
     /// resilience, config; repeatable).
     #[arg(long)]
     pub may_differ_in: Vec<String>,
-    /// Replace an existing environment's configuration.
+    /// Opt-in: the DynamoDB table holding this environment's feature flags.
+    #[arg(long, value_name = "TABLE")]
+    pub feature_flags: Option<String>,
+    /// The feature-flags item attribute naming the environment (default `environment`).
+    #[arg(long, value_name = "ATTRIBUTE", requires = "feature_flags")]
+    pub flags_environment_attribute: Option<String>,
+    /// The feature-flags item attribute naming the flag (default `feature_name`).
+    #[arg(long, value_name = "ATTRIBUTE", requires = "feature_flags")]
+    pub flags_name_attribute: Option<String>,
+    /// Replace an existing environment's configuration with exactly what these options say.
     #[arg(long)]
     pub replace: bool,
 }

@@ -27,7 +27,7 @@ use parity_app::check::{check, parse_duration, CheckOptions};
 use parity_app::compare::{Comparison, FilterSpec};
 use parity_app::exceptions::{parse_date, parse_expected, ExceptionPatch};
 use parity_app::{AppError, AppResult, DbOpenMode, Workspace, WorkspaceFile};
-use parity_core::{Credentials, EnvironmentConfig, ExceptionRule, Status};
+use parity_core::{Credentials, EnvironmentConfig, ExceptionRule, FeatureFlags, Status};
 use parity_report::{display_value, MarkdownOptions, TableOptions};
 use parity_store::Via;
 
@@ -502,6 +502,16 @@ fn run_env(
                         .map_err(|e| AppError::bad_input(format!("--may-differ-in: {e}")))
                 })
                 .collect::<AppResult<_>>()?;
+            env.feature_flags = a.feature_flags.map(|table| {
+                let mut flags = FeatureFlags::new(&table);
+                if let Some(attr) = a.flags_environment_attribute {
+                    flags.environment_attribute = attr;
+                }
+                if let Some(attr) = a.flags_name_attribute {
+                    flags.name_attribute = attr;
+                }
+                flags
+            });
             env.validate()?;
             let ws = open(DbOpenMode::CreateIfMissing)?;
             ws.add_environment(&env, a.replace)?;

@@ -12,7 +12,13 @@ recent: Array<string>, };
 
 export type CredentialsDto = { "source": "default" } | { "source": "profile", profile: string, } | { "source": "keyring" };
 
-export type EnvironmentDto = { name: string, aliases: Array<string>, credentials: CredentialsDto, regions: Array<string>, tags: { [key in string]?: string }, ssm_prefix: string | null, vpcs: Array<string>, endpoint_url: string | null, may_differ_in: Array<string>, };
+export type EnvironmentDto = { name: string, aliases: Array<string>, credentials: CredentialsDto, regions: Array<string>, tags: { [key in string]?: string }, ssm_prefix: string | null, vpcs: Array<string>, endpoint_url: string | null, may_differ_in: Array<string>, 
+/**
+ * Opt-in: the DynamoDB table of this environment's feature flags.
+ */
+feature_flags: FeatureFlagsDto | null, };
+
+export type FeatureFlagsDto = { table: string, environment_attribute: string, name_attribute: string, };
 
 export type MissingDto = { kind: string, reason: string, };
 

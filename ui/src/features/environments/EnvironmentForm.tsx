@@ -2,7 +2,7 @@
 // straight to the OS keyring, or the default chain), regions, scope, endpoint, policy.
 import { useState, type FormEvent } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import type { EnvironmentDto } from "../../bindings";
+import type { EnvironmentDto, FeatureFlagsDto } from "../../bindings";
 import { api } from "../../api";
 import { ErrorNote } from "../../components/ErrorNote";
 import { CATEGORIES } from "../../lib/status";
@@ -18,7 +18,13 @@ export const EMPTY_ENV: EnvironmentDto = {
   vpcs: [],
   endpoint_url: null,
   may_differ_in: [],
+  feature_flags: null,
 };
+
+/** The feature-flags settings with `change` applied (the app drops them when the table is empty). */
+export function withFlags(current: FeatureFlagsDto | null, change: Partial<FeatureFlagsDto>): FeatureFlagsDto {
+  return { table: "", environment_attribute: "", name_attribute: "", ...current, ...change };
+}
 
 export function EnvironmentForm({ initial, editing, onDone }: { initial: EnvironmentDto; editing: boolean; onDone: () => void }) {
   const client = useQueryClient();
@@ -59,11 +65,11 @@ export function EnvironmentForm({ initial, editing, onDone }: { initial: Environ
   };
   const source = env.credentials.source;
   return (
-    <form className="form" onSubmit={submit}>
+    <form className="form" onSubmit={submit} data-testid="environment-form">
       <div className="row2">
         <label>
           Name
-          <input value={env.name} disabled={editing} onChange={(e) => setEnv({ ...env, name: e.target.value })} required />
+          <input name="name" value={env.name} disabled={editing} onChange={(e) => setEnv({ ...env, name: e.target.value })} required />
         </label>
         <label>
           Aliases (tokens in resource names)
@@ -77,6 +83,7 @@ export function EnvironmentForm({ initial, editing, onDone }: { initial: Environ
             <input
               type="radio"
               name="source"
+              value={s}
               checked={source === s}
               onChange={() =>
                 setEnv({ ...env, credentials: s === "profile" ? { source: "profile", profile: profiles.data?.[0] ?? "" } : { source: s } })
@@ -107,12 +114,14 @@ export function EnvironmentForm({ initial, editing, onDone }: { initial: Environ
               Keys go straight to the OS keyring, never to the workspace database, and are never shown again. Leave empty to keep the stored keys.
             </p>
             <input
+              name="access-key-id"
               placeholder="Access key id"
               autoComplete="off"
               value={keys.access_key_id}
               onChange={(e) => setKeys({ ...keys, access_key_id: e.target.value })}
             />
             <input
+              name="secret-access-key"
               type="password"
               placeholder="Secret access key"
               autoComplete="off"
@@ -132,11 +141,12 @@ export function EnvironmentForm({ initial, editing, onDone }: { initial: Environ
       <div className="row2">
         <label>
           Regions
-          <input value={text.regions} onChange={(e) => setText({ ...text, regions: e.target.value })} />
+          <input name="regions" value={text.regions} onChange={(e) => setText({ ...text, regions: e.target.value })} />
         </label>
         <label>
           Endpoint URL (LocalStack, moto)
           <input
+            name="endpoint-url"
             value={env.endpoint_url ?? ""}
             placeholder="optional"
             onChange={(e) => setEnv({ ...env, endpoint_url: e.target.value || null })}
@@ -146,7 +156,7 @@ export function EnvironmentForm({ initial, editing, onDone }: { initial: Environ
       <div className="row2">
         <label>
           Scope: tag filter (Key=Value per line)
-          <textarea rows={2} value={text.tags} onChange={(e) => setText({ ...text, tags: e.target.value })} />
+          <textarea name="tags" rows={2} value={text.tags} onChange={(e) => setText({ ...text, tags: e.target.value })} />
         </label>
         <label>
           Scope: SSM prefix
@@ -159,6 +169,38 @@ export function EnvironmentForm({ initial, editing, onDone }: { initial: Environ
           <input value={text.vpcs} onChange={(e) => setText({ ...text, vpcs: e.target.value })} />
         </label>
       </div>
+      <fieldset>
+        <legend>Feature flags (optional DynamoDB table)</legend>
+        <div className="row3">
+          <label>
+            Table
+            <input
+              name="flags-table"
+              value={env.feature_flags?.table ?? ""}
+              placeholder="none"
+              onChange={(e) => setEnv({ ...env, feature_flags: withFlags(env.feature_flags, { table: e.target.value }) })}
+            />
+          </label>
+          <label>
+            Environment attribute
+            <input
+              name="flags-environment-attribute"
+              value={env.feature_flags?.environment_attribute ?? ""}
+              placeholder="environment"
+              onChange={(e) => setEnv({ ...env, feature_flags: withFlags(env.feature_flags, { environment_attribute: e.target.value }) })}
+            />
+          </label>
+          <label>
+            Name attribute
+            <input
+              name="flags-name-attribute"
+              value={env.feature_flags?.name_attribute ?? ""}
+              placeholder="feature_name"
+              onChange={(e) => setEnv({ ...env, feature_flags: withFlags(env.feature_flags, { name_attribute: e.target.value }) })}
+            />
+          </label>
+        </div>
+      </fieldset>
       <fieldset>
         <legend>Policy: may differ in</legend>
         {CATEGORIES.map((c) => (

@@ -5,11 +5,12 @@ import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { ConnectionDto, EnvironmentStatusDto } from "../../bindings";
 import { api } from "../../api";
+import { askThen } from "../../lib/confirm";
 import { ErrorNote } from "../../components/ErrorNote";
 import { Modal } from "../../components/Modal";
 import { formatAge } from "../../lib/format";
 import { EMPTY_ENV, EnvironmentForm } from "./EnvironmentForm";
-import { foldProgress, type ProgressLine } from "./progress";
+import { foldProgress, stopUnfinished, type ProgressLine } from "./progress";
 
 function credentialsText(e: EnvironmentStatusDto): string {
   const c = e.config.credentials;
@@ -32,6 +33,7 @@ export function EnvironmentsScreen() {
       await client.invalidateQueries({ queryKey: ["snapshots"] });
       await client.invalidateQueries({ queryKey: ["matrix"] });
     },
+    onError: () => setProgress(stopUnfinished),
   });
   const test = useMutation({
     mutationFn: api.testConnection,
@@ -48,14 +50,14 @@ export function EnvironmentsScreen() {
   return (
     <div className="screen">
       <div className="toolbar">
-        <button type="button" className="primary" onClick={() => setEditing({ env: null })}>
+        <button type="button" className="primary" data-testid="add-environment" onClick={() => setEditing({ env: null })}>
           Add environment
         </button>
         <button type="button" disabled={collect.isPending || !envs.data?.length} onClick={() => collect.mutate([])}>
           Collect all
         </button>
         {collect.isPending && (
-          <button type="button" className="danger" onClick={() => api.cancelCollect()}>
+          <button type="button" className="danger" data-testid="cancel-collect" onClick={() => api.cancelCollect()}>
             Cancel collection
           </button>
         )}
@@ -75,7 +77,7 @@ export function EnvironmentsScreen() {
         </thead>
         <tbody>
           {(envs.data ?? []).map((e) => (
-            <tr key={e.config.name}>
+            <tr key={e.config.name} data-env={e.config.name}>
               <td>
                 <strong>{e.config.name}</strong>
                 {e.config.aliases.length > 0 && <div className="muted">aka {e.config.aliases.join(", ")}</div>}
@@ -120,7 +122,7 @@ export function EnvironmentsScreen() {
                   type="button"
                   className="link danger"
                   onClick={() => {
-                    if (window.confirm(`Remove ${e.config.name} and its snapshots?`)) remove.mutate(e.config.name);
+                    void askThen(`Remove ${e.config.name} and its snapshots?`, "Remove environment", () => remove.mutate(e.config.name));
                   }}
                 >
                   remove
@@ -131,12 +133,12 @@ export function EnvironmentsScreen() {
         </tbody>
       </table>
       {progress.length > 0 && (
-        <section className="progress" aria-label="Collection progress">
+        <section className="progress" aria-label="Collection progress" data-testid="progress">
           <h3>{collect.isPending ? "Collecting…" : "Last collection"}</h3>
           <table className="list compact">
             <tbody>
               {progress.map((l) => (
-                <tr key={`${l.environment}-${l.unit}`} className={`phase-${l.phase}`}>
+                <tr key={`${l.environment}-${l.unit}`} className={`phase-${l.phase}`} data-env={l.environment} data-unit={l.unit} data-phase={l.phase}>
                   <td>{l.environment}</td>
                   <td>{l.unit}</td>
                   <td>{l.phase}</td>
@@ -149,7 +151,7 @@ export function EnvironmentsScreen() {
         </section>
       )}
       {collect.data && (
-        <ul className="plain">
+        <ul className="plain" data-testid="collect-outcomes">
           {collect.data.map((o) => (
             <li key={o.environment}>
               {o.environment}:{" "}

@@ -29,3 +29,9 @@ export function foldProgress(lines: ProgressLine[], p: ProgressDto): ProgressLin
   copy[i] = next;
   return copy;
 }
+
+/** After a collection ends without finishing (cancelled, or stopped by an error), the units still
+ * running say so instead of "started" forever. */
+export function stopUnfinished(lines: ProgressLine[]): ProgressLine[] {
+  return lines.map((l) => (l.phase === "started" || l.phase === "progress" ? { ...l, phase: "stopped" } : l));
+}

@@ -4,6 +4,7 @@ import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { ExceptionViewDto } from "../../bindings";
 import { api } from "../../api";
+import { askThen } from "../../lib/confirm";
 import { ErrorNote } from "../../components/ErrorNote";
 import { Modal } from "../../components/Modal";
 import { ExceptionForm } from "./ExceptionForm";
@@ -103,7 +104,7 @@ export function ExceptionsScreen() {
                   type="button"
                   className="link danger"
                   onClick={() => {
-                    if (window.confirm(`Delete exception ${v.rule.id}? Its audit trail is kept.`)) remove.mutate(v.rule.id);
+                    void askThen(`Delete exception ${v.rule.id}? Its audit trail is kept.`, "Delete exception", () => remove.mutate(v.rule.id));
                   }}
                 >
                   delete

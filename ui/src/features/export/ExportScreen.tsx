@@ -18,6 +18,7 @@ export function ExportScreen() {
     mutationFn: async (what: "toml" | (typeof REPORTS)[number]) => {
       const ext = what === "toml" ? "toml" : what.ext;
       const path = await save({
+        title: what === "toml" ? "Save the workspace file" : `Save the ${what.label}`,
         defaultPath: what === "toml" ? "envparity.toml" : `parity-report.${ext}`,
         filters: [{ name: ext.toUpperCase(), extensions: [ext] }],
       });
@@ -30,15 +31,19 @@ export function ExportScreen() {
   return (
     <div className="screen">
       <div className="toolbar">
-        <button type="button" className="primary" onClick={() => write.mutate("toml")}>
+        <button type="button" className="primary" data-testid="save-toml" onClick={() => write.mutate("toml")}>
           Save workspace file…
         </button>
         {REPORTS.map((r) => (
-          <button key={r.format} type="button" onClick={() => write.mutate(r)}>
+          <button key={r.format} type="button" data-testid={`save-${r.format}`} onClick={() => write.mutate(r)}>
             {r.label}…
           </button>
         ))}
-        {write.data && <span className="ok">Saved to {write.data}</span>}
+        {write.data && (
+          <span className="ok" data-testid="saved">
+            Saved to {write.data}
+          </span>
+        )}
       </div>
       <ErrorNote error={toml.error ?? write.error} />
       <p className="muted">The workspace file holds environments, rules and exceptions — never secrets or snapshots — to commit and review like code.</p>

@@ -4,6 +4,8 @@ import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { open } from "@tauri-apps/plugin-dialog";
 import { api } from "../../api";
+import { askThen } from "../../lib/confirm";
+import { rememberFolder, startFolder } from "../../lib/files";
 import { ErrorNote } from "../../components/ErrorNote";
 import { formatAge } from "../../lib/format";
 
@@ -27,8 +29,15 @@ export function SnapshotsScreen({ onCompare }: { onCompare: (columns: string[]) 
   const del = useMutation({ mutationFn: api.deleteSnapshot, onSuccess: refresh });
   const tf = useMutation({
     mutationFn: async () => {
-      const path = await open({ multiple: false, directory: false, filters: [{ name: "Terraform state", extensions: ["tfstate", "json"] }] });
+      const path = await open({
+        title: "Import a Terraform state",
+        defaultPath: await startFolder("tfstate"),
+        multiple: false,
+        directory: false,
+        filters: [{ name: "Terraform state", extensions: ["tfstate", "json"] }],
+      });
       if (typeof path !== "string") return null;
+      rememberFolder("tfstate", path);
       return api.importTfstate(tfEnv.trim(), path);
     },
     onSuccess: refresh,
@@ -66,14 +75,14 @@ export function SnapshotsScreen({ onCompare }: { onCompare: (columns: string[]) 
           Compare the two selected
         </button>
         <span className="spacer" />
-        <input placeholder="environment for the state" value={tfEnv} onChange={(e) => setTfEnv(e.target.value)} />
-        <button type="button" disabled={!tfEnv.trim() || tf.isPending} onClick={() => tf.mutate()}>
+        <input data-testid="tf-environment" placeholder="environment for the state" value={tfEnv} onChange={(e) => setTfEnv(e.target.value)} />
+        <button type="button" data-testid="import-tfstate" disabled={!tfEnv.trim() || tf.isPending} onClick={() => tf.mutate()}>
           Import Terraform state…
         </button>
       </div>
       <ErrorNote error={envs.error ?? snaps.error ?? del.error ?? tf.error} />
       {tf.data && (
-        <p className="note">
+        <p className="note" data-testid="tf-imported">
           Imported {tf.data.resources} resources into {tf.data.environment} (snapshot {tf.data.snapshot_id}
           {tf.data.environment_created ? ", new environment" : ""}; {tf.data.redacted_values} sensitive values redacted).
         </p>
@@ -125,7 +134,7 @@ export function SnapshotsScreen({ onCompare }: { onCompare: (columns: string[]) 
                   type="button"
                   className="link danger"
                   onClick={() => {
-                    if (window.confirm(`Delete snapshot ${s.id} of ${current}?`)) del.mutate(s.id);
+                    void askThen(`Delete snapshot ${s.id} of ${current}?`, "Delete snapshot", () => del.mutate(s.id));
                   }}
                 >
                   delete

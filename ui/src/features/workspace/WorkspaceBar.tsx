@@ -4,6 +4,7 @@ import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { open, save } from "@tauri-apps/plugin-dialog";
 import { api } from "../../api";
+import { rememberFolder, startFolder } from "../../lib/files";
 import { ErrorNote } from "../../components/ErrorNote";
 
 export function WorkspaceBar({ onSwitched }: { onSwitched: () => void }) {
@@ -19,11 +20,18 @@ export function WorkspaceBar({ onSwitched }: { onSwitched: () => void }) {
     mutationFn: async (how: "open" | "create" | "demo" | string) => {
       if (how === "demo") return api.openDemo();
       if (how === "open") {
-        const path = await open({ multiple: false, filters: [{ name: "EnvParity workspace", extensions: ["sqlite", "db"] }] });
-        return typeof path === "string" ? api.openWorkspace(path) : null;
+        const path = await open({
+          title: "Open workspace",
+          defaultPath: await startFolder("workspace"),
+          multiple: false,
+          filters: [{ name: "EnvParity workspace", extensions: ["sqlite", "db"] }],
+        });
+        if (typeof path !== "string") return null;
+        rememberFolder("workspace", path);
+        return api.openWorkspace(path);
       }
       if (how === "create") {
-        const path = await save({ defaultPath: "workspace.sqlite", filters: [{ name: "EnvParity workspace", extensions: ["sqlite"] }] });
+        const path = await save({ title: "New workspace", defaultPath: "workspace.sqlite", filters: [{ name: "EnvParity workspace", extensions: ["sqlite"] }] });
         if (!path) return null;
         const name = path.split(/[\\/]/).pop()?.replace(/\.sqlite$/, "") ?? "";
         return api.createWorkspace(path, name);
