@@ -1,8 +1,8 @@
 // The matrix grid: TanStack Table defines the columns, TanStack Virtual renders only the visible
 // rows, and rows arrive from Rust a page at a time (filtering and paging happen there).
-import { useEffect, useMemo, useRef, type KeyboardEvent } from "react";
+import { memo, useCallback, useEffect, useMemo, useRef, type KeyboardEvent } from "react";
 import { keepPreviousData, useQueries, useQuery } from "@tanstack/react-query";
-import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
+import { createColumnHelper, flexRender, getCoreRowModel, useReactTable, type Row } from "@tanstack/react-table";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import type { MatrixMetaDto, MatrixQueryDto, RowDto } from "../../bindings";
 import { api } from "../../api";
@@ -53,7 +53,7 @@ export function MatrixTable({ columns, meta, query, selected, onSelect, onOpen, 
     count: total,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
-    overscan: 15,
+    overscan: 8,
   });
   const items = virtualizer.getVirtualItems();
   const pages = pagesFor(items[0]?.index ?? 0, items[items.length - 1]?.index ?? 0).filter((p) => p > 0);
@@ -145,6 +145,14 @@ export function MatrixTable({ columns, meta, query, selected, onSelect, onOpen, 
     if (selected !== null && selected < total) virtualizer.scrollToIndex(selected, { align: "auto" });
   }, [selected, total, virtualizer]);
 
+  const activate = useCallback(
+    (r: PlacedRow) => {
+      onSelect(r.pos, r);
+      onOpen(r);
+    },
+    [onSelect, onOpen],
+  );
+
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     const step: Record<string, number> = { ArrowDown: 1, ArrowUp: -1, PageDown: 20, PageUp: -20, j: 1, k: -1 };
     if (e.key in step) {
@@ -192,42 +200,31 @@ export function MatrixTable({ columns, meta, query, selected, onSelect, onOpen, 
         <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
           {items.map((item) => {
             const row = byPos[String(item.index)];
-            const style = {
-              transform: `translateY(${item.start}px)`,
-              height: ROW_HEIGHT,
-              gridTemplateColumns: gridTemplate,
-            };
             if (!row) {
               return (
-                <div key={item.key} className="tr loading" style={style} role="row">
+                <div
+                  key={item.key}
+                  className="tr loading"
+                  style={{ transform: `translateY(${item.start}px)`, height: ROW_HEIGHT, gridTemplateColumns: gridTemplate }}
+                  role="row"
+                >
                   <div className="td">…</div>
                 </div>
               );
             }
             const r = row.original;
-            // The first visible row names its resource even mid-group.
-            const named = r.groupStart || item.index === firstVisible;
             return (
-              <div
+              <MatrixRow
                 key={item.key}
-                role="row"
-                aria-selected={selected === r.pos}
-                className={`tr${selected === r.pos ? " selected" : ""}${r.groupStart ? " group-start" : ""}${named ? " named" : ""}`}
-                style={style}
-                data-key={r.key}
-                data-attribute={r.attribute}
-                data-status={r.status}
-                onClick={() => {
-                  onSelect(r.pos, r);
-                  onOpen(r);
-                }}
-              >
-                {row.getVisibleCells().map((cell) => (
-                  <div key={cell.id} role="gridcell" className="td">
-                    {flexRender(cell.column.columnDef.cell, cell.getContext())}
-                  </div>
-                ))}
-              </div>
+                row={row}
+                defs={defs}
+                start={item.start}
+                gridTemplate={gridTemplate}
+                selected={selected === r.pos}
+                // The first visible row names its resource even mid-group.
+                named={r.groupStart || item.index === firstVisible}
+                onActivate={activate}
+              />
             );
           })}
         </div>
@@ -235,3 +232,58 @@ export function MatrixTable({ columns, meta, query, selected, onSelect, onOpen, 
     </div>
   );
 }
+
+interface MatrixRowProps {
+  row: Row<PlacedRow>;
+  /** The column definitions the cells render with (a change re-renders the row). */
+  defs: unknown;
+  start: number;
+  gridTemplate: string;
+  selected: boolean;
+  named: boolean;
+  onActivate: (r: PlacedRow) => void;
+}
+
+/** Two renders of a row show the same thing when the row's content and placement are the same
+ * (its page may have been re-fetched into new objects with the same cells). */
+export function sameRow(a: MatrixRowProps, b: MatrixRowProps): boolean {
+  const x = a.row.original;
+  const y = b.row.original;
+  return (
+    a.defs === b.defs &&
+    a.start === b.start &&
+    a.gridTemplate === b.gridTemplate &&
+    a.selected === b.selected &&
+    a.named === b.named &&
+    a.onActivate === b.onActivate &&
+    x.pos === y.pos &&
+    x.key === y.key &&
+    x.attribute === y.attribute &&
+    x.status === y.status &&
+    x.groupStart === y.groupStart &&
+    x.cells === y.cells
+  );
+}
+
+/** One virtualised row; memoised so that a filter change re-renders only the rows that changed. */
+const MatrixRow = memo(function MatrixRow({ row, start, gridTemplate, selected, named, onActivate }: MatrixRowProps) {
+  const r = row.original;
+  return (
+    <div
+      role="row"
+      aria-selected={selected}
+      className={`tr${selected ? " selected" : ""}${r.groupStart ? " group-start" : ""}${named ? " named" : ""}`}
+      style={{ transform: `translateY(${start}px)`, height: ROW_HEIGHT, gridTemplateColumns: gridTemplate }}
+      data-key={r.key}
+      data-attribute={r.attribute}
+      data-status={r.status}
+      onClick={() => onActivate(r)}
+    >
+      {row.getVisibleCells().map((cell) => (
+        <div key={cell.id} role="gridcell" className="td">
+          {flexRender(cell.column.columnDef.cell, cell.getContext())}
+        </div>
+      ))}
+    </div>
+  );
+}, sameRow);
