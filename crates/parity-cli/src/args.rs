@@ -98,7 +98,7 @@ pub enum EnvCommand {
     /// List environments with their newest snapshot.
     List,
     /// Add an environment (or replace one with --replace).
-    Add(EnvAddArgs),
+    Add(Box<EnvAddArgs>),
     /// Remove an environment and its snapshots (refused while exceptions name it).
     Rm { name: String },
 }

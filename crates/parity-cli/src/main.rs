@@ -472,6 +472,7 @@ fn run_env(
             Ok(0)
         }
         EnvCommand::Add(a) => {
+            let a = *a;
             let mut env = EnvironmentConfig::new(&a.name);
             env.aliases = a.alias;
             env.regions = a.region;
