@@ -68,7 +68,13 @@ try {
     const ms = Date.now() - t0;
     launches.push(ms);
     const total = await s.exec(`return document.querySelector('[data-testid="matrix-body"]').dataset.total`);
-    console.log(`run ${run}: launch → matrix visible ${ms} ms (unexplained rows ${total})`);
+    const meta = await s.execAsync(
+      `const done = arguments[arguments.length - 1];
+       window.__TAURI_INTERNALS__.invoke("matrix_meta", { columns: [] }).then((m) => done({ rows: m.total_rows, ms: m.compute_ms }), (e) => done({ error: String(e) }));`,
+    );
+    console.log(
+      `run ${run}: launch → matrix visible ${ms} ms (unexplained rows ${total}; of it, loading and comparing ${meta.rows} rows in Rust: ${meta.ms} ms)`,
+    );
     // five fresh queries per run, each changing the rows shown
     const steps = [
       ["unexplained off", '[data-testid="unexplained-only"]'],

@@ -338,11 +338,20 @@ impl Store {
         what: &str,
         json: &str,
     ) -> Result<T, StoreError> {
-        serde_json::from_str(json).map_err(|e| StoreError::Corrupt {
-            path: self.path.clone(),
-            detail: format!("{what} cannot be read: {e}"),
-        })
+        decode_at(&self.path, what, json)
     }
+}
+
+/// Decodes a stored JSON `what` of the database at `path` (usable off the connection's thread).
+pub(crate) fn decode_at<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    what: &str,
+    json: &str,
+) -> Result<T, StoreError> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt {
+        path: path.to_path_buf(),
+        detail: format!("{what} cannot be read: {e}"),
+    })
 }
 
 /// Checks an existing file before anything is written to it.

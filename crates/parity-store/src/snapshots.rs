@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use parity_core::{MissingKind, Resource, Snapshot, Source};
+use rayon::prelude::*;
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
@@ -190,12 +191,18 @@ impl Store {
             .prepare_cached("SELECT body FROM resource WHERE snapshot_id = ?1 ORDER BY ordinal")
             .map_err(|e| self.err(e))?;
         let mut rows = stmt.query(params![id]).map_err(|e| self.err(e))?;
-        let mut resources: Vec<Resource> = Vec::with_capacity(info.resource_count as usize);
+        let mut bodies: Vec<String> = Vec::with_capacity(info.resource_count as usize);
         while let Some(row) = rows.next().map_err(|e| self.err(e))? {
             let body = row.get_ref(0).map_err(|e| self.err(e))?;
-            let text = body.as_str().map_err(|e| self.err(e.into()))?;
-            resources.push(self.decode(&format!("a resource of snapshot {id}"), text)?);
+            bodies.push(body.as_str().map_err(|e| self.err(e.into()))?.to_owned());
         }
+        // Decoding is most of a load (the desktop's launch waits for it): in parallel, in order.
+        let what = format!("a resource of snapshot {id}");
+        let path = self.path.as_path();
+        let resources: Vec<Resource> = bodies
+            .par_iter()
+            .map(|text| crate::decode_at(path, &what, text))
+            .collect::<Result<_, _>>()?;
         Ok(Snapshot {
             id: Some(info.id),
             environment: info.environment,
