@@ -6,6 +6,7 @@ import { toIpcError, errorTitle } from "../src/lib/errors";
 import { formatAge, formatPercent, isoDatePlus, parseTags, splitList } from "../src/lib/format";
 import { isFailing, worst } from "../src/lib/status";
 import { DEFAULT_FILTERS, pagesFor, toQuery } from "../src/features/matrix/query";
+import { sameRow } from "../src/features/matrix/MatrixTable";
 import { foldProgress, stopUnfinished } from "../src/features/environments/progress";
 import { validateException } from "../src/features/exceptions/ExceptionForm";
 import { filterExceptions } from "../src/features/exceptions/ExceptionsScreen";
@@ -158,3 +159,20 @@ describe("a collection that does not finish", () => {
     expect(stopUnfinished(lines).map((l) => l.phase)).toEqual(["done", "stopped", "stopped", "failed"]);
   });
 });
+
+describe("matrix rows", () => {
+  it("re-render only when what they show changes", () => {
+    const cells = [{ status: "drift", value: "t3.large" }];
+    const original = { pos: 4, key: "ec2.instance/api", attribute: "instance_type", status: "drift", groupStart: true, cells };
+    const props = (o: object, extra: object = {}) =>
+      ({ row: { original: { ...original, ...o } }, defs: DEFS, start: 120, gridTemplate: "1fr", selected: false, named: true, onActivate: NOOP, ...extra }) as unknown as Parameters<typeof sameRow>[0];
+    // a re-fetched page: new objects, same content
+    expect(sameRow(props({}), props({}))).toBe(true);
+    expect(sameRow(props({}), props({ status: "intentional" }))).toBe(false);
+    expect(sameRow(props({}), props({ cells: [...cells] }))).toBe(false);
+    expect(sameRow(props({}), props({}, { selected: true }))).toBe(false);
+    expect(sameRow(props({}), props({}, { start: 150 }))).toBe(false);
+  });
+});
+const DEFS = {};
+const NOOP = () => {};
