@@ -584,6 +584,38 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn an_environment_keeps_its_feature_flags_through_the_form() {
+        let mut env = EnvironmentConfig::new("prod");
+        let mut flags = FeatureFlags::new("feature-flags");
+        flags.name_attribute = "flag".into();
+        env.feature_flags = Some(flags.clone());
+        // editing round-trips the DTO: the flags come back as they were
+        let back = EnvironmentDto::from(&env).to_config().unwrap();
+        assert_eq!(back.feature_flags, Some(flags));
+        // an empty table means none; empty attributes take the defaults
+        let mut dto = EnvironmentDto::from(&env);
+        dto.feature_flags = Some(FeatureFlagsDto {
+            table: " ".into(),
+            environment_attribute: "env".into(),
+            name_attribute: String::new(),
+        });
+        assert_eq!(dto.to_config().unwrap().feature_flags, None);
+        dto.feature_flags = Some(FeatureFlagsDto {
+            table: "flags".into(),
+            environment_attribute: String::new(),
+            name_attribute: String::new(),
+        });
+        assert_eq!(
+            dto.to_config().unwrap().feature_flags,
+            Some(FeatureFlags::new("flags"))
+        );
+        // a bad table name is refused with the field named
+        dto.feature_flags.as_mut().unwrap().table = "x".into();
+        let err = dto.to_config().unwrap_err().to_string();
+        assert!(err.contains("feature_flags.table `x`"), "{err}");
+    }
+
+    #[test]
     fn values_become_text_and_long_ones_are_cut() {
         assert_eq!(value_text(&json!(null)), None);
         assert_eq!(
