@@ -21,6 +21,12 @@ export const EMPTY_ENV: EnvironmentDto = {
   feature_flags: null,
 };
 
+const FLAG_FIELDS: { field: keyof FeatureFlagsDto; label: string; placeholder: string }[] = [
+  { field: "table", label: "Table", placeholder: "none" },
+  { field: "environment_attribute", label: "Environment attribute", placeholder: "environment" },
+  { field: "name_attribute", label: "Name attribute", placeholder: "feature_name" },
+];
+
 /** The feature-flags settings with `change` applied (the app drops them when the table is empty). */
 export function withFlags(current: FeatureFlagsDto | null, change: Partial<FeatureFlagsDto>): FeatureFlagsDto {
   return { table: "", environment_attribute: "", name_attribute: "", ...current, ...change };
@@ -172,33 +178,17 @@ export function EnvironmentForm({ initial, editing, onDone }: { initial: Environ
       <fieldset>
         <legend>Feature flags (optional DynamoDB table)</legend>
         <div className="row3">
-          <label>
-            Table
-            <input
-              name="flags-table"
-              value={env.feature_flags?.table ?? ""}
-              placeholder="none"
-              onChange={(e) => setEnv({ ...env, feature_flags: withFlags(env.feature_flags, { table: e.target.value }) })}
-            />
-          </label>
-          <label>
-            Environment attribute
-            <input
-              name="flags-environment-attribute"
-              value={env.feature_flags?.environment_attribute ?? ""}
-              placeholder="environment"
-              onChange={(e) => setEnv({ ...env, feature_flags: withFlags(env.feature_flags, { environment_attribute: e.target.value }) })}
-            />
-          </label>
-          <label>
-            Name attribute
-            <input
-              name="flags-name-attribute"
-              value={env.feature_flags?.name_attribute ?? ""}
-              placeholder="feature_name"
-              onChange={(e) => setEnv({ ...env, feature_flags: withFlags(env.feature_flags, { name_attribute: e.target.value }) })}
-            />
-          </label>
+          {FLAG_FIELDS.map(({ field, label, placeholder }) => (
+            <label key={field}>
+              {label}
+              <input
+                name={`flags-${field.replace(/_/g, "-")}`}
+                value={env.feature_flags?.[field] ?? ""}
+                placeholder={placeholder}
+                onChange={(e) => setEnv({ ...env, feature_flags: withFlags(env.feature_flags, { [field]: e.target.value }) })}
+              />
+            </label>
+          ))}
         </div>
       </fieldset>
       <fieldset>
