@@ -120,21 +120,7 @@ pub fn markdown(doc: &DiffDocument, options: MarkdownOptions) -> String {
     let _ = writeln!(out, "{header}");
     let _ = writeln!(out, "{rule}");
     for r in failing.iter().take(options.max_rows) {
-        let mut line = format!(
-            "| {} | {} | {} |",
-            r.status,
-            cell(&r.key),
-            cell(&r.attribute)
-        );
-        for e in envs {
-            let v = r
-                .values
-                .get(e)
-                .map(display_value)
-                .unwrap_or_else(|| "—".into());
-            let _ = write!(line, " {} |", cell(&v));
-        }
-        let _ = writeln!(out, "{line}");
+        let _ = writeln!(out, "{}", value_line(r, envs));
     }
     if failing.len() > options.max_rows {
         let _ = writeln!(out);
