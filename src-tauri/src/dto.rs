@@ -169,14 +169,15 @@ impl EnvironmentDto {
             .as_ref()
             .filter(|f| !f.table.trim().is_empty())
             .map(|f| {
-                let mut flags = FeatureFlags::new(f.table.trim());
-                if !f.environment_attribute.trim().is_empty() {
-                    flags.environment_attribute = f.environment_attribute.trim().to_string();
+                // a blank form field means the default
+                fn given(a: &str) -> Option<&str> {
+                    Some(a.trim()).filter(|a| !a.is_empty())
                 }
-                if !f.name_attribute.trim().is_empty() {
-                    flags.name_attribute = f.name_attribute.trim().to_string();
-                }
-                flags
+                FeatureFlags::with_attributes(
+                    f.table.trim(),
+                    given(&f.environment_attribute),
+                    given(&f.name_attribute),
+                )
             });
         env.validate()?;
         Ok(env)

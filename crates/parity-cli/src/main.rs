@@ -504,14 +504,11 @@ fn run_env(
                 })
                 .collect::<AppResult<_>>()?;
             env.feature_flags = a.feature_flags.map(|table| {
-                let mut flags = FeatureFlags::new(&table);
-                if let Some(attr) = a.flags_environment_attribute {
-                    flags.environment_attribute = attr;
-                }
-                if let Some(attr) = a.flags_name_attribute {
-                    flags.name_attribute = attr;
-                }
-                flags
+                FeatureFlags::with_attributes(
+                    &table,
+                    a.flags_environment_attribute.as_deref(),
+                    a.flags_name_attribute.as_deref(),
+                )
             });
             env.validate()?;
             let ws = open(DbOpenMode::CreateIfMissing)?;

@@ -83,6 +83,23 @@ impl FeatureFlags {
         }
     }
 
+    /// Attribute names left out take the defaults (as in the workspace file); given ones are kept
+    /// as given, for `validate` to judge.
+    pub fn with_attributes(
+        table: &str,
+        environment_attribute: Option<&str>,
+        name_attribute: Option<&str>,
+    ) -> Self {
+        let mut flags = FeatureFlags::new(table);
+        if let Some(a) = environment_attribute {
+            flags.environment_attribute = a.to_string();
+        }
+        if let Some(a) = name_attribute {
+            flags.name_attribute = a.to_string();
+        }
+        flags
+    }
+
     /// DynamoDB's rules: a table name of 3-255 letters, digits, `_`, `-`, `.`; attribute names
     /// non-empty (at most 255 bytes) and distinct.
     fn validate(&self, env: &str) -> Result<(), CoreError> {
