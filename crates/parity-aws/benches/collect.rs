@@ -63,24 +63,9 @@ fn chain_summary(chain: &[Recorded]) -> String {
 
 fn main() {
     // Default-chain credentials only: no user config, no proxy variables.
-    std::env::set_var("AWS_ACCESS_KEY_ID", "AKIABENCH");
-    std::env::set_var("AWS_SECRET_ACCESS_KEY", "bench-secret");
-    std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+    parity_testkit::default_chain_only("AKIABENCH", "bench-secret");
     std::env::set_var("AWS_CONFIG_FILE", "/dev/null");
     std::env::set_var("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
-    for var in [
-        "AWS_PROFILE",
-        "AWS_SESSION_TOKEN",
-        "AWS_ENDPOINT_URL",
-        "HTTPS_PROXY",
-        "https_proxy",
-        "HTTP_PROXY",
-        "http_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-    ] {
-        std::env::remove_var(var);
-    }
     let n: usize = env_var("ENVPARITY_BENCH_N", 1_000);
     let per_call: usize = env_var("ENVPARITY_BENCH_PER_CALL", 10);
     let delay = Duration::from_millis(env_var("ENVPARITY_BENCH_DELAY_MS", 80));

@@ -11,3 +11,29 @@
 pub mod moto;
 pub mod proxy;
 pub mod rpcv2;
+
+/// Variables a developer's shell may carry that would change which credentials, endpoint or
+/// proxy an in-process SDK client uses.
+pub const SHELL_AWS_VARS: &[&str] = &[
+    "AWS_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_ENDPOINT_URL",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+];
+
+/// Makes this process's default credential chain exactly `key_id`/`secret`: no instance metadata,
+/// and none of [`SHELL_AWS_VARS`]. Callers point `AWS_CONFIG_FILE` and
+/// `AWS_SHARED_CREDENTIALS_FILE` at what their tests need.
+pub fn default_chain_only(key_id: &str, secret: &str) {
+    std::env::set_var("AWS_ACCESS_KEY_ID", key_id);
+    std::env::set_var("AWS_SECRET_ACCESS_KEY", secret);
+    std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+    for var in SHELL_AWS_VARS {
+        std::env::remove_var(var);
+    }
+}

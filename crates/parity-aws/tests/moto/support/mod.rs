@@ -35,12 +35,7 @@ pub fn init() {
         .expect("write AWS credentials");
         std::env::set_var("AWS_CONFIG_FILE", &config);
         std::env::set_var("AWS_SHARED_CREDENTIALS_FILE", &creds);
-        std::env::set_var("AWS_ACCESS_KEY_ID", "AKIADEFAULTCHAIN");
-        std::env::set_var("AWS_SECRET_ACCESS_KEY", "default-chain-secret");
-        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
-        for var in ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"] {
-            std::env::remove_var(var);
-        }
+        parity_testkit::default_chain_only("AKIADEFAULTCHAIN", "default-chain-secret");
     });
 }
 
