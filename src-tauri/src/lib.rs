@@ -1,18 +1,12 @@
-//! EnvParity's desktop shell (Tauri v2): a session holding the open workspace, and commands that
-//! are thin adapters over parity-app. The UI (ui/) talks to it only through these commands, with
-//! TypeScript types generated from `dto` (see `bindings`).
+//! EnvParity's desktop shell (Tauri v2): the window, the dialog plugin, and commands that each
+//! forward to `parity_api::api` (session, DTOs and bindings live in parity-api, without Tauri).
+//! The UI (ui/) talks to it only through these commands, with TypeScript types and command
+//! wrappers generated from parity-api.
 
-pub mod aws;
-pub mod aws_profiles;
-pub mod bindings;
 pub mod commands;
-pub mod dto;
-pub mod session;
 
+use parity_api::{CollectControl, Session};
 use tauri::Manager;
-
-use crate::commands::CollectControl;
-use crate::session::Session;
 
 /// Starts the app: opens the last workspace (or the demo on first run) and shows the window.
 pub fn run() {

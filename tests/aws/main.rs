@@ -11,4 +11,5 @@ mod support;
 
 mod cross_source;
 mod drift;
+mod keyring;
 mod partial;

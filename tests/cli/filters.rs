@@ -177,3 +177,53 @@ fn diff_exits_0_whatever_it_finds_and_output_file_matches_stdout() {
     assert!(table.contains("log_level"));
     assert!(all.len() > table.len());
 }
+
+/// `--tag` and `--unexplained` are the desktop matrix's filters, answered by the same query.
+#[test]
+fn tag_and_unexplained_filters_keep_what_they_name() {
+    let s = Sandbox::demo();
+    let all = s.diff_json(&[]);
+    let tagged_keys: std::collections::BTreeSet<String> = rows(&all)
+        .iter()
+        .filter(|r| r["attribute"] == "tags.Team" && r["raw"]["prod"] == "platform")
+        .map(|r| r["key"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        tagged_keys.len() > 3,
+        "the demo tags resources: {tagged_keys:?}"
+    );
+
+    let by_tag = s.diff_json(&["--tag", "Team=platform"]);
+    let kept: std::collections::BTreeSet<String> = rows(&by_tag)
+        .iter()
+        .map(|r| r["key"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        kept, tagged_keys,
+        "--tag Team=platform keeps every row of the tagged resources"
+    );
+    // a key alone matches any value; a value nobody has matches nothing
+    assert_eq!(
+        rows(&s.diff_json(&["--tag", "Team"])).len(),
+        rows(&by_tag).len()
+    );
+    assert!(rows(&s.diff_json(&["--tag", "Team=payments"])).is_empty());
+
+    let unexplained = s.diff_json(&["--unexplained"]);
+    let failing = ["drift", "missing", "violated", "expired"];
+    assert!(!rows(&unexplained).is_empty());
+    assert_eq!(
+        rows(&unexplained).len(),
+        rows(&all)
+            .iter()
+            .filter(|r| failing.contains(&r["status"].as_str().unwrap()))
+            .count()
+    );
+    // with --pair, the pair's status decides
+    let pair = s.diff_json(&["--unexplained", "--pair", "staging,prod"]);
+    for r in rows(&pair) {
+        let st = pair_status(r, "staging", "prod").unwrap();
+        assert!(failing.contains(&st), "{st} in {r}");
+    }
+    assert!(!rows(&pair).is_empty());
+}

@@ -1,74 +1,59 @@
-// Typed wrappers over the Tauri commands (src-tauri/src/commands.rs). Types come from the
-// generated bindings; every rejection is normalised to an IpcError {code, message}.
-import { Channel, invoke } from "@tauri-apps/api/core";
-import type {
-  AuditEntryDto,
-  CollectOutcomeDto,
-  ConnectionDto,
-  EnvironmentDto,
-  EnvironmentStatusDto,
-  ExceptionDto,
-  ExceptionInputDto,
-  ExceptionViewDto,
-  IpcError,
-  MatrixMetaDto,
-  MatrixPageDto,
-  MatrixQueryDto,
-  ProgressDto,
-  RowDetailDto,
-  SnapshotDto,
-  StaticKeysInputDto,
-  TfImportDto,
-  WorkspaceDto,
-} from "./bindings";
+// The UI's calls into Rust: the generated, typed command wrappers (bindings/commands.ts, from
+// crates/parity-api/src/registry.rs), with every rejection normalised to an IpcError
+// {code, message}. A command renamed or retyped in Rust regenerates the wrappers, and this file
+// stops compiling until it follows.
+import { Channel } from "@tauri-apps/api/core";
+import type { IpcError, ProgressDto } from "./bindings";
+import { commands } from "./bindings/commands";
 import { toIpcError } from "./lib/errors";
 
-async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
-  try {
-    return await invoke<T>(cmd, args);
-  } catch (e) {
-    throw toIpcError(e) satisfies IpcError;
-  }
+function wrap<A extends unknown[], R>(f: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return async (...args: A) => {
+    try {
+      return await f(...args);
+    } catch (e) {
+      throw toIpcError(e) satisfies IpcError;
+    }
+  };
 }
 
-export const api = {
-  workspaceInfo: () => call<WorkspaceDto>("workspace_info"),
-  openWorkspace: (path: string) => call<WorkspaceDto>("open_workspace", { path }),
-  createWorkspace: (path: string, name: string) => call<WorkspaceDto>("create_workspace", { path, name }),
-  openDemo: () => call<WorkspaceDto>("open_demo"),
-  workspaceToml: () => call<string>("workspace_toml"),
-  saveWorkspaceFile: (path: string) => call<null>("save_workspace_file", { path }),
+const collect = wrap(commands.collect);
 
-  environments: () => call<EnvironmentStatusDto[]>("environments"),
-  saveEnvironment: (environment: EnvironmentDto, replace: boolean) =>
-    call<null>("save_environment", { environment, replace }),
-  removeEnvironment: (name: string) => call<null>("remove_environment", { name }),
-  awsProfiles: () => call<string[]>("aws_profiles"),
-  setStaticKeys: (environment: string, keys: StaticKeysInputDto) =>
-    call<null>("set_static_keys", { environment, keys }),
-  hasStaticKeys: (environment: string) => call<boolean>("has_static_keys", { environment }),
-  testConnection: (environment: string) => call<ConnectionDto>("test_connection", { environment }),
+export const api = {
+  workspaceInfo: wrap(commands.workspaceInfo),
+  openWorkspace: wrap(commands.openWorkspace),
+  createWorkspace: wrap(commands.createWorkspace),
+  openDemo: wrap(commands.openDemo),
+  workspaceToml: wrap(commands.workspaceToml),
+  saveWorkspaceFile: wrap(commands.saveWorkspaceFile),
+
+  environments: wrap(commands.environments),
+  saveEnvironment: wrap(commands.saveEnvironment),
+  removeEnvironment: wrap(commands.removeEnvironment),
+  awsProfiles: wrap(commands.awsProfiles),
+  setStaticKeys: wrap(commands.setStaticKeys),
+  hasStaticKeys: wrap(commands.hasStaticKeys),
+  testConnection: wrap(commands.testConnection),
   collect: (environments: string[], onProgress: (p: ProgressDto) => void) => {
     const channel = new Channel<ProgressDto>();
     channel.onmessage = onProgress;
-    return call<CollectOutcomeDto[]>("collect", { environments, onProgress: channel });
+    return collect(environments, channel);
   },
-  cancelCollect: () => call<null>("cancel_collect"),
+  cancelCollect: wrap(commands.cancelCollect),
 
-  matrixMeta: (columns: string[]) => call<MatrixMetaDto>("matrix_meta", { columns }),
-  matrixPage: (columns: string[], query: MatrixQueryDto, offset: number, limit: number) =>
-    call<MatrixPageDto>("matrix_page", { columns, query, offset, limit }),
-  rowDetail: (columns: string[], index: number) => call<RowDetailDto>("row_detail", { columns, index }),
+  matrixMeta: wrap(commands.matrixMeta),
+  matrixPage: wrap(commands.matrixPage),
+  rowDetail: wrap(commands.rowDetail),
 
-  exceptions: () => call<ExceptionViewDto[]>("exceptions"),
-  addException: (input: ExceptionInputDto) => call<ExceptionDto>("add_exception", { input }),
-  editException: (input: ExceptionInputDto) => call<ExceptionDto>("edit_exception", { input }),
-  expireException: (id: string) => call<ExceptionDto>("expire_exception", { id }),
-  removeException: (id: string) => call<null>("remove_exception", { id }),
-  exceptionHistory: (id: string) => call<AuditEntryDto[]>("exception_history", { id }),
+  exceptions: wrap(commands.exceptions),
+  addException: wrap(commands.addException),
+  editException: wrap(commands.editException),
+  expireException: wrap(commands.expireException),
+  removeException: wrap(commands.removeException),
+  exceptionHistory: wrap(commands.exceptionHistory),
 
-  snapshots: (environment: string | null) => call<SnapshotDto[]>("snapshots", { environment }),
-  deleteSnapshot: (id: number) => call<null>("delete_snapshot", { id }),
-  saveReport: (path: string, format: string) => call<null>("save_report", { path, format }),
-  importTfstate: (environment: string, path: string) => call<TfImportDto>("import_tfstate", { environment, path }),
+  snapshots: wrap(commands.snapshots),
+  deleteSnapshot: wrap(commands.deleteSnapshot),
+  saveReport: wrap(commands.saveReport),
+  importTfstate: wrap(commands.importTfstate),
 };

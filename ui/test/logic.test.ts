@@ -51,6 +51,10 @@ describe("matrix query", () => {
     expect(q.search).toBe("api");
     expect(q.tag).toBe("Team=x");
   });
+  it("sends only categories Rust knows", () => {
+    expect(toQuery({ ...DEFAULT_FILTERS, category: "security" }).categories).toEqual(["security"]);
+    expect(toQuery({ ...DEFAULT_FILTERS, category: "colour" }).categories).toEqual([]);
+  });
   it("computes the pages a visible range needs", () => {
     expect(pagesFor(0, 10)).toEqual([0]);
     expect(pagesFor(190, 410)).toEqual([0, 1, 2]);

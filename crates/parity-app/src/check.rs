@@ -1,5 +1,5 @@
 //! The CI gate: exit 0 for parity (or only intentional differences), 1 for unexplained drift,
-//! 2 for unknown rows (unless allowed) or stale snapshots (CONTRACTS.md "CLI exit codes").
+//! 2 for unknown rows (unless allowed) or stale snapshots (docs/CONTRACTS.md "CLI exit codes").
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -13,6 +13,16 @@ pub struct CheckOptions {
     pub allow_partial: bool,
     /// Fail (exit 2) when a snapshot is older than this.
     pub max_age: Option<Duration>,
+}
+
+/// How old a snapshot may be before the desktop and `env list` flag it stale, when no
+/// `--max-age` is given.
+pub const STALE_AFTER_HOURS: i64 = 24;
+
+/// The one staleness rule: a snapshot taken at `taken_at` is stale at `now` when it is older
+/// than `max_age` (default [`STALE_AFTER_HOURS`]).
+pub fn is_stale(taken_at: DateTime<Utc>, now: DateTime<Utc>, max_age: Option<Duration>) -> bool {
+    now - taken_at > max_age.unwrap_or_else(|| Duration::hours(STALE_AFTER_HOURS))
 }
 
 /// A snapshot older than `--max-age`.
@@ -49,7 +59,7 @@ pub fn check(cmp: &Comparison, options: CheckOptions, now: DateTime<Utc>) -> Che
             .labels
             .iter()
             .zip(&cmp.snapshots)
-            .filter(|(_, s)| now - s.taken_at > max)
+            .filter(|(_, s)| is_stale(s.taken_at, now, Some(max)))
             .map(|(l, s)| StaleSnapshot {
                 label: l.clone(),
                 taken_at: s.taken_at,

@@ -1,11 +1,18 @@
-//! Collecting environments from AWS, in three steps so front ends can run the slow part wherever
-//! they like: `plan` reads the workspace, `run` talks to AWS (async, no database), `store` writes
-//! the snapshots. A snapshot where every kind failed is not stored (it would hide the previous
-//! one behind `unknown`); a partial one is, with its reasons.
+//! Collecting environments from AWS: `collect_plan` reads the workspace, `run` talks to AWS
+//! (async, no database), `store_collected` writes the snapshots; [`collect_blocking`] does the
+//! last two for both faces, cancellable, and stores into the workspace the collection started
+//! in. A snapshot where every kind failed is not stored (it would hide the previous one behind
+//! `unknown`); a partial one is, with its reasons. A cancelled collection stores nothing.
 
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::Utc;
 use parity_aws::{CollectContext, ProgressEvent};
 use parity_core::{EnvironmentConfig, MissingKind, Snapshot};
+use parity_store::{OpenMode, SnapshotInfo};
 use serde::Serialize;
+use tokio::sync::watch;
 
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::Workspace;
@@ -25,6 +32,8 @@ pub struct CollectOutcome {
     pub snapshot_id: Option<i64>,
     pub resources: usize,
     pub missing: Vec<MissingKind>,
+    /// The stored snapshot's summary (with `snapshot_id`).
+    pub snapshot: Option<SnapshotInfo>,
 }
 
 impl CollectOutcome {
@@ -78,9 +87,14 @@ impl Workspace {
             } else {
                 Some(self.add_snapshot(s)?)
             };
+            let snapshot = match snapshot_id {
+                Some(id) => Some(self.store().snapshot_info(id)?),
+                None => None,
+            };
             out.push(CollectOutcome {
                 environment: s.environment.clone(),
                 snapshot_id,
+                snapshot,
                 resources: s.resources.len(),
                 missing: s.missing.clone(),
             });
@@ -95,6 +109,73 @@ pub async fn run(
     progress: &(dyn Fn(ProgressEvent) + Send + Sync),
 ) -> Vec<Snapshot> {
     parity_aws::collect_many(&plan.environments, &plan.context, progress).await
+}
+
+/// Every kind the AWS collectors produce, in report order (feature flags last): the catalogue
+/// of `crates/parity-core/KINDS.md` that front ends offer.
+pub fn collected_kinds() -> Vec<&'static str> {
+    let mut kinds = parity_aws::KINDS.to_vec();
+    kinds.push(parity_aws::FEATURE_FLAG_KIND);
+    kinds
+}
+
+/// Cancels a collection. Clones share one signal; a cancel given before the collection starts
+/// waiting for it is not lost.
+#[derive(Debug, Clone)]
+pub struct CancelToken(Arc<watch::Sender<bool>>);
+
+impl Default for CancelToken {
+    fn default() -> Self {
+        CancelToken(Arc::new(watch::channel(false).0))
+    }
+}
+
+impl CancelToken {
+    pub fn cancel(&self) {
+        self.0.send_replace(true);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Resolves once `cancel` has been called (at once if it already was).
+    pub async fn cancelled(&self) {
+        let mut rx = self.0.subscribe();
+        // The sender lives in `self`, so `wait_for` only returns once the value is true.
+        let _ = rx.wait_for(|c| *c).await;
+    }
+}
+
+/// Collects `plan` and stores the snapshots in the workspace at `path` (reopened, so a front end
+/// that switched workspaces meanwhile still stores where the collection started). Blocks the
+/// calling thread, which must not be an async task (desktop: `spawn_blocking`). Cancelling
+/// stores nothing and leaves earlier snapshots as they were.
+pub fn collect_blocking(
+    path: &Path,
+    plan: &CollectPlan,
+    progress: &(dyn Fn(ProgressEvent) + Send + Sync),
+    cancel: &CancelToken,
+) -> AppResult<Vec<CollectOutcome>> {
+    // parity-aws's futures are not `Send`: one current-thread runtime runs them all.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| AppError::new(ErrorCode::Internal, format!("cannot start collecting: {e}")))?;
+    let collected = runtime.block_on(async {
+        tokio::select! {
+            s = run(plan, progress) => Some(s),
+            _ = cancel.cancelled() => None,
+        }
+    });
+    drop(runtime);
+    let Some(snapshots) = collected else {
+        return Err(AppError::conflict(
+            "collection cancelled: nothing was stored, earlier snapshots are kept",
+        ));
+    };
+    let ws = Workspace::open(path, OpenMode::Existing, Utc::now())?;
+    ws.store_collected(&snapshots)
 }
 
 /// Maps a collection that stored nothing to an error naming the environments and reasons.

@@ -2,10 +2,7 @@
 //! and `ENV@DATE` to snapshots, load them and compute the matrix.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use parity_core::matrix::{CompiledFilter, RowFilter};
-use parity_core::{
-    Category, Column, DiffDocument, EnvironmentConfig, Matrix, MatrixOptions, Snapshot, Status,
-};
+use parity_core::{Column, DiffDocument, EnvironmentConfig, Matrix, MatrixOptions, Snapshot};
 use parity_store::SnapshotInfo;
 
 use crate::error::{AppError, AppResult};
@@ -21,64 +18,15 @@ pub struct Comparison {
     pub skipped: Vec<String>,
 }
 
-/// Row filters as a user gives them (by labels and names).
-#[derive(Debug, Clone, Default)]
-pub struct FilterSpec {
-    pub statuses: Vec<Status>,
-    pub categories: Vec<Category>,
-    pub kinds: Vec<String>,
-    /// `A,B` (labels).
-    pub pair: Option<String>,
-    pub search: Option<String>,
-}
-
 impl Comparison {
     pub fn snapshot_refs(&self) -> Vec<&Snapshot> {
         self.snapshots.iter().collect()
     }
 
-    /// Builds the core row filter, resolving the pair's labels.
-    pub fn row_filter(&self, spec: &FilterSpec) -> AppResult<RowFilter> {
-        let pair = match &spec.pair {
-            None => None,
-            Some(p) => {
-                let (a, b) = p.split_once(',').ok_or_else(|| {
-                    AppError::bad_input(format!("--pair `{p}`: expected two environments as A,B"))
-                })?;
-                let find = |l: &str| {
-                    self.matrix.column(l.trim()).ok_or_else(|| {
-                        AppError::bad_input(format!(
-                            "--pair `{p}`: `{}` is not one of the compared columns ({})",
-                            l.trim(),
-                            self.matrix.labels.join(", ")
-                        ))
-                    })
-                };
-                let (a, b) = (find(a)?, find(b)?);
-                if a == b {
-                    return Err(AppError::bad_input(format!(
-                        "--pair `{p}`: name two different environments"
-                    )));
-                }
-                Some((a, b))
-            }
-        };
-        Ok(RowFilter {
-            statuses: spec.statuses.clone(),
-            categories: spec.categories.clone(),
-            kinds: spec.kinds.clone(),
-            pair,
-            search: spec.search.clone(),
-        })
-    }
-
-    /// The diff document (CONTRACTS.md "Diff JSON") of the rows `filter` keeps.
-    pub fn document(
-        &self,
-        generated_at: DateTime<Utc>,
-        filter: Option<&CompiledFilter<'_>>,
-    ) -> DiffDocument {
-        DiffDocument::new(&self.matrix, &self.snapshot_refs(), generated_at, filter)
+    /// The diff document (docs/CONTRACTS.md "Diff JSON") of the rows at `keep` (all: `None`),
+    /// e.g. the indices [`Comparison::matching`] returns.
+    pub fn document(&self, generated_at: DateTime<Utc>, keep: Option<&[usize]>) -> DiffDocument {
+        DiffDocument::new(&self.matrix, &self.snapshot_refs(), generated_at, keep)
     }
 }
 

@@ -48,9 +48,16 @@ impl Workspace {
     /// Deletes an environment's static keys from the keyring. Returns whether there were any.
     pub fn remove_credentials(&self, env: &str) -> AppResult<bool> {
         self.environment(env)?;
+        delete_keys(&self.info()?.id, env)
+    }
+
+    /// Whether static keys are stored in the OS keyring for `env` (reads the keyring; never
+    /// returns the keys).
+    pub fn has_credentials(&self, env: &str) -> AppResult<bool> {
         let uuid = self.info()?.id;
         KeyringStore::new()
-            .delete(&uuid, env)
+            .get(&uuid, env)
+            .map(|k| k.is_some())
             .map_err(keyring_error)
     }
 
@@ -58,6 +65,16 @@ impl Workspace {
     pub fn connection_test_plan(&self, env: &str) -> AppResult<crate::collect::CollectPlan> {
         self.collect_plan(&[env.to_string()])
     }
+}
+
+/// The least-privilege IAM policy EnvParity's collectors need, as JSON.
+pub fn iam_policy_json() -> String {
+    parity_aws::policy_json()
+}
+
+/// Deletes the static keys of environment `env` of workspace `uuid`; whether there were any.
+pub(crate) fn delete_keys(uuid: &str, env: &str) -> AppResult<bool> {
+    KeyringStore::new().delete(uuid, env).map_err(keyring_error)
 }
 
 /// Runs the connection test of a plan made by `connection_test_plan`.
@@ -69,4 +86,18 @@ pub async fn test_connection(plan: &crate::collect::CollectPlan) -> AppResult<Co
     parity_aws::test_connection(env, &plan.context)
         .await
         .map_err(|e| AppError::new(ErrorCode::Aws, format!("`{}`: {e}", env.name)))
+}
+
+/// [`test_connection`] for a caller that is not async (the CLI).
+pub fn test_connection_blocking(plan: &crate::collect::CollectPlan) -> AppResult<ConnectionInfo> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            AppError::new(
+                ErrorCode::Internal,
+                format!("cannot start the runtime: {e}"),
+            )
+        })?
+        .block_on(test_connection(plan))
 }

@@ -63,9 +63,13 @@ pub fn parse_expected(text: &str) -> AppResult<(String, serde_json::Value)> {
             "--expect `{text}`: expected ENV=VALUE, e.g. prod=true"
         ))
     })?;
-    let value = serde_json::from_str(value)
-        .unwrap_or_else(|_| serde_json::Value::String(value.to_string()));
-    Ok((env.trim().to_string(), value))
+    Ok((env.trim().to_string(), expected_value(value)))
+}
+
+/// An expected value as typed (CLI `--expect`, the desktop form): JSON when it parses (`true`,
+/// `30`, `"x"`), else the text as a string.
+pub fn expected_value(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|_| serde_json::Value::String(text.to_string()))
 }
 
 pub fn parse_date(text: &str, what: &str) -> AppResult<NaiveDate> {

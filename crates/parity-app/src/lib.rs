@@ -10,6 +10,8 @@ pub mod credentials;
 pub mod demo;
 mod error;
 pub mod exceptions;
+pub mod files;
+pub mod query;
 pub mod report;
 pub mod tfstate;
 pub mod view;
@@ -20,11 +22,12 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use parity_core::{EnvironmentConfig, Snapshot};
-use parity_store::{OpenMode, SnapshotInfo, Store, Via, WorkspaceInfo};
+use parity_store::{OpenMode, Store, WorkspaceInfo};
 use serde::Serialize;
 
 pub use error::{AppError, AppResult, ErrorCode};
-pub use parity_store::{AuditEntry, OpenMode as DbOpenMode};
+pub use parity_aws::{Phase, ProgressEvent, StaticKeys};
+pub use parity_store::{AuditEntry, OpenMode as DbOpenMode, SnapshotInfo, Via};
 pub use workspace_file::WorkspaceFile;
 
 /// The default database: `<platform data dir>/envparity/workspace.sqlite`.
@@ -73,6 +76,23 @@ pub struct EnvironmentStatus {
     pub config: EnvironmentConfig,
     pub latest: Option<SnapshotInfo>,
     pub snapshots: usize,
+}
+
+/// What removing an environment did with its static keys in the OS keyring.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum KeysRemoved {
+    /// The environment did not use keyring credentials.
+    NotKeyring,
+    Removed,
+    NoneStored,
+    /// The environment was removed but its keys could not be deleted (the reason).
+    Failed(String),
+}
+
+/// What `remove_environment` did besides removing the environment and its snapshots.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EnvironmentRemoved {
+    pub keys: KeysRemoved,
 }
 
 /// What loading the demo did.
@@ -155,9 +175,11 @@ impl Workspace {
         Ok(self.store.upsert_environment(env)?)
     }
 
-    /// Removes an environment and its snapshots; refused while exceptions name it.
-    pub fn remove_environment(&self, name: &str) -> AppResult<()> {
-        self.environment(name)?;
+    /// Removes an environment and its snapshots; refused while exceptions name it. Its static
+    /// keys leave the OS keyring only after the removal succeeded, so a refused removal keeps
+    /// both. Returns what happened to the keys.
+    pub fn remove_environment(&self, name: &str) -> AppResult<EnvironmentRemoved> {
+        let config = self.environment(name)?;
         let naming: Vec<String> = self
             .store
             .exceptions()?
@@ -171,7 +193,23 @@ impl Workspace {
                 naming.join(", ")
             )));
         }
-        Ok(self.store.remove_environment(name)?)
+        let uuid = self.info()?.id;
+        self.store.remove_environment(name)?;
+        let keyring = matches!(
+            config.credentials,
+            Some(parity_core::Credentials::Keyring { keyring: true })
+        );
+        // The environment is gone: a keyring failure now is reported, not undone.
+        let keys = if keyring {
+            match credentials::delete_keys(&uuid, name) {
+                Ok(true) => KeysRemoved::Removed,
+                Ok(false) => KeysRemoved::NoneStored,
+                Err(e) => KeysRemoved::Failed(e.message),
+            }
+        } else {
+            KeysRemoved::NotKeyring
+        };
+        Ok(EnvironmentRemoved { keys })
     }
 
     // ---- snapshots ----------------------------------------------------------------------------
@@ -208,7 +246,7 @@ impl Workspace {
         })
     }
 
-    /// Merges a workspace file in (CONTRACTS.md "Workspace"): environments by name, exceptions by
+    /// Merges a workspace file in (docs/CONTRACTS.md "Workspace"): environments by name, exceptions by
     /// id, rules and ignores by content; nothing the file does not name is deleted. All or
     /// nothing: any problem leaves the database unchanged.
     pub fn import(

@@ -2,32 +2,16 @@
 //! row details, so a front end (the desktop app) receives only the visible slice. Filtering runs
 //! here, in Rust, over every row; the last query's result is kept so paging through it is cheap.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
-use parity_core::matrix::{Pairing, RowFilter};
-use parity_core::{Category, ExceptionRule, Row, Status};
-use serde_json::Value;
+use parity_core::matrix::Pairing;
+use parity_core::{ExceptionRule, Row};
 
 use crate::compare::Comparison;
 use crate::error::{AppError, AppResult};
-
-/// What the matrix screen asks for. Empty lists mean "any".
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ViewQuery {
-    pub statuses: Vec<Status>,
-    pub categories: Vec<Category>,
-    /// Globs on the kind (`ec2.*`).
-    pub kinds: Vec<String>,
-    /// Only rows where this pair of columns (labels) was compared; statuses then apply to the pair.
-    pub pair: Option<(String, String)>,
-    /// Case-insensitive substring of the key, attribute or any raw value.
-    pub search: Option<String>,
-    /// Only resources carrying this tag (`Key` or `Key=Value`) in at least one column.
-    pub tag: Option<String>,
-    /// Only rows that fail the CI gate: drift, missing, violated, expired (of the pair, if any).
-    pub unexplained_only: bool,
-}
+pub use crate::query::RowQuery;
+use crate::query::TagIndex;
 
 /// One page of filtered rows: indices into `Matrix::rows`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,42 +40,14 @@ pub struct RowDetail<'a> {
 pub struct MatrixView {
     comparison: Comparison,
     exceptions: Vec<ExceptionRule>,
-    /// Logical key → `Key=Value` tags of its resources in any column.
-    tags: HashMap<String, BTreeSet<String>>,
-    tag_keys: Vec<String>,
+    tags: TagIndex,
     kinds: Vec<String>,
-    last: Option<(ViewQuery, Vec<usize>)>,
+    last: Option<(RowQuery, Vec<usize>)>,
 }
 
 impl MatrixView {
     /// Indexes `comparison`; `exceptions` are the workspace's (for the detail panel).
     pub fn new(comparison: Comparison, exceptions: Vec<ExceptionRule>) -> MatrixView {
-        // A resource's tags are its `tags.<Key>` rows (ignored tags are not indexed).
-        let mut tags: HashMap<String, BTreeSet<String>> = HashMap::new();
-        let mut tag_keys: BTreeSet<String> = BTreeSet::new();
-        for row in &comparison.matrix.rows {
-            let Some(tag) = row.attribute.strip_prefix("tags.") else {
-                continue;
-            };
-            let mut values: Vec<&str> = Vec::new();
-            for raw in &row.raw {
-                match raw {
-                    Value::String(v) => values.push(v),
-                    Value::Array(items) => values.extend(items.iter().filter_map(Value::as_str)),
-                    _ => {}
-                }
-            }
-            if values.is_empty() {
-                continue;
-            }
-            if !tag_keys.contains(tag) {
-                tag_keys.insert(tag.to_string());
-            }
-            let set = tags.entry(row.key.to_string()).or_default();
-            for v in values {
-                set.insert(format!("{tag}={v}"));
-            }
-        }
         let kinds: BTreeSet<String> = comparison
             .matrix
             .rows
@@ -99,10 +55,9 @@ impl MatrixView {
             .map(|r| r.kind.to_string())
             .collect();
         MatrixView {
+            tags: TagIndex::new(&comparison.matrix),
             comparison,
             exceptions,
-            tags,
-            tag_keys: tag_keys.into_iter().collect(),
             kinds: kinds.into_iter().collect(),
             last: None,
         }
@@ -119,73 +74,17 @@ impl MatrixView {
 
     /// The tag keys seen on any compared resource, sorted.
     pub fn tag_keys(&self) -> &[String] {
-        &self.tag_keys
+        self.tags.keys()
     }
 
     /// Every row index matching `query`, in matrix order (grouped by kind and resource).
-    pub fn matching(&self, query: &ViewQuery) -> AppResult<Vec<usize>> {
-        let pair = match &query.pair {
-            None => None,
-            Some((a, b)) => Some(self.comparison.row_filter(&crate::compare::FilterSpec {
-                pair: Some(format!("{a},{b}")),
-                ..Default::default()
-            })?),
-        }
-        .and_then(|f| f.pair);
-        let filter = RowFilter {
-            statuses: query.statuses.clone(),
-            categories: query.categories.clone(),
-            kinds: query.kinds.clone(),
-            pair,
-            search: query
-                .search
-                .as_ref()
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty()),
-        };
-        let compiled = filter.compile()?;
-        let tag = query
-            .tag
-            .as_ref()
-            .map(|t| t.trim())
-            .filter(|t| !t.is_empty())
-            .map(|t| match t.split_once('=') {
-                Some((k, v)) => (format!("{}=", k.trim()), Some(v.trim().to_string())),
-                None => (format!("{t}="), None),
-            });
-        let rows = &self.comparison.matrix.rows;
-        Ok((0..rows.len())
-            .filter(|&i| {
-                let row = &rows[i];
-                if query.unexplained_only {
-                    let status = match pair {
-                        Some((a, b)) => row.pair_status(a, b),
-                        None => Some(row.status),
-                    };
-                    if !status.is_some_and(Status::is_failure) {
-                        return false;
-                    }
-                }
-                if let Some((prefix, value)) = &tag {
-                    let Some(set) = self.tags.get(&*row.key) else {
-                        return false;
-                    };
-                    let hit = set.iter().any(|t| match value {
-                        Some(v) => t.strip_prefix(prefix.as_str()) == Some(v.as_str()),
-                        None => t.starts_with(prefix.as_str()),
-                    });
-                    if !hit {
-                        return false;
-                    }
-                }
-                compiled.matches(row)
-            })
-            .collect())
+    pub fn matching(&self, query: &RowQuery) -> AppResult<Vec<usize>> {
+        self.comparison.matching(query, Some(&self.tags))
     }
 
     /// One page of the rows matching `query`; the full match list is cached until the query
     /// changes, so scrolling costs only the page.
-    pub fn page(&mut self, query: &ViewQuery, offset: usize, limit: usize) -> AppResult<ViewPage> {
+    pub fn page(&mut self, query: &RowQuery, offset: usize, limit: usize) -> AppResult<ViewPage> {
         let cached = matches!(&self.last, Some((q, _)) if q == query);
         if !cached {
             let rows = self.matching(query)?;
@@ -255,9 +154,9 @@ mod tests {
     #[test]
     fn unexplained_only_keeps_failing_rows_and_pages_them() {
         let (_dir, mut view) = demo_view();
-        let all = view.matching(&ViewQuery::default()).unwrap();
+        let all = view.matching(&RowQuery::default()).unwrap();
         assert_eq!(all.len(), view.comparison().matrix.rows.len());
-        let query = ViewQuery {
+        let query = RowQuery {
             unexplained_only: true,
             ..Default::default()
         };
@@ -276,7 +175,7 @@ mod tests {
     #[test]
     fn pair_search_and_tag_filters() {
         let (_dir, view) = demo_view();
-        let q = ViewQuery {
+        let q = RowQuery {
             pair: Some(("staging".into(), "prod".into())),
             unexplained_only: true,
             ..Default::default()
@@ -289,13 +188,13 @@ mod tests {
         for &i in &rows {
             assert!(view.row(i).unwrap().pair_status(a, b).unwrap().is_failure());
         }
-        let bad_pair = ViewQuery {
+        let bad_pair = RowQuery {
             pair: Some(("staging".into(), "nope".into())),
             ..Default::default()
         };
         assert!(view.matching(&bad_pair).is_err());
 
-        let search = ViewQuery {
+        let search = RowQuery {
             search: Some("INSTANCE_TYPE".into()),
             ..Default::default()
         };
@@ -308,7 +207,7 @@ mod tests {
 
         if let Some(key) = view.tag_keys().first().cloned() {
             let tagged = view
-                .matching(&ViewQuery {
+                .matching(&RowQuery {
                     tag: Some(key),
                     ..Default::default()
                 })
@@ -316,7 +215,7 @@ mod tests {
             assert!(!tagged.is_empty());
         }
         let none = view
-            .matching(&ViewQuery {
+            .matching(&RowQuery {
                 tag: Some("NoSuchTag=x".into()),
                 ..Default::default()
             })

@@ -173,6 +173,13 @@ pub struct Filters {
     /// Keep rows whose key, attribute or a value contains this text.
     #[arg(long)]
     pub search: Option<String>,
+    /// Keep resources carrying this tag (`KEY` or `KEY=VALUE`) in at least one environment.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub tag: Option<String>,
+    /// Keep only rows that fail the CI gate (drift, missing, violated, expired; of --pair if
+    /// given).
+    #[arg(long)]
+    pub unexplained: bool,
 }
 
 #[derive(Debug, Args)]
@@ -205,15 +212,16 @@ pub struct CheckArgs {
     /// Also write a report to this file (written before the verdict, whatever it is).
     #[arg(long, value_name = "FILE")]
     pub report: Option<String>,
-    /// The report's format (default: from the file's extension, else html).
+    /// The report's format: html, markdown, json or junit (default: from the file's extension,
+    /// else html).
     #[arg(
         long,
         alias = "format",
-        value_enum,
+        value_parser = crate::report_cmd::report_format,
         value_name = "FORMAT",
         requires = "report"
     )]
-    pub report_format: Option<crate::report_cmd::ReportFormatArg>,
+    pub report_format: Option<parity_report::ReportFormat>,
 }
 
 #[derive(Debug, Subcommand)]

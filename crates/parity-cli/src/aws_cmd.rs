@@ -6,22 +6,8 @@ use std::io::{BufRead, IsTerminal};
 use std::sync::Mutex;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
-use parity_app::collect::{failures_as_error, run as run_collection};
-use parity_app::{AppError, AppResult, Workspace};
-use parity_aws::{Phase, ProgressEvent, StaticKeys};
-
-fn runtime() -> AppResult<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            AppError::new(
-                parity_app::ErrorCode::Internal,
-                format!("cannot start the async runtime: {e}"),
-            )
-        })
-}
+use parity_app::collect::{collect_blocking, failures_as_error, CancelToken};
+use parity_app::{AppError, AppResult, Phase, ProgressEvent, StaticKeys, Workspace};
 
 /// Per environment, per kind: what the progress line shows.
 #[derive(Default)]
@@ -87,11 +73,11 @@ pub fn collect(ws: &Workspace, names: &[String]) -> AppResult<u8> {
             bar.set_message(text.join(" · "));
         }
     };
-    let snapshots = runtime()?.block_on(run_collection(&plan, &progress));
+    let outcomes = collect_blocking(ws.path(), &plan, &progress, &CancelToken::default());
     for bar in bars.values() {
         bar.finish_and_clear();
     }
-    let outcomes = ws.store_collected(&snapshots)?;
+    let outcomes = outcomes?;
     for o in &outcomes {
         match o.snapshot_id {
             Some(id) if o.missing.is_empty() => {
@@ -184,7 +170,7 @@ pub fn credentials_rm(ws: &Workspace, env: &str) -> AppResult<u8> {
 
 pub fn credentials_test(ws: &Workspace, env: &str) -> AppResult<u8> {
     let plan = ws.connection_test_plan(env)?;
-    let info = runtime()?.block_on(parity_app::credentials::test_connection(&plan))?;
+    let info = parity_app::credentials::test_connection_blocking(&plan)?;
     outln!(
         "`{env}`: connected in {} (account {}).",
         info.region,
@@ -194,6 +180,6 @@ pub fn credentials_test(ws: &Workspace, env: &str) -> AppResult<u8> {
 }
 
 pub fn iam_policy() -> AppResult<u8> {
-    outln!("{}", parity_aws::policy_json());
+    outln!("{}", parity_app::credentials::iam_policy_json());
     Ok(0)
 }

@@ -18,18 +18,19 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod report_cmd;
 
 use std::io::{IsTerminal, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
 use clap::Parser;
 use parity_app::check::{check, parse_duration, CheckOptions};
-use parity_app::compare::{Comparison, FilterSpec};
+use parity_app::compare::Comparison;
 use parity_app::exceptions::{parse_date, parse_expected, ExceptionPatch};
-use parity_app::{AppError, AppResult, DbOpenMode, Workspace, WorkspaceFile};
+use parity_app::query::{parse_categories, parse_pair, parse_statuses, RowQuery};
+use parity_app::Via;
+use parity_app::{AppError, AppResult, DbOpenMode, KeysRemoved, Workspace, WorkspaceFile};
 use parity_core::{Credentials, EnvironmentConfig, ExceptionRule, FeatureFlags, Status};
 use parity_report::{display_value, MarkdownOptions, TableOptions};
-use parity_store::Via;
 
 use args::{
     Cli, Command, CredentialsCommand, EnvCommand, ExceptionCommand, Format, TfstateCommand,
@@ -90,18 +91,7 @@ fn write_out(path: Option<&str>, text: &str) -> AppResult<()> {
                 }
             }
         }
-        Some(p) => {
-            // write to a temporary file beside the target, then rename: a failed write leaves
-            // any earlier file intact
-            let target = PathBuf::from(p);
-            let tmp = target.with_extension("envparity-tmp");
-            std::fs::write(&tmp, text)
-                .and_then(|_| std::fs::rename(&tmp, &target))
-                .map_err(|e| {
-                    let _ = std::fs::remove_file(&tmp);
-                    AppError::bad_input(format!("{p}: cannot write: {e}"))
-                })
-        }
+        Some(p) => parity_app::files::write_atomic(Path::new(p), text.as_bytes()),
     }
 }
 
@@ -189,16 +179,19 @@ fn run(cli: Cli) -> AppResult<u8> {
             for s in &cmp.skipped {
                 eprintln!("note: `{s}` has no snapshot yet and is left out");
             }
-            let mut spec = filter_spec(&d.filters)?;
-            if d.format == Format::Table && spec.statuses.is_empty() && !d.all {
-                spec.statuses = Status::ALL
+            let mut query = row_query(&d.filters)?;
+            if d.format == Format::Table && query.statuses.is_empty() && !d.all {
+                query.statuses = Status::ALL
                     .into_iter()
                     .filter(|s| *s != Status::Same)
                     .collect();
             }
-            let filter = cmp.row_filter(&spec)?;
-            let compiled = filter.compile()?;
-            let doc = cmp.document(now, Some(&compiled));
+            if let Some(pair) = &query.pair {
+                cmp.pair_columns(pair)
+                    .map_err(|e| AppError::bad_input(format!("--pair: {}", e.message)))?;
+            }
+            let keep = cmp.matching(&query, None)?;
+            let doc = cmp.document(now, Some(&keep));
             let text = match d.format {
                 Format::Json => parity_report::json(&doc),
                 Format::Markdown => parity_report::markdown(&doc, MarkdownOptions::default()),
@@ -332,27 +325,19 @@ fn run(cli: Cli) -> AppResult<u8> {
     }
 }
 
-fn filter_spec(f: &args::Filters) -> AppResult<FilterSpec> {
-    Ok(FilterSpec {
-        statuses: f
-            .status
-            .iter()
-            .map(|s| {
-                s.parse::<Status>()
-                    .map_err(|e| AppError::bad_input(format!("--status: {e}")))
-            })
-            .collect::<AppResult<_>>()?,
-        categories: f
-            .category
-            .iter()
-            .map(|s| {
-                s.parse()
-                    .map_err(|e| AppError::bad_input(format!("--category: {e}")))
-            })
-            .collect::<AppResult<_>>()?,
+fn row_query(f: &args::Filters) -> AppResult<RowQuery> {
+    Ok(RowQuery {
+        statuses: parse_statuses(&f.status, "--status")?,
+        categories: parse_categories(&f.category, "--category")?,
         kinds: f.kind.clone(),
-        pair: f.pair.clone(),
+        pair: f
+            .pair
+            .as_deref()
+            .map(|p| parse_pair(p, "--pair"))
+            .transpose()?,
         search: f.search.clone(),
+        tag: f.tag.clone(),
+        unexplained_only: f.unexplained,
     })
 }
 
@@ -416,7 +401,7 @@ fn print_check(cmp: &Comparison, outcome: &parity_app::check::CheckOutcome, allo
 fn run_env(
     command: EnvCommand,
     open: &dyn Fn(DbOpenMode) -> AppResult<Workspace>,
-    _now: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> AppResult<u8> {
     match command {
         EnvCommand::List => {
@@ -437,10 +422,15 @@ fn run_env(
                     .as_ref()
                     .map(|s| {
                         format!(
-                            "latest #{} {} ({})",
+                            "latest #{} {} ({}{})",
                             s.id,
                             parity_core::document::timestamp(&s.taken_at),
-                            s.source.as_str()
+                            s.source.as_str(),
+                            if parity_app::check::is_stale(s.taken_at, now, None) {
+                                ", stale"
+                            } else {
+                                ""
+                            }
                         )
                     })
                     .unwrap_or_else(|| "no snapshot".to_string());
@@ -522,8 +512,15 @@ fn run_env(
         }
         EnvCommand::Rm { name } => {
             let ws = open(DbOpenMode::Existing)?;
-            ws.remove_environment(&name)?;
+            let removed = ws.remove_environment(&name)?;
             outln!("Removed environment `{name}` and its snapshots.");
+            match removed.keys {
+                KeysRemoved::Removed => outln!("Its static keys were deleted from the OS keyring."),
+                KeysRemoved::Failed(reason) => {
+                    eprintln!("warning: its static keys could not be deleted from the OS keyring: {reason}")
+                }
+                KeysRemoved::NotKeyring | KeysRemoved::NoneStored => {}
+            }
             Ok(0)
         }
     }

@@ -2,33 +2,14 @@
 //! JUnit XML) of a comparison and write it atomically.
 
 use chrono::{DateTime, Utc};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use parity_app::compare::Comparison;
 use parity_app::{AppResult, Workspace};
 use parity_report::{MarkdownOptions, ReportFormat};
 
-/// A report format on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormatArg {
-    /// One self-contained HTML file (no network; prints to PDF).
-    Html,
-    /// GitHub-flavoured Markdown that fits a PR comment.
-    Markdown,
-    /// The diff JSON with report metadata (report_version 1).
-    Json,
-    /// JUnit XML: a suite per environment pair, a test per resource.
-    Junit,
-}
-
-impl From<ReportFormatArg> for ReportFormat {
-    fn from(f: ReportFormatArg) -> Self {
-        match f {
-            ReportFormatArg::Html => ReportFormat::Html,
-            ReportFormatArg::Markdown => ReportFormat::Markdown,
-            ReportFormatArg::Json => ReportFormat::Json,
-            ReportFormatArg::Junit => ReportFormat::Junit,
-        }
-    }
+/// Parses `--format`/`--report-format` with the one report-format type.
+pub fn report_format(text: &str) -> Result<ReportFormat, String> {
+    text.parse()
 }
 
 #[derive(Debug, Args)]
@@ -36,25 +17,17 @@ pub struct ReportArgs {
     /// Columns: ENV, ENV@SNAPSHOT_ID or ENV@YYYY-MM-DD (default: every environment's newest
     /// snapshot).
     pub columns: Vec<String>,
-    /// The format (default: from the output file's extension — .html, .md, .json, .xml — else
-    /// html).
-    #[arg(long, value_enum)]
-    pub format: Option<ReportFormatArg>,
+    /// The format: html (self-contained, prints to PDF), markdown (fits a PR comment), json
+    /// (report_version 1) or junit (a suite per environment pair). Default: from the output
+    /// file's extension (.html, .md, .json, .xml), else html.
+    #[arg(long, value_parser = report_format, value_name = "FORMAT")]
+    pub format: Option<ReportFormat>,
     /// Write to this file (atomically) instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<String>,
     /// Markdown: list at most this many rows per table, then "… and N more".
     #[arg(long, default_value_t = 50, value_name = "N")]
     pub max_rows: usize,
-}
-
-fn format_for(file: Option<&str>, format: Option<ReportFormatArg>) -> ReportFormat {
-    match format {
-        Some(f) => f.into(),
-        None => file
-            .and_then(ReportFormat::from_path)
-            .unwrap_or(ReportFormat::Html),
-    }
 }
 
 fn write(
@@ -89,7 +62,7 @@ pub fn run(args: ReportArgs, ws: &Workspace, now: DateTime<Utc>) -> AppResult<u8
         ws,
         &cmp,
         file,
-        format_for(file, args.format),
+        ReportFormat::choose(args.format, file),
         MarkdownOptions {
             max_rows: args.max_rows,
         },
@@ -103,14 +76,14 @@ pub fn write_report(
     ws: &Workspace,
     cmp: &Comparison,
     file: &str,
-    format: Option<ReportFormatArg>,
+    format: Option<ReportFormat>,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     write(
         ws,
         cmp,
         Some(file),
-        format_for(Some(file), format),
+        ReportFormat::choose(format, Some(file)),
         MarkdownOptions::default(),
         now,
     )
@@ -122,14 +95,14 @@ mod tests {
 
     #[test]
     fn format_follows_the_flag_then_the_extension() {
-        assert_eq!(format_for(Some("r.md"), None), ReportFormat::Markdown);
-        assert_eq!(format_for(Some("r.XML"), None), ReportFormat::Junit);
-        assert_eq!(format_for(Some("r.json"), None), ReportFormat::Json);
-        assert_eq!(format_for(Some("report"), None), ReportFormat::Html);
-        assert_eq!(format_for(None, None), ReportFormat::Html);
-        assert_eq!(
-            format_for(Some("r.md"), Some(ReportFormatArg::Json)),
-            ReportFormat::Json
-        );
+        let choose =
+            |f: Option<&str>, file| ReportFormat::choose(f.map(|f| f.parse().unwrap()), file);
+        assert_eq!(choose(None, Some("r.md")), ReportFormat::Markdown);
+        assert_eq!(choose(None, Some("r.XML")), ReportFormat::Junit);
+        assert_eq!(choose(None, Some("r.json")), ReportFormat::Json);
+        assert_eq!(choose(None, Some("report")), ReportFormat::Html);
+        assert_eq!(choose(None, None), ReportFormat::Html);
+        assert_eq!(choose(Some("json"), Some("r.md")), ReportFormat::Json);
+        assert!(report_format("pdf").unwrap_err().contains("`pdf`"));
     }
 }

@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::matrix::{CompiledFilter, Matrix, Row};
+use crate::matrix::{Matrix, Row};
 use crate::model::{Category, MissingKind, Snapshot, SnapshotStatus, Source};
 use crate::status::Status;
 
@@ -90,20 +90,20 @@ pub fn timestamp(t: &DateTime<Utc>) -> String {
 
 impl DiffDocument {
     /// Builds the document from a matrix and its snapshots (index-aligned with the columns),
-    /// keeping the rows `filter` accepts. `summary.rows`/`by_status` count the rows kept;
+    /// keeping the rows at the indices `keep` lists (all rows when `None`; indices in matrix
+    /// order, as a query returns them). `summary.rows`/`by_status` count the rows kept;
     /// `summary.pairs` scores the whole comparison.
     pub fn new(
         matrix: &Matrix,
         snapshots: &[&Snapshot],
         generated_at: DateTime<Utc>,
-        filter: Option<&CompiledFilter<'_>>,
+        keep: Option<&[usize]>,
     ) -> DiffDocument {
         let labels = &matrix.labels;
-        let rows: Vec<&Row> = matrix
-            .rows
-            .iter()
-            .filter(|r| filter.is_none_or(|f| f.matches(r)))
-            .collect();
+        let rows: Vec<&Row> = match keep {
+            None => matrix.rows.iter().collect(),
+            Some(keep) => keep.iter().filter_map(|&i| matrix.rows.get(i)).collect(),
+        };
         let mut by_status = BTreeMap::new();
         for r in &rows {
             *by_status.entry(r.status).or_insert(0) += 1;

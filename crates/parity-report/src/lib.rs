@@ -85,6 +85,14 @@ impl ReportFormat {
         }
     }
 
+    /// The format to write: the one asked for, else the one `file`'s extension suggests, else
+    /// HTML.
+    pub fn choose(asked: Option<ReportFormat>, file: Option<&str>) -> ReportFormat {
+        asked
+            .or_else(|| file.and_then(ReportFormat::from_path))
+            .unwrap_or(ReportFormat::Html)
+    }
+
     /// The format a file name suggests (`.html`/`.htm`, `.md`, `.json`, `.xml`).
     pub fn from_path(path: &str) -> Option<ReportFormat> {
         let ext = path.rsplit_once('.')?.1.to_ascii_lowercase();
@@ -95,6 +103,24 @@ impl ReportFormat {
             "xml" => Some(ReportFormat::Junit),
             _ => None,
         }
+    }
+}
+
+impl std::str::FromStr for ReportFormat {
+    type Err = String;
+    /// `html`, `markdown` (or `md`), `json`, `junit`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim().to_ascii_lowercase();
+        ReportFormat::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s || (s == "md" && *f == ReportFormat::Markdown))
+            .ok_or_else(|| format!("unknown report format `{s}` (html, markdown, json, junit)"))
+    }
+}
+
+impl std::fmt::Display for ReportFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

@@ -1,5 +1,5 @@
 //! `envparity-seed`: developer and test tooling for the desktop app, not shipped to users.
-//!   bindings            rewrite ui/src/bindings/index.ts from the Rust DTOs
+//!   bindings            rewrite ui/src/bindings/{index,commands}.ts from parity-api
 //!   large DB [N]        a workspace with 3 environments × N resources (default 20,000), ~15
 //!                       attributes each and a few percent drift, for performance measurements
 //!   xss DB              add a staging snapshot to a demo database (loaded first when DB is new)
@@ -47,15 +47,20 @@ fn usage() -> AppError {
 }
 
 fn bindings() -> AppResult<()> {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(envparity_desktop::bindings::BINDINGS_PATH);
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| AppError::bad_input(format!("{}: {e}", dir.display())))?;
+    use parity_api::bindings;
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    for (rel, text) in [
+        (bindings::BINDINGS_PATH, bindings::render()),
+        (bindings::COMMANDS_PATH, bindings::render_commands()),
+    ] {
+        let path = root.join(rel);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| AppError::bad_input(format!("{}: {e}", dir.display())))?;
+        }
+        parity_app::files::write_atomic(&path, text.as_bytes())?;
+        println!("wrote {}", path.display());
     }
-    std::fs::write(&path, envparity_desktop::bindings::render())
-        .map_err(|e| AppError::bad_input(format!("{}: {e}", path.display())))?;
-    println!("wrote {}", path.display());
     Ok(())
 }
 

@@ -1,4 +1,21 @@
-// Generated from src-tauri/src/dto.rs by ts-rs. Do not edit: run `cargo run -p envparity-desktop --bin envparity-seed -- bindings`.
+// Generated from crates/parity-api (dto.rs by ts-rs, and the engine's enums). Do not edit: run `cargo run -p envparity-desktop --bin envparity-seed -- bindings`.
+
+/** A comparison status (docs/CONTRACTS.md "Statuses"). */
+export type Status = "drift" | "missing" | "violated" | "expired" | "unknown" | "intentional" | "allowed" | "same";
+
+/** Every status, worst first: the contract's severity order. */
+export const STATUS_ORDER: readonly Status[] = ["drift", "missing", "violated", "expired", "unknown", "intentional", "allowed", "same"];
+
+/** The statuses that fail `envparity check` (unexplained differences). */
+export const FAILING_STATUSES: readonly Status[] = ["drift", "missing", "violated", "expired"];
+
+/** An attribute row's category. */
+export type Category = "size" | "version" | "network" | "security" | "resilience" | "config";
+
+export const CATEGORIES: readonly Category[] = ["size", "version", "network", "security", "resilience", "config"];
+
+/** The kinds the AWS collectors produce, in report order (crates/parity-core/KINDS.md). */
+export const KINDS: readonly string[] = ["ec2.vpc", "ec2.subnet", "ec2.nat_gateway", "ec2.route_table", "ec2.security_group", "ec2.instance", "rds.db_instance", "rds.db_parameter_group", "ssm.parameter", "elasticache.cluster", "lambda.function", "autoscaling.group", "cloudwatch.alarm", "cloudformation.stack", "dynamodb.item"];
 
 export type IpcError = { code: IpcErrorCode, message: string, };
 
@@ -28,7 +45,7 @@ export type SnapshotDto = { id: number, environment: string, taken_at: string,
  */
 source: string, missing: Array<MissingDto>, resource_count: number, age_hours: number, 
 /**
- * Older than the staleness threshold (`STALE_AFTER_HOURS`).
+ * Older than the staleness threshold (`parity_app::check::is_stale`, 24 hours).
  */
 stale: boolean, };
 
@@ -38,7 +55,7 @@ export type PairScoreDto = { a: string, b: string, score: number, compared: numb
 
 export type ColumnDto = { label: string, environment: string, snapshot: SnapshotDto, };
 
-export type MatrixMetaDto = { columns: Array<ColumnDto>, change_view: boolean, scores: Array<PairScoreDto>, total_rows: number, by_status: { [key in string]?: number }, kinds: Array<string>, tag_keys: Array<string>, 
+export type MatrixMetaDto = { columns: Array<ColumnDto>, change_view: boolean, scores: Array<PairScoreDto>, total_rows: number, by_status: Partial<Record<Status, number>>, kinds: Array<string>, tag_keys: Array<string>, 
 /**
  * Environments left out because they have no snapshot yet.
  */
@@ -48,7 +65,7 @@ skipped: Array<string>,
  */
 compute_ms: number, };
 
-export type MatrixQueryDto = { statuses: Array<string>, categories: Array<string>, kinds: Array<string>, 
+export type MatrixQueryDto = { statuses: Array<Status>, categories: Array<Category>, kinds: Array<string>, 
 /**
  * Two column labels.
  */
@@ -58,13 +75,13 @@ pair: [string, string] | null, search: string | null,
  */
 tag: string | null, unexplained_only: boolean, };
 
-export type CellDto = { status: string | null, value: string | null, };
+export type CellDto = { status: Status | null, value: string | null, };
 
 export type RowDto = { 
 /**
  * Index into the computed matrix (stable until the matrix is recomputed).
  */
-index: number, kind: string, key: string, attribute: string, category: string, status: string, cells: Array<CellDto>, exceptions: Array<string>, };
+index: number, kind: string, key: string, attribute: string, category: Category, status: Status, cells: Array<CellDto>, exceptions: Array<string>, };
 
 export type MatrixPageDto = { total: number, offset: number, rows: Array<RowDto>, 
 /**
@@ -72,11 +89,11 @@ export type MatrixPageDto = { total: number, offset: number, rows: Array<RowDto>
  */
 elapsed_us: number, };
 
-export type PairDto = { a: string, b: string, status: string, };
+export type PairDto = { a: string, b: string, status: Status, };
 
 export type PairingDto = { label: string, native_id: string, explanation: string, };
 
-export type DetailColumnDto = { label: string, status: string | null, raw: string | null, normalised: string | null, taken_at: string, };
+export type DetailColumnDto = { label: string, status: Status | null, raw: string | null, normalised: string | null, taken_at: string, };
 
 export type RowDetailDto = { row: RowDto, columns: Array<DetailColumnDto>, pairs: Array<PairDto>, pairings: Array<PairingDto>, exceptions: Array<ExceptionDto>, };
 

@@ -1,27 +1,16 @@
-// Statuses in the contract's severity order (worst first) and what the UI says about them.
-export const STATUS_ORDER = [
-  "drift",
-  "missing",
-  "violated",
-  "expired",
-  "unknown",
-  "intentional",
-  "allowed",
-  "same",
-] as const;
+// What the UI says about each status. The statuses, their severity order (worst first), the
+// failing ones and the categories come from Rust through the generated bindings.
+import { CATEGORIES, FAILING_STATUSES, STATUS_ORDER, type Status } from "../bindings";
 
-export type Status = (typeof STATUS_ORDER)[number];
-
-export const FAILING: readonly Status[] = ["drift", "missing", "violated", "expired"];
-
-export const CATEGORIES = ["size", "version", "network", "security", "resilience", "config"] as const;
+export { CATEGORIES, STATUS_ORDER };
+export type { Status };
 
 export function isStatus(s: string | null | undefined): s is Status {
   return !!s && (STATUS_ORDER as readonly string[]).includes(s);
 }
 
 export function isFailing(s: string | null | undefined): boolean {
-  return isStatus(s) && FAILING.includes(s);
+  return isStatus(s) && FAILING_STATUSES.includes(s);
 }
 
 /** Worse of two statuses (drift wins ties with missing, as in the engine). */

@@ -810,11 +810,14 @@ fn the_diff_document_has_the_contract_shape() {
         ..Default::default()
     };
     let compiled = filter.compile().unwrap();
+    let keep: Vec<usize> = (0..m.rows.len())
+        .filter(|&i| compiled.matches(&m.rows[i]))
+        .collect();
     let doc = DiffDocument::new(
         &m,
         &snaps,
         Utc.with_ymd_and_hms(2026, 11, 26, 12, 0, 0).unwrap(),
-        Some(&compiled),
+        Some(&keep),
     );
     let v = serde_json::to_value(&doc).unwrap();
     assert_eq!(v["schema_version"], 1);

@@ -1,7 +1,7 @@
 // The matrix filters: unexplained-only (the default), statuses, kind, category, pair, tag, search.
 import { useEffect, useState } from "react";
 import type { MatrixMetaDto } from "../../bindings";
-import { CATEGORIES, STATUS_ORDER } from "../../lib/status";
+import { CATEGORIES, STATUS_ORDER, type Status } from "../../lib/status";
 import { DEFAULT_FILTERS, type MatrixFilters } from "./query";
 
 interface Props {
@@ -20,7 +20,7 @@ export function Filters({ meta, filters, onChange }: Props) {
   }, [search, filters, onChange]);
 
   const set = (patch: Partial<MatrixFilters>) => onChange({ ...filters, ...patch });
-  const toggleStatus = (s: string) =>
+  const toggleStatus = (s: Status) =>
     set({ statuses: filters.statuses.includes(s) ? filters.statuses.filter((x) => x !== s) : [...filters.statuses, s] });
 
   return (

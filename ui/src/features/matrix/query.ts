@@ -1,8 +1,8 @@
 // The matrix screen's filter state and the query Rust answers (filtering happens in Rust).
-import type { MatrixQueryDto } from "../../bindings";
+import { CATEGORIES, type Category, type MatrixQueryDto, type Status } from "../../bindings";
 
 export interface MatrixFilters {
-  statuses: string[];
+  statuses: Status[];
   kind: string;
   category: string;
   /** "a,b" column labels, or "". */
@@ -26,7 +26,7 @@ export function toQuery(f: MatrixFilters): MatrixQueryDto {
   const [a, b] = f.pair.split(",");
   return {
     statuses: f.statuses,
-    categories: f.category ? [f.category] : [],
+    categories: CATEGORIES.filter((c: Category) => c === f.category),
     kinds: f.kind ? [f.kind] : [],
     pair: a && b ? [a, b] : null,
     search: f.search.trim() ? f.search.trim() : null,

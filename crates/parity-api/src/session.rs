@@ -1,4 +1,4 @@
-//! The app's session: which workspace (database file) is open, the recently opened ones, and the
+//! The desktop's session: which workspace (database file) is open, the recently opened ones, and the
 //! cached matrix view of the open workspace. First run opens the built-in demo in the data dir.
 
 use std::path::{Path, PathBuf};
@@ -207,7 +207,7 @@ fn read_state(dir: &Path) -> Remembered {
 fn write_state(dir: &Path, state: &Remembered) {
     if let Ok(json) = serde_json::to_vec_pretty(state) {
         // Remembering is a convenience: failing to write it never fails the switch.
-        let _ = std::fs::write(dir.join(STATE_FILE), json);
+        let _ = parity_app::files::write_atomic(&dir.join(STATE_FILE), &json);
     }
 }
 

@@ -1,0 +1,235 @@
+//! The one row query of both faces: which matrix rows the CLI's `diff` and the desktop's matrix
+//! show (statuses, categories, kind globs, a pair of columns, a search text, a tag, unexplained
+//! only). Names typed by a user are parsed here once; the core's `RowFilter` does the per-row
+//! matching, the tag index answers `--tag`.
+
+use std::collections::{BTreeSet, HashMap};
+use std::str::FromStr;
+
+use parity_core::matrix::RowFilter;
+use parity_core::{Category, Matrix, Status};
+use serde_json::Value;
+
+use crate::compare::Comparison;
+use crate::error::{AppError, AppResult};
+
+/// Which rows to keep. Empty lists mean "any".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RowQuery {
+    pub statuses: Vec<Status>,
+    pub categories: Vec<Category>,
+    /// Globs on the kind (`ec2.*`); plain names compare as strings.
+    pub kinds: Vec<String>,
+    /// Only rows where this pair of columns (labels) was compared; statuses then apply to the pair.
+    pub pair: Option<(String, String)>,
+    /// Case-insensitive substring of the key, attribute or any value.
+    pub search: Option<String>,
+    /// Only resources carrying this tag (`Key` or `Key=Value`) in at least one column.
+    pub tag: Option<String>,
+    /// Only rows that fail the CI gate: drift, missing, violated, expired (of the pair, if any).
+    pub unexplained_only: bool,
+}
+
+/// Parses names of an engine enum (`drift`, `security`, …); errors name `what` (the flag or
+/// field).
+fn parse_names<T: FromStr<Err = String>>(names: &[String], what: &str) -> AppResult<Vec<T>> {
+    names
+        .iter()
+        .map(|s| {
+            s.trim()
+                .parse::<T>()
+                .map_err(|e| AppError::bad_input(format!("{what}: {e}")))
+        })
+        .collect()
+}
+
+/// Parses status names (`drift`, `same`, …).
+pub fn parse_statuses(names: &[String], what: &str) -> AppResult<Vec<Status>> {
+    parse_names(names, what)
+}
+
+/// Parses category names (`size`, `security`, …).
+pub fn parse_categories(names: &[String], what: &str) -> AppResult<Vec<Category>> {
+    parse_names(names, what)
+}
+
+/// Parses `A,B` (two column labels).
+pub fn parse_pair(text: &str, what: &str) -> AppResult<(String, String)> {
+    let (a, b) = text.split_once(',').ok_or_else(|| {
+        AppError::bad_input(format!("{what} `{text}`: expected two environments as A,B"))
+    })?;
+    Ok((a.trim().to_string(), b.trim().to_string()))
+}
+
+/// Logical key → the `Key=Value` tags of its resources in any column, and every tag key seen.
+#[derive(Debug, Clone, Default)]
+pub struct TagIndex {
+    tags: HashMap<String, BTreeSet<String>>,
+    keys: Vec<String>,
+}
+
+impl TagIndex {
+    /// Indexes a matrix's `tags.<Key>` rows (ignored tags have no rows, so are not indexed).
+    pub fn new(matrix: &Matrix) -> TagIndex {
+        let mut tags: HashMap<String, BTreeSet<String>> = HashMap::new();
+        let mut keys: BTreeSet<String> = BTreeSet::new();
+        for row in &matrix.rows {
+            let Some(tag) = row.attribute.strip_prefix("tags.") else {
+                continue;
+            };
+            let mut values: Vec<&str> = Vec::new();
+            for raw in &row.raw {
+                match raw {
+                    Value::String(v) => values.push(v),
+                    Value::Array(items) => values.extend(items.iter().filter_map(Value::as_str)),
+                    _ => {}
+                }
+            }
+            if values.is_empty() {
+                continue;
+            }
+            if !keys.contains(tag) {
+                keys.insert(tag.to_string());
+            }
+            let set = tags.entry(row.key.to_string()).or_default();
+            for v in values {
+                set.insert(format!("{tag}={v}"));
+            }
+        }
+        TagIndex {
+            tags,
+            keys: keys.into_iter().collect(),
+        }
+    }
+
+    /// The tag keys seen on any compared resource, sorted.
+    pub fn keys(&self) -> &[String] {
+        &self.keys
+    }
+
+    /// Whether the resource with logical key `key` carries `tag` (`Key` or `Key=Value`).
+    fn has(&self, key: &str, tag: &(String, Option<String>)) -> bool {
+        let Some(set) = self.tags.get(key) else {
+            return false;
+        };
+        let (prefix, value) = tag;
+        set.iter().any(|t| match value {
+            Some(v) => t.strip_prefix(prefix.as_str()) == Some(v.as_str()),
+            None => t.starts_with(prefix.as_str()),
+        })
+    }
+}
+
+impl Comparison {
+    /// Resolves a pair of labels to column indices; errors name both and the known columns.
+    pub fn pair_columns(&self, (a, b): &(String, String)) -> AppResult<(usize, usize)> {
+        let shown = format!("{a},{b}");
+        let find = |l: &str| {
+            self.matrix.column(l.trim()).ok_or_else(|| {
+                AppError::bad_input(format!(
+                    "pair `{shown}`: `{}` is not one of the compared columns ({})",
+                    l.trim(),
+                    self.matrix.labels.join(", ")
+                ))
+            })
+        };
+        let (a, b) = (find(a)?, find(b)?);
+        if a == b {
+            return Err(AppError::bad_input(format!(
+                "pair `{shown}`: name two different environments"
+            )));
+        }
+        Ok((a, b))
+    }
+
+    /// Every row index matching `query`, in matrix order. `tags` is this comparison's tag index
+    /// (built once by a screen; built here when `None` and the query names a tag).
+    pub fn matching(&self, query: &RowQuery, tags: Option<&TagIndex>) -> AppResult<Vec<usize>> {
+        let pair = query
+            .pair
+            .as_ref()
+            .map(|p| self.pair_columns(p))
+            .transpose()?;
+        let filter = RowFilter {
+            statuses: query.statuses.clone(),
+            categories: query.categories.clone(),
+            kinds: query.kinds.clone(),
+            pair,
+            search: query
+                .search
+                .as_ref()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty()),
+        };
+        let compiled = filter.compile()?;
+        let tag = query
+            .tag
+            .as_ref()
+            .map(|t| t.trim())
+            .filter(|t| !t.is_empty())
+            .map(|t| match t.split_once('=') {
+                Some((k, v)) => (format!("{}=", k.trim()), Some(v.trim().to_string())),
+                None => (format!("{t}="), None),
+            });
+        let built;
+        let tags = match (tags, &tag) {
+            (Some(t), _) => t,
+            (None, Some(_)) => {
+                built = TagIndex::new(&self.matrix);
+                &built
+            }
+            (None, None) => {
+                built = TagIndex::default();
+                &built
+            }
+        };
+        let rows = &self.matrix.rows;
+        Ok((0..rows.len())
+            .filter(|&i| {
+                let row = &rows[i];
+                if query.unexplained_only {
+                    let status = match pair {
+                        Some((a, b)) => row.pair_status(a, b),
+                        None => Some(row.status),
+                    };
+                    if !status.is_some_and(Status::is_failure) {
+                        return false;
+                    }
+                }
+                if let Some(t) = &tag {
+                    if !tags.has(&row.key, t) {
+                        return false;
+                    }
+                }
+                compiled.matches(row)
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_parsed_with_the_input_named() {
+        assert_eq!(
+            parse_statuses(&["drift".into(), " same".into()], "--status").unwrap(),
+            vec![Status::Drift, Status::Same]
+        );
+        let err = parse_statuses(&["drifted".into()], "--status").unwrap_err();
+        assert!(err.message.starts_with("--status: "), "{}", err.message);
+        assert!(parse_categories(&["colour".into()], "--category")
+            .unwrap_err()
+            .message
+            .contains("--category"));
+        assert_eq!(
+            parse_pair("staging, prod", "--pair").unwrap(),
+            ("staging".into(), "prod".into())
+        );
+        assert!(parse_pair("staging", "--pair")
+            .unwrap_err()
+            .message
+            .contains("--pair `staging`"));
+    }
+}
