@@ -3,9 +3,9 @@
 //! associations kept as separate Terraform resources are folded into their security group or
 //! route table; every other managed type becomes a generic `tf.<type>` resource keyed by address.
 //!
-//! One file per AWS service, like parity-aws's collectors: [`ec2`] (VPCs, subnets, NAT
-//! gateways, route tables, security groups, instances), [`rds`] (DB instances and parameter
-//! groups), [`ssm`] (parameters); `folds` gathers the rule, route and association resources,
+//! One file per AWS service, like parity-aws's collectors: `ec2` (VPCs, subnets, NAT
+//! gateways, route tables, security groups, instances), `rds` (DB instances and parameter
+//! groups), `ssm` (parameters); `folds` gathers the rule, route and association resources,
 //! `fields` reads Terraform attribute values.
 
 mod ec2;
