@@ -1,7 +1,9 @@
 //! EC2 types: `aws_vpc`, `aws_subnet`, `aws_nat_gateway`, `aws_route_table`,
 //! `aws_security_group` (and their `aws_default_*` forms) and `aws_instance` → the `ec2.*` kinds
-//! of parity-aws's EC2 collector; security-group rule and route objects, inline or folded.
+//! of parity-aws's EC2 collector; security-group rules (in parity-core's canonical form,
+//! [`parity_core::sg_rule`]) and route objects, inline or folded.
 
+use parity_core::sg_rule::{Protocol, SecurityGroupRule};
 use parity_core::{Identity, Resource};
 use serde_json::{Map, Value};
 
@@ -240,42 +242,14 @@ pub(super) fn instance(input: &MapInput) -> Resource {
 // ---------------------------------------------------------------------------------------------
 // Security group rules and routes
 
-/// One rule object per source (KINDS.md): `{"protocol", "from_port", "to_port", "source"}`.
-fn rule_object(protocol: &Value, from: Option<&Value>, to: Option<&Value>, source: &str) -> Value {
-    let protocol = normalise_protocol(protocol);
-    let all = protocol == Value::String("all".into());
-    let port = |p: Option<&Value>| match p.and_then(Value::as_i64) {
-        Some(n) if !all => Value::from(n),
-        _ => Value::Null,
-    };
-    serde_json::json!({
-        "protocol": protocol,
-        "from_port": port(from),
-        "to_port": port(to),
-        "source": source,
-    })
-}
-
-/// `-1`/`all` → `all`; `tcp`/`6` → `tcp`; `udp`/`17` → `udp`; `icmp`/`1` → `icmp`;
-/// `icmpv6`/`58` → `icmpv6` (the names the EC2 API reports); other numbers → a JSON number;
-/// other names lower-cased.
-fn normalise_protocol(protocol: &Value) -> Value {
-    let text = match protocol {
-        Value::String(s) => s.trim().to_ascii_lowercase(),
-        Value::Number(n) => n.to_string(),
-        _ => return Value::String("all".into()),
-    };
-    match text.as_str() {
-        "-1" | "all" | "" => Value::String("all".into()),
-        "tcp" | "6" => Value::String("tcp".into()),
-        "udp" | "17" => Value::String("udp".into()),
-        "icmp" | "1" => Value::String("icmp".into()),
-        "icmpv6" | "58" => Value::String("icmpv6".into()),
-        other => match other.parse::<i64>() {
-            Ok(n) => Value::from(n),
-            Err(_) => Value::String(other.to_string()),
-        },
-    }
+/// The protocol and ports of a rule block or rule resource (`protocol_field`: `protocol`, or
+/// `ip_protocol` for the VPC rule resources), in parity-core's canonical form.
+fn sg_rule(a: &Map<String, Value>, protocol_field: &str) -> SecurityGroupRule {
+    SecurityGroupRule::new(
+        Protocol::from_json(a.get(protocol_field)),
+        a.get("from_port").and_then(Value::as_i64),
+        a.get("to_port").and_then(Value::as_i64),
+    )
 }
 
 /// Inline `ingress`/`egress` blocks of an `aws_security_group`.
@@ -289,15 +263,8 @@ fn inline_sg_rules(a: &Map<String, Value>, field: &str, own_id: &str) -> Vec<Val
         if block.get("self").and_then(Value::as_bool).unwrap_or(false) {
             sources.push(own_id.to_string());
         }
-        let protocol = block.get("protocol").unwrap_or(&Value::Null);
-        for source in sources {
-            rules.push(rule_object(
-                protocol,
-                block.get("from_port"),
-                block.get("to_port"),
-                &source,
-            ));
-        }
+        let rule = sg_rule(block, "protocol");
+        rules.extend(sources.iter().map(|s| rule.to_value(s)));
     }
     rules
 }
@@ -313,11 +280,8 @@ pub(super) fn rules_of_sg_rule(a: &Map<String, Value>, sg: &str) -> Vec<Value> {
     if a.get("self").and_then(Value::as_bool).unwrap_or(false) {
         sources.push(sg.to_string());
     }
-    let protocol = a.get("protocol").unwrap_or(&Value::Null);
-    sources
-        .iter()
-        .map(|s| rule_object(protocol, a.get("from_port"), a.get("to_port"), s))
-        .collect()
+    let rule = sg_rule(a, "protocol");
+    sources.iter().map(|s| rule.to_value(s)).collect()
 }
 
 /// An `aws_vpc_security_group_ingress_rule` / `_egress_rule` (one source each).
@@ -330,16 +294,8 @@ pub(super) fn rules_of_vpc_sg_rule(a: &Map<String, Value>) -> Vec<Value> {
     ]
     .into_iter()
     .find_map(|f| non_empty_str(a, f));
-    let protocol = a.get("ip_protocol").unwrap_or(&Value::Null);
     source
-        .map(|s| {
-            vec![rule_object(
-                protocol,
-                a.get("from_port"),
-                a.get("to_port"),
-                s,
-            )]
-        })
+        .map(|s| vec![sg_rule(a, "ip_protocol").to_value(s)])
         .unwrap_or_default()
 }
 
