@@ -135,7 +135,7 @@ impl RowBuilder<'_, '_> {
         pairs
     }
 
-    /// Step 1 and 2 of the contract: the status of pair (a, b) from presence and values alone;
+    /// Steps 1 and 2 of the contract: the status of pair (a, b) from presence and values alone;
     /// `None` when the pair is not compared on this row.
     fn base_status(
         &self,
