@@ -8,6 +8,7 @@ use aws_sdk_ec2::types::{Filter, IpPermission, Tag, VpcAttributeName};
 use aws_sdk_ec2::Client;
 use futures::{StreamExt, TryStreamExt};
 use parity_core::identity::TokenSet;
+use parity_core::sg_rule::{Protocol, SecurityGroupRule};
 use parity_core::{EnvironmentConfig, Identity, Resource};
 use serde_json::{json, Value};
 
@@ -433,49 +434,25 @@ pub(crate) async fn route_tables(
         .collect())
 }
 
+/// The rules of `permissions`, one object per source, in parity-core's canonical form
+/// ([`parity_core::sg_rule`]), so they compare equal to the Terraform importer's.
 fn rule_objects(permissions: &[IpPermission]) -> Value {
     let mut rules = Vec::new();
     for p in permissions {
-        let protocol = match p.ip_protocol().unwrap_or("-1") {
-            "-1" => json!("all"),
-            other => match other.parse::<i64>() {
-                Ok(n) => json!(n),
-                Err(_) => json!(other.to_ascii_lowercase()),
-            },
-        };
-        let all = protocol == json!("all");
-        let port = |v: Option<i32>| match v {
-            Some(n) if !all => json!(n),
-            _ => Value::Null,
-        };
-        let mut push = |source: &str| {
-            rules.push(json!({
-                "protocol": protocol,
-                "from_port": port(p.from_port()),
-                "to_port": port(p.to_port()),
-                "source": source,
-            }));
-        };
-        for r in p.ip_ranges() {
-            if let Some(c) = r.cidr_ip() {
-                push(c);
-            }
-        }
-        for r in p.ipv6_ranges() {
-            if let Some(c) = r.cidr_ipv6() {
-                push(c);
-            }
-        }
-        for r in p.prefix_list_ids() {
-            if let Some(c) = r.prefix_list_id() {
-                push(c);
-            }
-        }
-        for r in p.user_id_group_pairs() {
-            if let Some(c) = r.group_id() {
-                push(c);
-            }
-        }
+        let rule = SecurityGroupRule::new(
+            p.ip_protocol().map_or(Protocol::All, Protocol::parse),
+            p.from_port().map(i64::from),
+            p.to_port().map(i64::from),
+        );
+        let sources = (p.ip_ranges().iter().filter_map(|r| r.cidr_ip()))
+            .chain(p.ipv6_ranges().iter().filter_map(|r| r.cidr_ipv6()))
+            .chain(
+                p.prefix_list_ids()
+                    .iter()
+                    .filter_map(|r| r.prefix_list_id()),
+            )
+            .chain(p.user_id_group_pairs().iter().filter_map(|r| r.group_id()));
+        rules.extend(sources.map(|source| rule.to_value(source)));
     }
     Value::Array(rules)
 }
@@ -713,4 +690,45 @@ pub(crate) async fn caller_account(client: &Client) -> Result<Option<String>, Ca
         .first()
         .and_then(|g| g.owner_id())
         .map(str::to_string))
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_ec2::types::{IpRange, Ipv6Range, UserIdGroupPair};
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn rules_take_parity_core_canonical_form() {
+        let https = IpPermission::builder()
+            .ip_protocol("6")
+            .from_port(443)
+            .to_port(443)
+            .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
+            .user_id_group_pairs(UserIdGroupPair::builder().group_id("sg-lb").build())
+            .build();
+        let all = IpPermission::builder()
+            .ip_protocol("-1")
+            .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
+            .ipv6_ranges(Ipv6Range::builder().cidr_ipv6("::/0").build())
+            .build();
+        let rules = rule_objects(&[https, all]);
+        assert_eq!(
+            rules,
+            json!([
+                {"protocol": "tcp", "from_port": 443, "to_port": 443, "source": "0.0.0.0/0"},
+                {"protocol": "tcp", "from_port": 443, "to_port": 443, "source": "sg-lb"},
+                {"protocol": "all", "from_port": null, "to_port": null, "source": "0.0.0.0/0"},
+                {"protocol": "all", "from_port": null, "to_port": null, "source": "::/0"},
+            ])
+        );
+        // The Terraform importer's form of the same rule (`protocol = "tcp"` as JSON).
+        let terraform = SecurityGroupRule::new(
+            Protocol::from_json(Some(&json!("tcp"))),
+            json!(443).as_i64(),
+            json!(443).as_i64(),
+        );
+        assert_eq!(rules[0], terraform.to_value("0.0.0.0/0"));
+    }
 }

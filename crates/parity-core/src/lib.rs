@@ -2,7 +2,7 @@
 //! values and computes the environment matrix with policy and exceptions applied.
 //!
 //! Pure by design: no IO, no async, no clock (callers pass `now`), so every result is
-//! deterministic and snapshot-testable. See CONTRACTS.md / the README for the semantics.
+//! deterministic and snapshot-testable. See docs/CONTRACTS.md / the README for the semantics.
 
 pub mod document;
 pub mod exception;
@@ -11,6 +11,7 @@ pub mod matrix;
 pub mod model;
 pub mod normalize;
 pub mod schema;
+pub mod sg_rule;
 pub mod status;
 pub mod workspace;
 

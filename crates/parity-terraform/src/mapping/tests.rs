@@ -446,3 +446,50 @@ fn data_sources_are_skipped() {
     assert_eq!(import.snapshot.resources[0].kind, "tf.aws_eip");
     assert!(import.snapshot.resources[0].tags.is_empty());
 }
+
+#[test]
+fn security_group_rules_equal_the_api_collectors_form() {
+    // The same HTTPS rule written three ways, and DNS over the VPC rule resource with a
+    // protocol number: each equals parity-core's canonical rule built from the EC2 API's form
+    // (`IpProtocol` "6"/"17", i32 ports), which is what parity-aws stores.
+    let st = state(json!([
+        [null, "aws_security_group", "web", [{"attributes": {
+            "id": "sg-web", "name": "web", "vpc_id": "vpc-1",
+            "ingress": [
+                {"cidr_blocks": ["10.0.0.0/8"], "protocol": "6", "from_port": 443, "to_port": 443},
+                {"cidr_blocks": ["10.1.0.0/16"], "protocol": 6, "from_port": 443, "to_port": 443}],
+            "egress": [{"cidr_blocks": ["0.0.0.0/0"], "protocol": "-1", "from_port": 0, "to_port": 0}]}}]],
+        [null, "aws_security_group_rule", "https", [{"attributes": {
+            "type": "ingress", "security_group_id": "sg-web", "protocol": "TCP", "from_port": 443, "to_port": 443,
+            "cidr_blocks": ["10.2.0.0/16"]}}]],
+        [null, "aws_vpc_security_group_ingress_rule", "dns", [{"attributes": {
+            "security_group_id": "sg-web", "ip_protocol": "17", "from_port": 53, "to_port": 53, "cidr_ipv4": "10.3.0.0/16"}}]]
+    ]));
+    let snap = to_snapshot(&st, "prod", taken_at());
+    let sg = find(&snap, "sg-web");
+    let api = |protocol: &str, port: i32, source: &str| {
+        parity_core::sg_rule::SecurityGroupRule::new(
+            parity_core::sg_rule::Protocol::parse(protocol),
+            Some(i64::from(port)),
+            Some(i64::from(port)),
+        )
+        .to_value(source)
+    };
+    assert_eq!(
+        sg.attributes["ingress"],
+        json!([
+            api("6", 443, "10.0.0.0/8"),
+            api("6", 443, "10.1.0.0/16"),
+            api("6", 443, "10.2.0.0/16"),
+            api("17", 53, "10.3.0.0/16"),
+        ])
+    );
+    assert_eq!(sg.attributes["ingress"][0]["protocol"], json!("tcp"));
+    assert_eq!(sg.attributes["ingress"][3]["protocol"], json!("udp"));
+    let all = parity_core::sg_rule::SecurityGroupRule::new(
+        parity_core::sg_rule::Protocol::parse("-1"),
+        None,
+        None,
+    );
+    assert_eq!(sg.attributes["egress"], json!([all.to_value("0.0.0.0/0")]));
+}

@@ -1,0 +1,22 @@
+//! The environment matrix: rows are logical resources and their attributes, columns are
+//! environments (or snapshots of one environment), and every pair of columns gets a status
+//! (docs/CONTRACTS.md "Statuses").
+//!
+//! - `types`: the columns and options going in; [`Matrix`], [`Row`], [`PairStatus`], scores
+//!   and pairings coming out.
+//! - `build`: [`Matrix::compute`]: options compiled, columns keyed and grouped, rows of every
+//!   key in parallel, scores.
+//! - `rows`: the rows of one key (`exists`, `count`, one per attribute) and their values.
+//! - `judge`: pair statuses, policy, exceptions, worst-of for cells and rows.
+//! - `filter`: [`RowFilter`] / [`CompiledFilter`], which rows to show.
+
+mod build;
+mod filter;
+mod judge;
+mod rows;
+mod types;
+
+pub use filter::{CompiledFilter, RowFilter};
+pub use types::{
+    AmbiguousKey, Cells, Column, Matrix, MatrixOptions, PairScore, PairStatus, Pairing, Row,
+};

@@ -1,0 +1,379 @@
+//! The rows of one logical key: each column's presence, the `exists` row, the `count` row of a
+//! group, then one row per attribute (attributes, `tags.<Key>`, `children.<kind>`) with its raw
+//! and normalised values per column, handed to the judge.
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use rustc_hash::FxHashMap;
+use serde_json::Value;
+use smallvec::SmallVec;
+
+use super::build::{CompiledIgnore, Interner, PreparedColumn};
+use super::judge::{Presence, RowBuilder, RowValues};
+use super::types::{AmbiguousKey, Cells, Column, Row};
+use crate::exception::CompiledException;
+use crate::model::{Category, Resource};
+use crate::normalize::{sort_dedup, EnvContext};
+use crate::schema::{self, AttributeSpec};
+use crate::status::Status;
+
+/// Per-thread cache of attribute specs and ignore decisions: `None` means ignored.
+#[derive(Default)]
+pub(super) struct SpecCache {
+    specs: FxHashMap<(Arc<str>, Arc<str>), Option<AttributeSpec>>,
+}
+
+/// The rows (and warnings) of one key.
+pub(super) struct KeyRows {
+    pub rows: Vec<Row>,
+    pub ambiguous: Vec<AmbiguousKey>,
+}
+
+/// What every key's computation reads.
+pub(super) struct Shared<'s, 'a> {
+    pub columns: &'s [Column<'a>],
+    pub prepared: &'s [PreparedColumn<'s>],
+    pub contexts: &'s [EnvContext<'s>],
+    pub interner: &'s Interner,
+    pub ignores: &'s [CompiledIgnore],
+    pub exceptions: &'s [CompiledException<'s>],
+    pub change_view: bool,
+    pub today: NaiveDate,
+}
+
+/// One key and how each column holds it.
+struct KeyContext<'k> {
+    kind: Arc<str>,
+    key: &'k Arc<str>,
+    /// Per column, the indices of the resources holding the key (several for a group).
+    members: SmallVec<[&'k [usize]; 4]>,
+    presence: SmallVec<[Presence; 4]>,
+}
+
+impl<'s> Shared<'s, '_> {
+    /// The rows of `key`, in order: `exists`, `count` (groups only), then the attributes sorted
+    /// by name.
+    pub(super) fn key_rows(&self, key: &Arc<str>, cache: &mut SpecCache) -> KeyRows {
+        let k = self.key_context(key);
+        let ambiguous = self.ambiguous_keys(&k);
+        let builder = RowBuilder {
+            columns: self.columns,
+            presence: &k.presence,
+            exceptions: self.exceptions,
+            change_view: self.change_view,
+            today: self.today,
+        };
+        let mut rows = Vec::new();
+        let exists_row = self.exists_row(&k, &builder);
+        let exists_cells = exists_row.cells.clone();
+        rows.push(exists_row);
+        rows.extend(self.count_row(&k, &builder, &exists_cells));
+        for attribute in self.attribute_names(&k) {
+            let Some(spec) = self.spec(cache, &k.kind, attribute) else {
+                continue;
+            };
+            let (raw, normalized) = self.attribute_values(&k, attribute, spec);
+            let values = RowValues {
+                kind: k.kind.clone(),
+                key: key.clone(),
+                attribute: attribute.clone(),
+                category: spec.category,
+                raw,
+                normalized,
+            };
+            rows.extend(self.attribute_row(&k, &builder, values, &exists_cells));
+        }
+        KeyRows { rows, ambiguous }
+    }
+
+    /// The key's kind, members and presence in every column.
+    fn key_context<'k>(&'k self, key: &'k Arc<str>) -> KeyContext<'k> {
+        let kind: Arc<str> = self
+            .interner
+            .get_existing(key.split_once('/').map_or(key, |(k, _)| k));
+        let members: SmallVec<[&[usize]; 4]> = self
+            .prepared
+            .iter()
+            .map(|p| p.groups.get(key).map_or(&[][..], |g| g.as_slice()))
+            .collect();
+        let presence: SmallVec<[Presence; 4]> = self
+            .prepared
+            .iter()
+            .zip(&members)
+            .map(|(p, m)| {
+                let snap = p.column.snapshot;
+                if !snap.covers(&kind) {
+                    Presence::NotCovered
+                } else if snap.failed(&kind) {
+                    Presence::Unknown
+                } else if m.is_empty() {
+                    Presence::Absent
+                } else {
+                    Presence::Present
+                }
+            })
+            .collect();
+        KeyContext {
+            kind,
+            key,
+            members,
+            presence,
+        }
+    }
+
+    /// A warning per column where a kind expected to be unique holds several resources.
+    fn ambiguous_keys(&self, k: &KeyContext) -> Vec<AmbiguousKey> {
+        let mut ambiguous = Vec::new();
+        if schema::UNIQUE_KINDS.contains(&&*k.kind) {
+            for (c, m) in k.members.iter().enumerate() {
+                if m.len() > 1 {
+                    ambiguous.push(AmbiguousKey {
+                        key: k.key.to_string(),
+                        column: c,
+                        native_ids: m
+                            .iter()
+                            .map(|&i| {
+                                self.prepared[c].column.snapshot.resources[i]
+                                    .native_id
+                                    .clone()
+                            })
+                            .collect(),
+                    });
+                }
+            }
+        }
+        ambiguous
+    }
+
+    /// The `exists` row: `true`/`false` where the kind was collected, `null` elsewhere.
+    fn exists_row(&self, k: &KeyContext, builder: &RowBuilder) -> Row {
+        let raw: Cells<Value> = k
+            .presence
+            .iter()
+            .map(|p| match p {
+                Presence::Present => Value::Bool(true),
+                Presence::Absent => Value::Bool(false),
+                _ => Value::Null,
+            })
+            .collect();
+        builder.build_exists(RowValues {
+            kind: k.kind.clone(),
+            key: k.key.clone(),
+            attribute: self.interner.get_existing("exists"),
+            category: schema::exists_category(&k.kind),
+            raw,
+            normalized: smallvec::smallvec![None; self.columns.len()],
+        })
+    }
+
+    /// The `count` row, when some column holds a group (several resources) under the key.
+    fn count_row(
+        &self,
+        k: &KeyContext,
+        builder: &RowBuilder,
+        exists_cells: &[Option<Status>],
+    ) -> Option<Row> {
+        if !k.members.iter().any(|m| m.len() > 1) {
+            return None;
+        }
+        let counts: Cells<Value> = k
+            .members
+            .iter()
+            .zip(&k.presence)
+            .map(|(m, p)| match p {
+                Presence::Present => Value::from(m.len() as i64),
+                _ => Value::Null,
+            })
+            .collect();
+        builder.build_attribute(
+            RowValues {
+                kind: k.kind.clone(),
+                key: k.key.clone(),
+                attribute: self.interner.get_existing("count"),
+                category: Category::Size,
+                raw: counts,
+                normalized: smallvec::smallvec![None; self.columns.len()],
+            },
+            exists_cells,
+        )
+    }
+
+    /// The attribute names of the key's resources: the union across columns, sorted by name.
+    fn attribute_names(&self, k: &KeyContext) -> Vec<&'s Arc<str>> {
+        let interner: &'s Interner = self.interner;
+        let mut attributes: Vec<&'s Arc<str>> = Vec::new();
+        for (c, m) in k.members.iter().enumerate() {
+            let p = &self.prepared[c];
+            for &i in *m {
+                let r = &p.column.snapshot.resources[i];
+                for a in r.attributes.keys() {
+                    if let Some(a) = interner.strings.get(a.as_str()) {
+                        attributes.push(a);
+                    }
+                }
+                for t in r.tags.keys() {
+                    if let Some(a) = interner.tags.get(t.as_str()) {
+                        attributes.push(a);
+                    }
+                }
+                for (child_kind, _) in p.children.get(&i).into_iter().flatten() {
+                    if let Some(a) = interner.children.get(&**child_kind) {
+                        attributes.push(a);
+                    }
+                }
+            }
+        }
+        attributes.sort_unstable();
+        attributes.dedup();
+        attributes
+    }
+
+    /// The spec of `attribute` on `kind`, or `None` when it is ignored or volatile.
+    fn spec(
+        &self,
+        cache: &mut SpecCache,
+        kind: &Arc<str>,
+        attribute: &Arc<str>,
+    ) -> Option<AttributeSpec> {
+        *cache
+            .specs
+            .entry((kind.clone(), attribute.clone()))
+            .or_insert_with(|| {
+                let ignored = self
+                    .ignores
+                    .iter()
+                    .any(|i| i.kind.is_match(&**kind) && i.attribute.is_match(&**attribute));
+                let spec = schema::spec(kind, attribute);
+                (!ignored && !spec.volatile).then_some(spec)
+            })
+    }
+
+    /// Raw and normalised values of `attribute` per column (`null` where the resource is not
+    /// present; a group's values collapsed into one).
+    fn attribute_values(
+        &self,
+        k: &KeyContext,
+        attribute: &str,
+        spec: AttributeSpec,
+    ) -> (Cells<Value>, Cells<Option<Value>>) {
+        let n = self.columns.len();
+        let mut raw: Cells<Value> = SmallVec::with_capacity(n);
+        let mut normalized: Cells<Option<Value>> = SmallVec::with_capacity(n);
+        for c in 0..n {
+            if k.presence[c] != Presence::Present {
+                raw.push(Value::Null);
+                normalized.push(None);
+                continue;
+            }
+            let p = &self.prepared[c];
+            let resources = &p.column.snapshot.resources;
+            if let [i] = k.members[c] {
+                let value = attribute_value(&resources[*i], attribute, *i, &p.children);
+                normalized.push(self.contexts[c].normalize(&value, spec.compare));
+                raw.push(value);
+                continue;
+            }
+            let (group_raw, group_normalized) = self.group_values(c, k.members[c], attribute, spec);
+            raw.push(group_raw);
+            normalized.push(group_normalized);
+        }
+        (raw, normalized)
+    }
+
+    /// The raw and normalised values of a group of resources in column `c`, each collapsed.
+    fn group_values(
+        &self,
+        c: usize,
+        members: &[usize],
+        attribute: &str,
+        spec: AttributeSpec,
+    ) -> (Value, Option<Value>) {
+        let p = &self.prepared[c];
+        let resources = &p.column.snapshot.resources;
+        let mut raws = Vec::with_capacity(members.len());
+        let mut norms = Vec::with_capacity(members.len());
+        let mut changed = false;
+        for &i in members {
+            let value = attribute_value(&resources[i], attribute, i, &p.children);
+            let norm = match self.contexts[c].normalize(&value, spec.compare) {
+                Some(v) => {
+                    changed = true;
+                    v
+                }
+                None => value.clone(),
+            };
+            raws.push(value);
+            norms.push(norm);
+        }
+        (collapse(raws), changed.then(|| collapse(norms)))
+    }
+
+    /// An attribute's row. A source that never records this attribute does not take part in it.
+    fn attribute_row(
+        &self,
+        k: &KeyContext,
+        builder: &RowBuilder,
+        values: RowValues,
+        exists_cells: &[Option<Status>],
+    ) -> Option<Row> {
+        let covers = |p: &PreparedColumn| {
+            p.column
+                .snapshot
+                .covers_attribute(&values.kind, &values.attribute)
+        };
+        if self.prepared.iter().all(covers) {
+            return builder.build_attribute(values, exists_cells);
+        }
+        let presence: SmallVec<[Presence; 4]> = self
+            .prepared
+            .iter()
+            .zip(&k.presence)
+            .map(|(p, pr)| if covers(p) { *pr } else { Presence::NotCovered })
+            .collect();
+        RowBuilder {
+            presence: &presence,
+            ..*builder
+        }
+        .build_attribute(values, exists_cells)
+    }
+}
+
+/// The raw value of `attribute` on resource `i`: attributes, `tags.<Key>`, `children.<kind>`.
+fn attribute_value(
+    r: &Resource,
+    attribute: &str,
+    index: usize,
+    children: &FxHashMap<usize, Vec<(Arc<str>, i64)>>,
+) -> Value {
+    if let Some(v) = r.attributes.get(attribute) {
+        return v.clone();
+    }
+    if let Some(tag) = attribute.strip_prefix("tags.") {
+        return r
+            .tags
+            .get(tag)
+            .map_or(Value::Null, |v| Value::String(v.clone()));
+    }
+    if let Some(kind) = attribute.strip_prefix("children.") {
+        let n = children
+            .get(&index)
+            .and_then(|kinds| kinds.iter().find(|(k, _)| &**k == kind))
+            .map_or(0, |(_, n)| *n);
+        return Value::from(n);
+    }
+    Value::Null
+}
+
+/// A group's values: one value when they agree, else the sorted set of distinct values.
+fn collapse(mut values: Vec<Value>) -> Value {
+    if values.len() == 1 {
+        return values.pop().unwrap_or(Value::Null);
+    }
+    sort_dedup(&mut values);
+    if values.len() == 1 {
+        values.pop().unwrap_or(Value::Null)
+    } else {
+        Value::Array(values)
+    }
+}

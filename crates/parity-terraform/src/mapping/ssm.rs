@@ -1,0 +1,59 @@
+//! SSM types: `aws_ssm_parameter` → `ssm.parameter`, like parity-aws's SSM collector, without
+//! ever storing a secret value.
+
+use parity_core::{Identity, Resource};
+use serde_json::Value;
+
+use super::fields::{copy, non_empty_str, str_attr};
+use super::MapInput;
+use crate::secrets::is_secret_name;
+
+/// `aws_ssm_parameter` → `ssm.parameter`.
+///
+/// The value is kept only for `String`/`StringList` parameters whose name does not look secret.
+/// A `SecureString` value is never stored, whatever the state holds (Terraform before 0.15 kept
+/// it in clear). For a secret-looking `String` name the API collector stores an HMAC fingerprint
+/// keyed by the workspace; the importer has no such key, so it stores neither the value nor a
+/// fingerprint: such a parameter compares by presence, type and the other attributes only.
+pub(super) fn parameter(input: &MapInput) -> Resource {
+    let (a, id) = (input.a, input.id);
+    let name = non_empty_str(a, "name").unwrap_or(id);
+    let mut r = Resource::new(
+        "ssm.parameter",
+        id,
+        Identity::Path {
+            path: name.to_string(),
+        },
+    );
+    if name != id {
+        r.aliases.push(name.to_string());
+    }
+    let kind = non_empty_str(a, "type");
+    copy(
+        a,
+        &mut r,
+        &[
+            ("type", "type"),
+            ("tier", "tier"),
+            ("data_type", "data_type"),
+            ("version", "version"),
+        ],
+    );
+    match kind {
+        Some("SecureString") => {
+            if let Some(key) = non_empty_str(a, "key_id") {
+                r.attributes
+                    .insert("key_id".into(), Value::String(key.to_string()));
+            }
+        }
+        Some("String" | "StringList") if !is_secret_name(name) => {
+            let value = non_empty_str(a, "insecure_value").or_else(|| str_attr(a, "value"));
+            if let Some(v) = value {
+                r.attributes
+                    .insert("value".into(), Value::String(v.to_string()));
+            }
+        }
+        _ => {}
+    }
+    r
+}
