@@ -39,6 +39,7 @@ const meta: MatrixMetaDto = {
   tag_keys: ["Owner"],
   skipped: [],
   compute_ms: 3,
+  shared_secrets: [],
 };
 
 const page: MatrixPageDto = {
@@ -80,6 +81,25 @@ describe("matrix screen", () => {
     // the virtualiser needs layout jsdom lacks, so check the total the grid received
     await waitFor(() => expect(container.querySelector("[data-total='1']")).toBeTruthy());
     expect(container.querySelector("img")).toBeNull();
+  });
+
+  it("shows secrets shared between environments, without any value", async () => {
+    mockIPC((cmd) => {
+      if (cmd === "matrix_meta")
+        return {
+          ...meta,
+          shared_secrets: [
+            { index: 3, key: "ssm.parameter/stripe/api-key", attribute: "value", a: "staging", b: "prod", accepted_by: null },
+          ],
+        };
+      if (cmd === "matrix_page") return page;
+      throw new Error(`unexpected ${cmd}`);
+    });
+    wrap(<MatrixScreen columns={[]} onResetColumns={() => {}} />);
+    const banner = await screen.findByTestId("shared-secrets");
+    expect(banner.textContent).toContain("1 secrets shared between environments");
+    expect(banner.textContent).toContain("ssm.parameter/stripe/api-key · value");
+    expect(banner.textContent).toContain("in staging and prod — fails the gate");
   });
 
   it("shows a typed error readably", async () => {

@@ -328,6 +328,18 @@ pub fn matrix_meta(session: &Session, columns: Vec<String>) -> IpcResult<MatrixM
             tag_keys: view.tag_keys().to_vec(),
             skipped: view.comparison().skipped.clone(),
             compute_ms,
+            shared_secrets: m
+                .shared_secrets
+                .iter()
+                .map(|f| SharedSecretDto {
+                    index: f.row,
+                    key: m.rows[f.row].key.to_string(),
+                    attribute: m.rows[f.row].attribute.to_string(),
+                    a: m.labels[f.a].clone(),
+                    b: m.labels[f.b].clone(),
+                    accepted_by: f.accepted_by.clone(),
+                })
+                .collect(),
         })
     }))
 }

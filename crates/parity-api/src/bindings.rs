@@ -70,6 +70,7 @@ pub fn render() -> String {
         PairScoreDto::decl(),
         ColumnDto::decl(),
         MatrixMetaDto::decl(),
+        SharedSecretDto::decl(),
         MatrixQueryDto::decl(),
         CellDto::decl(),
         RowDto::decl(),

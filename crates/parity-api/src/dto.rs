@@ -289,6 +289,21 @@ pub struct MatrixMetaDto {
     /// Milliseconds spent computing the comparison.
     #[ts(type = "number")]
     pub compute_ms: u64,
+    /// The same secret in two environments (docs/CONTRACTS.md "Secrets").
+    pub shared_secrets: Vec<SharedSecretDto>,
+}
+
+/// Two environments holding the same secret on one row (never the secret itself).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SharedSecretDto {
+    /// The row's index in the matrix.
+    pub index: usize,
+    pub key: String,
+    pub attribute: String,
+    pub a: String,
+    pub b: String,
+    /// The exception accepting it for this pair; `null`: it fails the gate.
+    pub accepted_by: Option<String>,
 }
 
 /// The matrix screen's filters.

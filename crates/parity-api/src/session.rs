@@ -134,6 +134,8 @@ impl Session {
     /// Opens the workspace at `path` and makes it the current one.
     pub fn switch(&self, path: &Path, mode: DbOpenMode) -> AppResult<()> {
         let workspace = Workspace::open(path, mode, Utc::now())?;
+        // The desktop writes: snapshots an earlier EnvParity stored lose their secrets first.
+        workspace.migrate_secrets()?;
         let path = workspace.path().to_path_buf();
         *self.lock_open()? = Some(Open {
             workspace,

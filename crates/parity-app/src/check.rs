@@ -40,6 +40,9 @@ pub struct CheckOutcome {
     /// Indices of unknown rows.
     pub unknown: Vec<usize>,
     pub stale: Vec<StaleSnapshot>,
+    /// Indices into `Matrix::shared_secrets` of findings no exception accepts (they fail the
+    /// gate like drift).
+    pub shared_secrets: Vec<usize>,
 }
 
 /// Applies the gate to a comparison.
@@ -66,7 +69,10 @@ pub fn check(cmp: &Comparison, options: CheckOptions, now: DateTime<Utc>) -> Che
             })
             .collect(),
     };
-    let exit_code = if !failures.is_empty() {
+    let shared_secrets: Vec<usize> = (0..cmp.matrix.shared_secrets.len())
+        .filter(|&i| cmp.matrix.shared_secrets[i].accepted_by.is_none())
+        .collect();
+    let exit_code = if !failures.is_empty() || !shared_secrets.is_empty() {
         1
     } else if (!unknown.is_empty() && !options.allow_partial) || !stale.is_empty() {
         2
@@ -78,6 +84,7 @@ pub fn check(cmp: &Comparison, options: CheckOptions, now: DateTime<Utc>) -> Che
         failures,
         unknown,
         stale,
+        shared_secrets,
     }
 }
 

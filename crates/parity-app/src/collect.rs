@@ -67,9 +67,15 @@ impl Workspace {
             }
         }
         let info = self.info()?;
+        // The collectors fingerprint with the workspace's one key (checked against its id).
+        let mut context = CollectContext::new(&info.id);
+        if let Some(fp) = self.fingerprint_key()? {
+            self.fingerprinter()?;
+            context = context.with_fingerprint_key(fp);
+        }
         Ok(CollectPlan {
             environments,
-            context: CollectContext::new(&info.id),
+            context,
         })
     }
 

@@ -37,7 +37,8 @@ impl Workspace {
         parity_core::workspace::validate_env_name(environment)?;
         let state = parity_terraform::parse_state(bytes, file)
             .map_err(|e| AppError::bad_input(e.to_string()))?;
-        let import = parity_terraform::import_state(&state, environment, now);
+        let mut import = parity_terraform::import_state(&state, environment, now);
+        self.scrub(&mut import.snapshot)?;
         let created = self.store().environment(environment)?.is_none();
         let snapshot_id = self.store().transaction(|store| {
             if created {

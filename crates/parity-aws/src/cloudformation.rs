@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 
 use crate::failure::{describe, CallFailure};
 use crate::scope::{user_tags, Scope};
-use crate::secrets::{looks_secret, ValueFingerprinter};
+use crate::secrets::{looks_secret, token, ValueFingerprinter};
 
 /// What a NoEcho parameter's value is stored as.
 pub const NO_ECHO: &str = "(NoEcho)";
@@ -73,10 +73,7 @@ fn resource(
         let stored = if value == "****" || no_echo.contains(key) {
             json!(NO_ECHO)
         } else if looks_secret(key) {
-            match fingerprinter {
-                Some(fp) => json!(fp.fingerprint(value)),
-                None => continue,
-            }
+            json!(token(fingerprinter, value))
         } else {
             json!(value)
         };

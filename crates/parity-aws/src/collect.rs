@@ -589,6 +589,9 @@ pub async fn collect(
     snapshot.resources.sort_by(|a, b| {
         (&a.kind, &a.region, &a.native_id).cmp(&(&b.kind, &b.region, &b.native_id))
     });
+    // The one detector over everything collected (tags, outputs, parameters, nested values):
+    // nothing secret leaves parity-aws.
+    parity_core::secrets::scrub_snapshot(&mut snapshot, fingerprinter.as_ref());
     snapshot
 }
 

@@ -12,7 +12,7 @@ use parity_core::{FeatureFlags, Identity, Resource};
 use serde_json::{json, Map, Number, Value};
 
 use crate::failure::{describe, CallFailure};
-use crate::secrets::{looks_secret, ValueFingerprinter};
+use crate::secrets::{looks_secret, token, ValueFingerprinter};
 
 pub(crate) const KIND: &str = "dynamodb.item";
 
@@ -67,12 +67,12 @@ fn item_resource(
         }
         let value = to_json(value);
         if looks_secret(key) {
-            if let Some(fp) = fingerprinter {
-                r.attributes.insert(
-                    format!("{key}_fingerprint"),
-                    json!(fp.fingerprint(&value.to_string())),
-                );
-            }
+            let text = value
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or(value.to_string());
+            r.attributes
+                .insert(key.clone(), json!(token(fingerprinter, &text)));
         } else {
             r.attributes.insert(key.clone(), value);
         }

@@ -74,6 +74,10 @@ fn resource(
     if let Some(vars) = f.environment().and_then(|e| e.variables()) {
         for (key, value) in vars {
             let stored = match fingerprinter {
+                // a secret-looking variable compares by presence (docs/CONTRACTS.md "Secrets")
+                _ if crate::secrets::looks_secret(key) => {
+                    json!(crate::secrets::token(fingerprinter, value))
+                }
                 Some(fp) => {
                     let normalised = scope.tokens().replace_in_value(value);
                     json!(fp.fingerprint(normalised.as_deref().unwrap_or(value)))

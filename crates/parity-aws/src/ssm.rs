@@ -20,7 +20,7 @@ use parity_core::{Identity, Resource};
 use serde_json::json;
 
 use crate::failure::{describe, CallFailure};
-use crate::secrets::{looks_secret, ValueFingerprinter};
+use crate::secrets::{looks_secret, token, ValueFingerprinter};
 
 /// A fetched parameter: name, value (never a SecureString's), ARN.
 type Fetched = (String, Option<String>, Option<String>);
@@ -146,12 +146,8 @@ pub(crate) async fn parameters(
                 Some(_) => {
                     if let Some((Some(value), _)) = fetched {
                         if looks_secret(name) {
-                            if let Some(fp) = fingerprinter {
-                                r.attributes.insert(
-                                    "value_fingerprint".into(),
-                                    json!(fp.fingerprint(value)),
-                                );
-                            }
+                            r.attributes
+                                .insert("value".into(), json!(token(fingerprinter, value)));
                         } else {
                             r.attributes.insert("value".into(), json!(value));
                         }

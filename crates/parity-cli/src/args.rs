@@ -64,6 +64,9 @@ pub enum Command {
     },
     /// Print the least-privilege IAM policy for exactly the calls EnvParity makes.
     IamPolicy,
+    /// Bring the workspace up to date: re-apply the secret detector to snapshots an earlier
+    /// EnvParity stored and erase the old bytes (any writing command does this first).
+    Migrate,
     /// Terraform state as an inventory source.
     Tfstate {
         #[command(subcommand)]

@@ -108,11 +108,54 @@ fn read_input(path: &str) -> AppResult<String> {
     String::from_utf8(bytes).map_err(|_| AppError::bad_input(format!("{path}: not UTF-8 text")))
 }
 
+/// Whether a command writes to the workspace (and so may migrate it first).
+fn writes(command: &Command) -> bool {
+    match command {
+        Command::Env { command } => !matches!(command, EnvCommand::List),
+        Command::Exception { command } => !matches!(
+            command,
+            ExceptionCommand::List { .. } | ExceptionCommand::History { .. }
+        ),
+        Command::Credentials { command } => !matches!(command, CredentialsCommand::Test { .. }),
+        Command::Demo
+        | Command::Import { .. }
+        | Command::Collect { .. }
+        | Command::Tfstate { .. }
+        | Command::Migrate => true,
+        Command::Snapshots { .. }
+        | Command::Diff(_)
+        | Command::Check(_)
+        | Command::Report(_)
+        | Command::Export { .. }
+        | Command::IamPolicy => false,
+    }
+}
+
 fn run(cli: Cli) -> AppResult<u8> {
     let now = now()?;
     let path = db_path(&cli.db)?;
-    let open = |mode| Workspace::open(&path, mode, now);
+    let writes = writes(&cli.command);
+    // Snapshots an earlier EnvParity stored may hold secrets: a writing command removes them
+    // first (docs/CONTRACTS.md "Secrets"), a read-only one refuses and says how.
+    let open = |mode| {
+        let ws = Workspace::open(&path, mode, now)?;
+        if writes {
+            if let Some(n) = ws.migrate_secrets()? {
+                eprintln!(
+                    "note: re-applied the secret detector to the stored snapshots ({n} resources changed); the old bytes were erased"
+                );
+            }
+        } else {
+            ws.require_secrets_migrated()?;
+        }
+        Ok::<Workspace, AppError>(ws)
+    };
     match cli.command {
+        Command::Migrate => {
+            let ws = open(DbOpenMode::Existing)?;
+            outln!("{} is up to date.", ws.path().display());
+            Ok(0)
+        }
         Command::Demo => {
             let ws = open(DbOpenMode::CreateIfMissing)?;
             let s = ws.load_demo(now)?;
@@ -359,6 +402,17 @@ fn print_check(cmp: &Comparison, outcome: &parity_app::check::CheckOutcome, allo
             values.join("  ")
         );
     }
+    for &i in &outcome.shared_secrets {
+        let f = &cmp.matrix.shared_secrets[i];
+        let r = &rows[f.row];
+        outln!(
+            "shared    {} {}  the same secret in {} and {} (rotate one, or accept it with an exception naming both)",
+            r.key,
+            r.attribute,
+            labels[f.a],
+            labels[f.b]
+        );
+    }
     if !outcome.unknown.is_empty() {
         for (label, s) in labels.iter().zip(&cmp.snapshots) {
             for m in &s.missing {
@@ -378,6 +432,15 @@ fn print_check(cmp: &Comparison, outcome: &parity_app::check::CheckOutcome, allo
         0 => format!(
             "parity, with {} unknown rows allowed (--allow-partial)",
             outcome.unknown.len()
+        ),
+        1 if outcome.failures.is_empty() => format!(
+            "{} secrets shared between environments",
+            outcome.shared_secrets.len()
+        ),
+        1 if !outcome.shared_secrets.is_empty() => format!(
+            "{} rows of unexplained drift; {} secrets shared between environments",
+            outcome.failures.len(),
+            outcome.shared_secrets.len()
         ),
         1 => format!("{} rows of unexplained drift", outcome.failures.len()),
         _ if !outcome.stale.is_empty() => "snapshots older than --max-age".to_string(),

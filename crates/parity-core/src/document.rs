@@ -1,4 +1,4 @@
-//! The diff JSON document (CONTRACTS.md "Diff JSON"): the stable, versioned form of a matrix that
+//! The diff JSON document (docs/CONTRACTS.md "Diff JSON"): the stable, versioned form of a matrix that
 //! `diff --format json` prints and every report embeds.
 
 use std::collections::BTreeMap;
@@ -71,6 +71,17 @@ pub struct DocSummary {
     pub pairs: Vec<DocPairScore>,
 }
 
+/// The same secret in two environments (docs/CONTRACTS.md "Secrets").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocSharedSecret {
+    pub key: String,
+    pub attribute: String,
+    /// The two column labels.
+    pub environments: Vec<String>,
+    /// The exception accepting it for this pair; `null`: it fails `check`.
+    pub accepted_by: Option<String>,
+}
+
 /// The diff document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DiffDocument {
@@ -80,6 +91,10 @@ pub struct DiffDocument {
     pub snapshots: IndexMap<String, DocSnapshot>,
     pub rows: Vec<DocRow>,
     pub warnings: Vec<DocWarning>,
+    /// Present when at least one secret is shared by two environments (whole comparison, not
+    /// only the rows kept).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shared_secrets: Vec<DocSharedSecret>,
     pub summary: DocSummary,
 }
 
@@ -149,6 +164,19 @@ impl DiffDocument {
                     key: a.key.clone(),
                     environment: labels[a.column].clone(),
                     native_ids: a.native_ids.clone(),
+                })
+                .collect(),
+            shared_secrets: matrix
+                .shared_secrets
+                .iter()
+                .map(|f| {
+                    let row = &matrix.rows[f.row];
+                    DocSharedSecret {
+                        key: row.key.to_string(),
+                        attribute: row.attribute.to_string(),
+                        environments: vec![labels[f.a].clone(), labels[f.b].clone()],
+                        accepted_by: f.accepted_by.clone(),
+                    }
                 })
                 .collect(),
             summary: DocSummary {

@@ -11,6 +11,7 @@ pub mod matrix;
 pub mod model;
 pub mod normalize;
 pub mod schema;
+pub mod secrets;
 pub mod sg_rule;
 pub mod status;
 pub mod workspace;

@@ -53,6 +53,11 @@ impl<'a> EnvContext<'a> {
     }
 
     fn normalize_string(&self, s: &str) -> Option<String> {
+        // Secrets compare by presence (docs/CONTRACTS.md "Secrets"): every token is `<secret>`,
+        // and the text around it (a URL's host, port, database) is normalised as usual.
+        if let Some(presence) = crate::secrets::presence_form(s) {
+            return Some(self.tokens.replace_in_value(&presence).unwrap_or(presence));
+        }
         if let Some(key) = self.keyed.key_of_id(s) {
             return Some(key.to_string());
         }

@@ -79,7 +79,17 @@ struct View<'a> {
     allowed_total: usize,
     unknown: Vec<RowView>,
     warnings: Vec<WarningView>,
+    shared_secrets: Vec<SharedSecretView>,
     matrix: Vec<RowView>,
+}
+
+#[derive(Serialize)]
+struct SharedSecretView {
+    key: String,
+    attribute: String,
+    a: String,
+    b: String,
+    accepted_by: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -474,6 +484,17 @@ impl<'a> View<'a> {
                     key: w.key.clone(),
                     environment: w.environment.clone(),
                     native_ids: w.native_ids.join(", "),
+                })
+                .collect(),
+            shared_secrets: doc
+                .shared_secrets
+                .iter()
+                .map(|s| SharedSecretView {
+                    key: s.key.clone(),
+                    attribute: s.attribute.clone(),
+                    a: s.environments.first().cloned().unwrap_or_default(),
+                    b: s.environments.get(1).cloned().unwrap_or_default(),
+                    accepted_by: s.accepted_by.clone(),
                 })
                 .collect(),
             matrix: doc.rows.iter().map(row_view).collect(),

@@ -230,6 +230,46 @@ pub fn junit(input: &ReportInput) -> String {
         }
         let _ = writeln!(suites, "  </testsuite>");
     }
+    // The same secret in two environments: a suite of its own, a failed test per finding no
+    // exception accepts (docs/CONTRACTS.md "Secrets").
+    if !doc.shared_secrets.is_empty() {
+        let failures = doc
+            .shared_secrets
+            .iter()
+            .filter(|s| s.accepted_by.is_none())
+            .count();
+        all_tests += doc.shared_secrets.len();
+        all_failures += failures;
+        let _ = writeln!(
+            suites,
+            "  <testsuite name=\"shared secrets\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\" time=\"0\" timestamp=\"{}\">",
+            doc.shared_secrets.len(),
+            attr(&doc.generated_at)
+        );
+        for s in &doc.shared_secrets {
+            let envs = s.environments.join(" and ");
+            let open = format!(
+                "    <testcase name=\"{}\" classname=\"shared-secret.{}\" time=\"0\"",
+                attr(&format!("{} {} ({envs})", s.key, s.attribute)),
+                attr(&s.key)
+            );
+            match &s.accepted_by {
+                Some(_) => {
+                    let _ = writeln!(suites, "{open}/>");
+                }
+                None => {
+                    let _ = writeln!(suites, "{open}>");
+                    let _ = writeln!(
+                        suites,
+                        "      <failure message=\"{}\" type=\"shared_secret\"/>",
+                        attr(&format!("the same secret is used in {envs}"))
+                    );
+                    let _ = writeln!(suites, "    </testcase>");
+                }
+            }
+        }
+        let _ = writeln!(suites, "  </testsuite>");
+    }
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,

@@ -103,6 +103,7 @@ pub fn markdown(doc: &DiffDocument, options: MarkdownOptions) -> String {
     let _ = writeln!(out, "{}", rows_line(doc));
     let _ = writeln!(out);
 
+    shared_secrets(&mut out, doc);
     let mut failing: Vec<_> = doc.rows.iter().filter(|r| r.status.is_failure()).collect();
     failing.sort_by_key(|a| a.status);
     if failing.is_empty() {
@@ -127,6 +128,35 @@ pub fn markdown(doc: &DiffDocument, options: MarkdownOptions) -> String {
         let _ = writeln!(out, "… and {} more.", failing.len() - options.max_rows);
     }
     out
+}
+
+/// The secrets two environments share (docs/CONTRACTS.md "Secrets"), when there are any.
+fn shared_secrets(out: &mut String, doc: &DiffDocument) {
+    if doc.shared_secrets.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "### Secrets shared between environments ({})",
+        doc.shared_secrets.len()
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(out, "| Resource | Attribute | Environments | Accepted by |");
+    let _ = writeln!(out, "|---|---|---|---|");
+    for s in &doc.shared_secrets {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            cell(&s.key),
+            cell(&s.attribute),
+            cell(&s.environments.join(" and ")),
+            s.accepted_by
+                .as_deref()
+                .map(cell)
+                .unwrap_or_else(|| "**fails the gate**".to_string())
+        );
+    }
+    let _ = writeln!(out);
 }
 
 /// Renders a full report as Markdown for a PR comment: workspace, snapshots with the policy,
@@ -219,6 +249,7 @@ pub fn report_markdown(input: &ReportInput, options: MarkdownOptions) -> String 
     let _ = writeln!(out, "{}", rows_line(doc));
     let _ = writeln!(out);
 
+    shared_secrets(&mut out, doc);
     // unexplained drift first
     let drift: Vec<_> = doc
         .rows

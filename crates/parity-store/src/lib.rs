@@ -8,6 +8,7 @@
 
 mod error;
 mod exceptions;
+mod secrets;
 mod snapshots;
 
 use std::path::{Path, PathBuf};
@@ -21,10 +22,26 @@ pub use error::StoreError;
 pub use exceptions::{AuditAction, AuditEntry, Via};
 pub use snapshots::SnapshotInfo;
 
+/// The secret detector's version: a new workspace's snapshots have all been through it.
+pub const SECRETS_VERSION: i64 = 1;
+
+/// Creates an empty database file readable and writable by its owner only (SQLite gives the
+/// WAL and shared-memory files the same permissions).
+fn create_private(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map(drop)
+}
+
 /// `PRAGMA application_id` of EnvParity databases ("EPRY").
 pub const APPLICATION_ID: i32 = 0x4550_5259;
 
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/001_initial.sql"),
+    include_str!("../migrations/002_secrets.sql"),
+];
 
 fn migrations() -> Migrations<'static> {
     Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
@@ -84,6 +101,10 @@ impl Store {
                     detail: e.to_string(),
                 })?;
             }
+            create_private(path).map_err(|e| StoreError::Io {
+                path: display.clone(),
+                detail: e.to_string(),
+            })?;
         }
         let flags = if exists {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX
@@ -103,6 +124,9 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(|e| StoreError::sqlite(&display, e))?;
         conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(|e| StoreError::sqlite(&display, e))?;
+        // Deleted content is overwritten, never left in free pages (docs/CONTRACTS.md "Secrets").
+        conn.pragma_update(None, "secure_delete", "ON")
             .map_err(|e| StoreError::sqlite(&display, e))?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(|e| StoreError::sqlite(&display, e))?;
@@ -146,8 +170,8 @@ impl Store {
         if has.is_none() {
             self.conn
                 .execute(
-                    "INSERT INTO workspace (id, name, created_at) VALUES (?1, '', ?2)",
-                    params![uuid::Uuid::new_v4().to_string(), ts(&now)],
+                    "INSERT INTO workspace (id, name, created_at, secrets_version) VALUES (?1, '', ?2, ?3)",
+                    params![uuid::Uuid::new_v4().to_string(), ts(&now), SECRETS_VERSION],
                 )
                 .map_err(|e| self.err(e))?;
         }

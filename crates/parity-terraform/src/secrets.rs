@@ -3,48 +3,8 @@
 
 use serde_json::{Map, Value};
 
-/// Secret words that are one segment on their own.
-const SECRET_SEGMENTS: &[&str] = &[
-    "password",
-    "passwords",
-    "passwd",
-    "secret",
-    "secrets",
-    "token",
-    "apikey",
-    "privatekey",
-    "credential",
-    "credentials",
-];
-
-/// Secret words written as two segments (`api_key`, `private-key`).
-const SECRET_SEGMENT_PAIRS: &[(&str, &str)] = &[("api", "key"), ("private", "key")];
-
-/// Whether `name` looks like it holds a secret: one of `password`, `passwd`, `secret`, `token`,
-/// `api_key`/`apikey`/`api-key`, `private_key`/`private-key`, `credential(s)` as a whole word or
-/// segment. Segments are separated by `-`, `_`, `.`, `/`, `:`, spaces, or a lower-to-upper case
-/// change (`dbPassword`), so `JWT_SECRET_KEY`, `/prod/db/password` and `smtpToken` match while
-/// `http_tokens`, `secretary` and `key_id` do not.
-pub fn is_secret_name(name: &str) -> bool {
-    let mut normalised = String::with_capacity(name.len() + 8);
-    let mut prev_lower = false;
-    for c in name.chars() {
-        if c.is_ascii_uppercase() && prev_lower {
-            normalised.push('_');
-        }
-        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        if c.is_ascii_alphanumeric() {
-            normalised.push(c.to_ascii_lowercase());
-        } else {
-            normalised.push('_');
-        }
-    }
-    let segments: Vec<&str> = normalised.split('_').filter(|s| !s.is_empty()).collect();
-    segments.iter().any(|s| SECRET_SEGMENTS.contains(s))
-        || segments
-            .windows(2)
-            .any(|w| SECRET_SEGMENT_PAIRS.contains(&(w[0], w[1])))
-}
+/// Whether a name looks secret: the one detector's rule (parity-core `secrets`).
+pub use parity_core::secrets::is_secret_name;
 
 /// Attributes that provider schemas mark sensitive although their name does not look secret.
 /// States written before Terraform 0.15 have no `sensitive_attributes`, so these are removed by
@@ -76,66 +36,19 @@ pub fn remove_schema_sensitive(resource_type: &str, attributes: &mut Map<String,
         .count()
 }
 
-/// Whether a value may stay under a secret-looking key: booleans and nulls say nothing secret
-/// (`manage_master_user_password = true`), everything else is dropped.
-fn harmless(value: &Value) -> bool {
-    matches!(value, Value::Bool(_) | Value::Null)
-}
-
-/// Removes, anywhere inside `attributes`, the values stored under secret-looking keys, the
-/// `value` of `{name, value}` pairs whose name looks secret (container environments), and the
-/// same inside strings that hold JSON documents (ECS container definitions, policies). Returns
-/// how many values were removed.
+/// Applies the one detector (parity-core `secrets`) to every attribute: values under
+/// secret-looking keys, the `value` of `{name, value}` pairs whose name looks secret (container
+/// environments, SSM parameters), secrets inside values (URL passwords, keys, tokens), and the
+/// same inside strings that hold JSON documents. A state is scrubbed as it is parsed, before a
+/// workspace key is at hand, so its secrets are kept as presence only (`<secret>`). Returns how
+/// many secrets were replaced.
 pub fn scrub_secret_keys(attributes: &mut Map<String, Value>) -> usize {
-    scrub_map(attributes)
-}
-
-fn scrub_map(map: &mut Map<String, Value>) -> usize {
-    let mut removed = 0;
-    let doomed: Vec<String> = map
-        .iter()
-        .filter(|(k, v)| is_secret_name(k) && !harmless(v))
-        .map(|(k, _)| k.clone())
-        .collect();
-    for key in doomed {
-        map.remove(&key);
-        removed += 1;
+    let mut whole = Value::Object(std::mem::take(attributes));
+    let n = parity_core::secrets::scrub_value(&mut whole, false, None).total();
+    if let Value::Object(map) = whole {
+        *attributes = map;
     }
-    let pair_is_secret = matches!(map.get("name"), Some(Value::String(n)) if is_secret_name(n));
-    if pair_is_secret {
-        if let Some(v) = map.get("value") {
-            if !harmless(v) {
-                map.remove("value");
-                removed += 1;
-            }
-        }
-    }
-    for value in map.values_mut() {
-        removed += scrub_value(value);
-    }
-    removed
-}
-
-fn scrub_value(value: &mut Value) -> usize {
-    match value {
-        Value::Object(map) => scrub_map(map),
-        Value::Array(items) => items.iter_mut().map(scrub_value).sum(),
-        Value::String(s) => {
-            let trimmed = s.trim_start();
-            if !(trimmed.starts_with('{') || trimmed.starts_with('[')) {
-                return 0;
-            }
-            let Ok(mut embedded) = serde_json::from_str::<Value>(s) else {
-                return 0;
-            };
-            let removed = scrub_value(&mut embedded);
-            if removed > 0 {
-                *s = embedded.to_string();
-            }
-            removed
-        }
-        _ => 0,
-    }
+    n
 }
 
 #[cfg(test)]
@@ -194,7 +107,8 @@ mod tests {
         let text = attrs.to_string();
         assert!(!text.contains("hunter2"));
         assert!(!text.contains("s3cr3t"));
-        assert!(!text.contains("abc"));
+        assert!(!text.contains("\"abc\""));
+        assert_eq!(attrs["password"], json!("<secret>"));
         assert!(text.contains("PORT"));
         assert_eq!(attrs["manage_master_user_password"], json!(true));
         assert_eq!(attrs["nested"]["keep"], json!("x"));

@@ -203,15 +203,15 @@ async fn three_environments_with_drift() {
         assert_eq!(list.attributes["value"], "a,b,c");
         assert_eq!(list.attributes["type"], "StringList");
     }
+    // A secret-looking String is kept only as its token (docs/CONTRACTS.md "Secrets").
     let fp = |s: &Snapshot, env: &str| -> Value {
         let key = find(s, "ssm.parameter", &format!("/{env}/stripe/api-key"));
-        assert!(!key.attributes.contains_key("value"));
-        key.attributes["value_fingerprint"].clone()
+        key.attributes["value"].clone()
     };
     assert!(fp(prod, "prod")
         .as_str()
         .unwrap()
-        .starts_with("hmac-sha256:"));
+        .starts_with("<secret:hmac-sha256:"));
     assert_eq!(fp(staging, "staging"), fp(prod, "prod"));
     assert_ne!(fp(dev, "dev"), fp(prod, "prod"));
     assert!(by_name(dev, "ssm.parameter", "/dev/app/feature-flag").is_none());
@@ -251,10 +251,17 @@ async fn three_environments_with_drift() {
         row(&matrix, "ssm.parameter/database/host", "value").status,
         Status::Same
     );
-    assert_eq!(
-        row(&matrix, "ssm.parameter/stripe/api-key", "value_fingerprint").pair_status(1, 2),
-        Some(Status::Same)
-    );
+    // Secrets compare by presence: every environment has one.
+    let api_key = row(&matrix, "ssm.parameter/stripe/api-key", "value");
+    assert_eq!(api_key.status, Status::Same);
+    // …and staging and prod share the same one: the finding.
+    let shared: Vec<(usize, usize)> = matrix
+        .shared_secrets
+        .iter()
+        .filter(|f| matrix.rows[f.row].key.as_ref() == "ssm.parameter/stripe/api-key")
+        .map(|f| (f.a, f.b))
+        .collect();
+    assert_eq!(shared, vec![(1, 2)]);
     assert_eq!(
         row(&matrix, "ssm.parameter/app/feature-flag", "exists").pair_status(0, 2),
         Some(Status::Missing)

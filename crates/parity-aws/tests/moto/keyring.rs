@@ -72,8 +72,8 @@ async fn keyring_stored_keys_drive_a_real_collect() {
         .iter()
         .find(|r| r.native_id == "/prod/stripe/api-key")
         .unwrap();
-    let expected = parity_aws::ValueFingerprinter::new(key).fingerprint("sk_live_shared_9f8e");
-    assert_eq!(api_key.attributes["value_fingerprint"], expected.as_str());
+    let expected = parity_aws::ValueFingerprinter::new(key).token("sk_live_shared_9f8e");
+    assert_eq!(api_key.attributes["value"], expected.as_str());
     let recorded = proxy.recorded();
     assert!(!recorded.is_empty());
     assert!(recorded

@@ -209,6 +209,15 @@ impl Matrix {
         let explanations: Vec<Vec<String>> =
             prepared.into_iter().map(|p| p.keyed.explanations).collect();
         let scores = scores(columns.len(), &rows);
+        // Exceptions apply to the finding even in a change view's absence of policy: a change
+        // view compares one environment, so it never has a shared secret anyway.
+        let all_exceptions: Vec<CompiledException> = options
+            .exceptions
+            .iter()
+            .map(CompiledException::new)
+            .collect::<Result<_, _>>()?;
+        let shared_secrets =
+            super::shared::shared_secrets(columns, &rows, &all_exceptions, options.today);
         Ok(Matrix {
             labels: columns.iter().map(|c| c.label.clone()).collect(),
             environments: columns.iter().map(|c| c.env.name.clone()).collect(),
@@ -218,6 +227,7 @@ impl Matrix {
             explanations,
             ambiguous,
             scores,
+            shared_secrets,
         })
     }
 }

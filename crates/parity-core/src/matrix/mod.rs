@@ -9,14 +9,17 @@
 //! - `rows`: the rows of one key (`exists`, `count`, one per attribute) and their values.
 //! - `judge`: pair statuses, policy, exceptions, worst-of for cells and rows.
 //! - `filter`: [`RowFilter`] / [`CompiledFilter`], which rows to show.
+//! - `shared`: [`SharedSecret`], the same secret in two environments.
 
 mod build;
 mod filter;
 mod judge;
 mod rows;
+mod shared;
 mod types;
 
 pub use filter::{CompiledFilter, RowFilter};
+pub use shared::SharedSecret;
 pub use types::{
     AmbiguousKey, Cells, Column, Matrix, MatrixOptions, PairScore, PairStatus, Pairing, Row,
 };

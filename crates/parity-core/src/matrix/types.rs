@@ -138,6 +138,8 @@ pub struct Matrix {
     pub(super) explanations: Vec<Vec<String>>,
     pub ambiguous: Vec<AmbiguousKey>,
     pub scores: Vec<PairScore>,
+    /// The same secret in two environments (docs/CONTRACTS.md "Secrets").
+    pub shared_secrets: Vec<super::SharedSecret>,
 }
 
 impl Matrix {

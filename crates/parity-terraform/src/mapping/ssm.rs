@@ -10,11 +10,10 @@ use crate::secrets::is_secret_name;
 
 /// `aws_ssm_parameter` → `ssm.parameter`.
 ///
-/// The value is kept only for `String`/`StringList` parameters whose name does not look secret.
-/// A `SecureString` value is never stored, whatever the state holds (Terraform before 0.15 kept
-/// it in clear). For a secret-looking `String` name the API collector stores an HMAC fingerprint
-/// keyed by the workspace; the importer has no such key, so it stores neither the value nor a
-/// fingerprint: such a parameter compares by presence, type and the other attributes only.
+/// The value is kept for `String`/`StringList` parameters; under a secret-looking name only as
+/// `<secret>` (presence: the importer has no workspace key, docs/CONTRACTS.md "Secrets"), which
+/// compares equal to the API collector's fingerprint token. A `SecureString` value is never
+/// stored, whatever the state holds (Terraform before 0.15 kept it in clear).
 pub(super) fn parameter(input: &MapInput) -> Resource {
     let (a, id) = (input.a, input.id);
     let name = non_empty_str(a, "name").unwrap_or(id);
@@ -46,8 +45,16 @@ pub(super) fn parameter(input: &MapInput) -> Resource {
                     .insert("key_id".into(), Value::String(key.to_string()));
             }
         }
-        Some("String" | "StringList") if !is_secret_name(name) => {
+        // A secret-looking name's value arrives as `<secret>` (the detector ran at parse time).
+        Some("String" | "StringList") => {
             let value = non_empty_str(a, "insecure_value").or_else(|| str_attr(a, "value"));
+            let value = value.map(|v| {
+                if is_secret_name(name) {
+                    parity_core::secrets::PRESENCE_TOKEN
+                } else {
+                    v
+                }
+            });
             if let Some(v) = value {
                 r.attributes
                     .insert("value".into(), Value::String(v.to_string()));

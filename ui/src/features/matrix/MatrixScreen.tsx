@@ -80,6 +80,25 @@ export function MatrixScreen({ columns, onResetColumns }: { columns: string[]; o
         ))}
         {m.skipped.length > 0 && <span className="pill muted">no snapshot yet: {m.skipped.join(", ")}</span>}
       </div>
+      {m.shared_secrets.length > 0 && (
+        <div className="shared-secrets" role="alert" data-testid="shared-secrets">
+          <strong>
+            {m.shared_secrets.filter((s) => !s.accepted_by).length} secrets shared between environments
+          </strong>{" "}
+          (the same value, compared by keyed fingerprint, never shown):
+          <ul>
+            {m.shared_secrets.map((s) => (
+              <li key={`${s.index}:${s.a}:${s.b}`}>
+                <button type="button" className="link" onClick={() => setOpen({ index: s.index })}>
+                  {s.key} · {s.attribute}
+                </button>{" "}
+                in {s.a} and {s.b}
+                {s.accepted_by ? ` — accepted by ${s.accepted_by}` : " — fails the gate"}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       <Filters meta={m} filters={filters} onChange={changeFilters} />
       <div className={`matrix-area${open ? " with-detail" : ""}`}>
         <MatrixTable
