@@ -180,7 +180,7 @@ pub fn cell<'a>(doc: &'a Value, key: &str, attribute: &str, env: &str) -> Option
     row(doc, key, attribute)["cells"][env].as_str()
 }
 
-/// The status of the pair (a, b) of a row: `same` when the pair is not listed (CONTRACTS.md
+/// The status of the pair (a, b) of a row: `same` when the pair is not listed (docs/CONTRACTS.md
 /// lists every pair whose status is not `same`).
 pub fn pair(doc: &Value, key: &str, attribute: &str, a: &str, b: &str) -> String {
     let r = row(doc, key, attribute);

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use parity_testkit::golden::assert_golden;
 use serde_json::Value;
 
 use crate::support::{row, rows, severity, status_of, Sandbox, FAILING, NOW};
@@ -73,45 +74,14 @@ fn demo_diff_json_has_schema_version_1_the_three_environments_and_every_status()
 }
 
 /// The whole demo document is pinned in `cli/snapshots/demo_diff.json`. When it changes on
-/// purpose, rerun with `ENVPARITY_UPDATE_SNAPSHOTS=1` and review the file's diff before committing.
+/// purpose, rerun with `UPDATE_GOLDEN=1` and review the file's diff before committing; a missing
+/// file fails like a different one.
 #[test]
 fn demo_diff_json_matches_the_committed_snapshot() {
     let s = Sandbox::demo();
     let actual = s.run(&["diff", "--format", "json"]).ok().to_string();
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("cli/snapshots/demo_diff.json");
-    let update = std::env::var_os("ENVPARITY_UPDATE_SNAPSHOTS").is_some();
-    let expected = std::fs::read_to_string(&path).ok();
-    if expected.as_deref() == Some(actual.as_str()) {
-        return;
-    }
-    if update || (expected.is_none() && std::env::var_os("CI").is_none()) {
-        std::fs::write(&path, &actual).expect("write the snapshot");
-        eprintln!("wrote {}", path.display());
-        return;
-    }
-    let Some(expected) = expected else {
-        panic!(
-            "{} is missing (run the tests locally to create it)",
-            path.display()
-        );
-    };
-    let new = path.with_extension("json.new");
-    std::fs::write(&new, &actual).expect("write the new snapshot");
-    let first = expected
-        .lines()
-        .zip(actual.lines())
-        .position(|(a, b)| a != b)
-        .unwrap_or(expected.lines().count().min(actual.lines().count()));
-    panic!(
-        "the demo's diff JSON differs from {} from line {}: expected `{}`, got `{}`. \
-         The new document is in {}; if the change is intended rerun with \
-         ENVPARITY_UPDATE_SNAPSHOTS=1.",
-        path.display(),
-        first + 1,
-        expected.lines().nth(first).unwrap_or("<end>"),
-        actual.lines().nth(first).unwrap_or("<end>"),
-        new.display()
-    );
+    assert_golden(&path, &actual);
 }
 
 #[test]

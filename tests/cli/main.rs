@@ -1,6 +1,7 @@
 //! End-to-end tests of the `envparity` CLI: each test runs the real binary on its own SQLite file
 //! in a temporary directory, with the clock pinned by `ENVPARITY_NOW`, and reads like a line of
-//! the specification (CONTRACTS.md: exit codes, diff JSON, the workspace file; issue 2 §5–6).
+//! the specification (docs/CONTRACTS.md: exit codes, diff JSON, the workspace file; issue 2
+//! §5–6).
 
 mod bad_input;
 mod demo_flow;

@@ -350,7 +350,7 @@ pub fn status_of(doc: &Value, key: &str, attribute: &str) -> String {
         .to_string()
 }
 
-/// Statuses from worst to best (CONTRACTS.md "Statuses"); drift and missing rank equal.
+/// Statuses from worst to best (docs/CONTRACTS.md "Statuses"); drift and missing rank equal.
 pub fn severity(status: &str) -> u8 {
     match status {
         "drift" | "missing" => 0,

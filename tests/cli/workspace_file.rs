@@ -46,7 +46,7 @@ fn export_imported_into_a_fresh_database_exports_byte_identical() {
 
 #[test]
 fn export_writes_inline_tables_as_documented() {
-    // CONTRACTS.md writes `tags = { Environment = "prod" }` and `expected = { prod = true }`
+    // docs/CONTRACTS.md writes `tags = { Environment = "prod" }` and `expected = { prod = true }`
     let demo = Sandbox::demo();
     let export = demo.run(&["export"]).ok().to_string();
     for line in [

@@ -27,7 +27,7 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 const SEED_PY = path.join(REPO, "crates/parity-testkit/seed.py");
 const TFSTATE = path.join(
   REPO,
-  "../shared/realworld/tfstate/Akshay444Kumar__multi-env-terraform-workspaces__terraform.tfstate.d__dev__terraform.tfstate.backup.json",
+  "tests/fixtures/realworld/tfstate/Akshay444Kumar__multi-env-terraform-workspaces__terraform.tfstate.d__dev__terraform.tfstate.backup.json",
 );
 // What the UI sends to the keyring; none of it may reach the workspace database.
 const SECRETS = { staging: "e2e-staging-secret-Vb61qT", prod: "e2e-prod-secret-Kd09xR", hang: "e2e-hang-secret-Pp44aa" };

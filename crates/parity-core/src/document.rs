@@ -1,5 +1,5 @@
-//! The diff JSON document (docs/CONTRACTS.md "Diff JSON"): the stable, versioned form of a matrix that
-//! `diff --format json` prints and every report embeds.
+//! The diff JSON document (docs/CONTRACTS.md "Diff JSON"): the stable, versioned form of a
+//! matrix that `diff --format json` prints and every report embeds.
 
 use std::collections::BTreeMap;
 

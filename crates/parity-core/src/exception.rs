@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::CoreError;
 
-/// A documented intentional difference (CONTRACTS.md workspace `[[exception]]`).
+/// A documented intentional difference (docs/CONTRACTS.md "Workspace file", `[[exception]]`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExceptionRule {

@@ -1,6 +1,6 @@
 //! Logical identity: how a resource of one environment gets the key that pairs it with its
-//! counterparts elsewhere (CONTRACTS.md "Kinds and logical keys"), with an explanation of every
-//! step so each pairing decision can be shown to the user.
+//! counterparts elsewhere (docs/CONTRACTS.md "Kinds and logical keys"), with an explanation of
+//! every step so each pairing decision can be shown to the user.
 
 use std::collections::HashMap;
 

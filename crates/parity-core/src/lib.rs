@@ -2,7 +2,7 @@
 //! values and computes the environment matrix with policy and exceptions applied.
 //!
 //! Pure by design: no IO, no async, no clock (callers pass `now`), so every result is
-//! deterministic and snapshot-testable. See docs/CONTRACTS.md / the README for the semantics.
+//! deterministic and snapshot-testable. The semantics are specified in docs/CONTRACTS.md.
 
 pub mod document;
 pub mod exception;

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// The category of an attribute row (CONTRACTS.md "Values and categories").
+/// The category of an attribute row (docs/CONTRACTS.md "Values and categories").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Category {
@@ -79,7 +79,7 @@ impl Source {
     }
 
     /// Whether this source ever produces resources of `kind`. A pair where one side's source never
-    /// produces the row's kind is *not covered* and skipped (CONTRACTS.md "Statuses").
+    /// produces the row's kind is *not covered* and skipped (docs/CONTRACTS.md "Statuses").
     pub fn covers(self, kind: &str) -> bool {
         let terraform_only = kind.starts_with("tf.");
         match self {
@@ -125,7 +125,7 @@ pub enum SnapshotStatus {
     Partial,
 }
 
-/// How a resource's logical name is derived (CONTRACTS.md "Kinds and logical keys").
+/// How a resource's logical name is derived (docs/CONTRACTS.md "Kinds and logical keys").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "by", rename_all = "snake_case")]
 pub enum Identity {

@@ -1,5 +1,5 @@
 //! The one table of attribute semantics: each (kind, attribute)'s category, whether it is volatile
-//! (kept for display, never compared) and how its values compare. Published in the README.
+//! (kept for display, never compared) and how its values compare. Specified in docs/CONTRACTS.md.
 
 use crate::model::Category;
 
@@ -57,7 +57,7 @@ pub const UNIQUE_KINDS: &[&str] = &[
 ];
 
 /// The category table: (kind or `*`, attribute, category). First match wins; attributes not
-/// listed are `config`. This table is reproduced in the README.
+/// listed are `config`. docs/CONTRACTS.md ("Values and categories") publishes it.
 pub const CATEGORY_TABLE: &[(&str, &str, Category)] = &[
     // size
     ("*", "count", Category::Size),

@@ -86,7 +86,8 @@ pub struct CategoryScore {
     pub score: f64,
 }
 
-/// Everything a report shows. `diff` is the unfiltered diff document (CONTRACTS.md "Diff JSON").
+/// Everything a report shows. `diff` is the unfiltered diff document (docs/CONTRACTS.md
+/// "Diff JSON").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReportInput {
     /// The workspace name.

@@ -1,6 +1,6 @@
 //! JUnit XML, so CI systems show drift as failed tests: one `<testsuite>` per pair of columns,
 //! one `<testcase>` per resource (logical key) compared for that pair, failed (`<failure>`) when
-//! any of its rows is drift, missing, violated or expired for the pair (CONTRACTS.md
+//! any of its rows is drift, missing, violated or expired for the pair (docs/CONTRACTS.md
 //! "Statuses"), skipped when its only non-parity rows are unknown (not collected).
 //!
 //! Written by a small writer that escapes every attribute and text node and drops characters

@@ -29,7 +29,7 @@ pub enum ReportError {
     Json(#[from] serde_json::Error),
 }
 
-/// The diff document as pretty JSON (CONTRACTS.md "Diff JSON").
+/// The diff document as pretty JSON (docs/CONTRACTS.md "Diff JSON").
 pub fn json(doc: &DiffDocument) -> String {
     let mut out =
         serde_json::to_string_pretty(doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));

@@ -15,6 +15,7 @@ use parity_report::{
     REPORT_VERSION,
 };
 use parity_store::Via;
+use parity_testkit::golden::assert_golden;
 use scraper::{ElementRef, Html, Selector};
 
 const IMG: &str = "<img src=x onerror=alert(1)>";
@@ -70,35 +71,12 @@ fn malicious() -> ReportInput {
     })
 }
 
+/// Compares `actual` with `tests/golden/<name>` (`UPDATE_GOLDEN=1` rewrites it).
 fn golden(name: &str, actual: &str) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/golden")
         .join(name);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}; run with UPDATE_GOLDEN=1 to create it",
-            path.display()
-        )
-    });
-    if expected != actual {
-        let line = expected
-            .lines()
-            .zip(actual.lines())
-            .position(|(a, b)| a != b)
-            .unwrap_or_else(|| expected.lines().count().min(actual.lines().count()));
-        panic!(
-            "{} differs from the rendered output at line {}:\n  golden: {:?}\n  actual: {:?}\nrun with UPDATE_GOLDEN=1 to accept the change",
-            path.display(),
-            line + 1,
-            expected.lines().nth(line),
-            actual.lines().nth(line)
-        );
-    }
+    assert_golden(&path, actual);
 }
 
 #[test]

@@ -1,5 +1,9 @@
-//! Dev-only test support for EnvParity's AWS side, shared by parity-aws's moto tests, the
-//! end-to-end tests of the `envparity` binary (tests/aws) and the collect benchmark:
+//! Dev-only test support shared by EnvParity's tests and the collect benchmark:
+//! - [`golden::assert_golden`] (parity-report's reports, the CLI's diff JSON): output compared with
+//!   a committed file; `UPDATE_GOLDEN=1` rewrites it, a missing golden fails;
+//!
+//! and for the AWS side (parity-aws's moto tests, the end-to-end tests of the `envparity` binary
+//! in tests/aws, the benchmark):
 //! - [`moto::Moto`]: a real moto server on a free 127.0.0.1 port, killed on drop, seeded through
 //!   boto3 (`seed.py` beside this crate's manifest, [`moto::seed_script`]);
 //! - [`proxy::RecordingProxy`]: an HTTP/1.1 proxy in front of it that records every request's
@@ -8,6 +12,7 @@
 //!   that are not async. It also bridges what moto cannot serve: Smithy RPC v2 CBOR requests
 //!   (CloudWatch in the Rust SDK) go to moto as AWS JSON 1.0 and come back as CBOR ([`rpcv2`]).
 
+pub mod golden;
 pub mod moto;
 pub mod proxy;
 pub mod rpcv2;

@@ -1,4 +1,4 @@
-//! The engine against CONTRACTS.md, rule by rule: pairing, normalisation, statuses, policy,
+//! The engine against docs/CONTRACTS.md, rule by rule: pairing, normalisation, statuses, policy,
 //! exceptions, groups, ambiguity, coverage and the change view.
 
 use std::collections::BTreeMap;

@@ -1,5 +1,5 @@
-//! The importer on real public state files (`../shared/realworld/tfstate`, see its README and
-//! SOURCES.tsv): counts of managed instances, clean failures on bad input, and how many managed
+//! The importer on real public state files (`tests/fixtures/realworld/tfstate` at the workspace
+//! root, see its README and SOURCES.tsv): counts of managed instances, clean failures on bad input, and how many managed
 //! resources pair across the environments of each multi-environment set.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -12,13 +12,14 @@ use parity_core::{Column, EnvironmentConfig, Matrix, MatrixOptions, Snapshot, To
 use parity_terraform::{import_state, parse_state, TfStateError};
 use serde_json::Value;
 
-/// The folder of real state files, relative to the workspace root.
+/// The folder of real state files, vendored in the repository (`tests/fixtures/realworld/tfstate`
+/// at the workspace root).
 fn corpus_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/realworld/tfstate");
+    let dir =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/realworld/tfstate");
     assert!(
         dir.join("SOURCES.tsv").is_file(),
-        "the real-world Terraform states are missing: expected {} with SOURCES.tsv \
-         (`../shared/realworld/tfstate` next to the workspace root)",
+        "the real-world Terraform states are missing: expected {} with SOURCES.tsv",
         dir.display()
     );
     dir
