@@ -253,6 +253,15 @@ fn dependency_rules_hold_for_every_crate() {
                     d.section, d.name
                 ));
             }
+            // The two faces go through parity-app (and parity-api): one definition per rule.
+            if matches!(package, "parity-cli" | "envparity-desktop" | "parity-api")
+                && matches!(d.name.as_str(), "parity-store" | "parity-aws")
+            {
+                violations.push(format!(
+                    "{manifest}: the CLI and the desktop reach storage and AWS only through parity-app, but [{}] has `{}`",
+                    d.section, d.name
+                ));
+            }
             if is_tauri(&d.name) && package != "envparity-desktop" {
                 violations.push(format!(
                     "{manifest}: only the root package (envparity-desktop) depends on Tauri, but [{}] has `{}`",

@@ -258,6 +258,9 @@ fn three_environments_collected_and_compared_through_the_cli() {
     // The CI gate fails on that drift.
     let check = ws.run(&["check"]);
     check.code(1);
+    if keyring {
+        check.stdout_has(&["shared    ssm.parameter/stripe/api-key value  the same secret in staging and prod"]);
+    }
     let report = ws.path("report.json");
     ws.run(&["report", "--format", "json", "-o", report.to_str().unwrap()])
         .ok();

@@ -7,5 +7,6 @@ mod bad_input;
 mod demo_flow;
 mod environments;
 mod filters;
+mod secrets;
 mod support;
 mod workspace_file;

@@ -176,7 +176,16 @@ impl Sandbox {
         self.run_with(db, NOW, args)
     }
 
+    /// Runs with extra environment variables.
+    pub fn run_env(&self, vars: &[(&str, &str)], args: &[&str]) -> Run {
+        self.run_full(&self.db, NOW, vars, args)
+    }
+
     fn run_with(&self, db: &Path, now: &str, args: &[&str]) -> Run {
+        self.run_full(db, now, &[], args)
+    }
+
+    fn run_full(&self, db: &Path, now: &str, vars: &[(&str, &str)], args: &[&str]) -> Run {
         let out = Command::new(binary())
             .arg("--db")
             .arg(db)
@@ -185,6 +194,8 @@ impl Sandbox {
             .env("ENVPARITY_NOW", now)
             .env("NO_COLOR", "1")
             .env_remove("ENVPARITY_DB")
+            .env_remove("ENVPARITY_FINGERPRINT_KEY")
+            .envs(vars.iter().copied())
             .env_remove("RUST_BACKTRACE")
             .stdin(Stdio::null())
             .output()

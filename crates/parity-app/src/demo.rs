@@ -423,7 +423,7 @@ fn snapshot(s: &EnvShape, now: DateTime<Utc>) -> Snapshot {
             fingerprint("{env}-orders-db.internal"),
         );
         if name == "checkout-handler" {
-            // a payment key dev alone does not share (its test key)
+            // dev has its own test key; staging uses prod's live one: the shared-secret finding
             f = f.with_attr(
                 "environment.PAYMENT_API_KEY",
                 fingerprint(if e == "dev" { "sk_test" } else { "sk_live" }),

@@ -153,7 +153,15 @@ fn run(cli: Cli) -> AppResult<u8> {
     match cli.command {
         Command::Migrate => {
             let ws = open(DbOpenMode::Existing)?;
+            let info = ws.info()?;
+            let key = ws.store().fingerprint_key_id()?;
             outln!("{} is up to date.", ws.path().display());
+            outln!(
+                "Workspace id {}; secrets fingerprinted with key {}.",
+                info.id,
+                key.as_deref()
+                    .unwrap_or("(none yet: secrets are kept as presence only)")
+            );
             Ok(0)
         }
         Command::Demo => {

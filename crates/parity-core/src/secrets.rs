@@ -332,7 +332,8 @@ const VALUE_RULES: &[ValueRule] = &[
     ValueRule {
         name: "assignment",
         // `NAME=value` / `NAME: value` in text (env files, scripts, YAML): the name decides
-        pattern: r#"(?m)\b([A-Za-z_][A-Za-z0-9_.\-]*)[ \t]*[=:][ \t]*["']?([^\s"',;]{4,})"#,
+        // (a value followed by `(`, `[`, `{` or `.` is code — `token = body[…]` — not a secret)
+        pattern: r#"(?m)\b([A-Za-z_][A-Za-z0-9_.\-]*)[ \t]*[=:][ \t]*["']?([^\s"',;()\[\]{}]{4,})(?:[\s"',;]|$)"#,
         group: 2,
     },
 ];
@@ -475,7 +476,12 @@ fn scrub_inner(
         Value::String(s) => {
             if flagged {
                 // CloudFormation's NoEcho marker already says "hidden, present".
-                if s.is_empty() || s.starts_with(TOKEN_OPEN) || s == "(NoEcho)" {
+                // An ARN is a reference (`encryption_key = arn:aws:kms:…`), never the secret.
+                if s.is_empty()
+                    || s.starts_with(TOKEN_OPEN)
+                    || s == "(NoEcho)"
+                    || s.starts_with("arn:")
+                {
                     return;
                 }
                 // A fingerprint made by a collector becomes the token of that fingerprint.

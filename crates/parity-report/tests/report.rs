@@ -136,9 +136,21 @@ fn html_has_the_sections_in_order_with_drift_first() {
             "drift",
             "exceptions-problems",
             "intentional",
+            "shared-secrets",
             "matrix"
         ]
     );
+    // the demo's staging uses prod's live payment key: the finding, without the value
+    let shared = doc
+        .select(&sel("#shared-secrets li"))
+        .map(text)
+        .collect::<Vec<_>>();
+    assert_eq!(shared.len(), 1, "{shared:?}");
+    assert!(
+        shared[0].contains("environment.PAYMENT_API_KEY"),
+        "{shared:?}"
+    );
+    assert!(shared[0].contains("staging and prod") && shared[0].contains("fails the gate"));
 
     // snapshots: one row per environment with time, source and status
     let snaps: Vec<Vec<String>> = doc
@@ -313,10 +325,28 @@ fn junit_has_a_suite_per_pair_and_fails_resources_with_drift() {
         .filter(|n| n.has_tag_name("testsuite"))
         .collect();
     let names: Vec<&str> = suites.iter().filter_map(|s| s.attribute("name")).collect();
-    assert_eq!(names, ["dev vs staging", "dev vs prod", "staging vs prod"]);
-
-    let mut total_failures = 0;
-    for suite in &suites {
+    assert_eq!(
+        names,
+        [
+            "dev vs staging",
+            "dev vs prod",
+            "staging vs prod",
+            "shared secrets"
+        ]
+    );
+    // the shared-secret suite: one failed case, staging and prod sharing the payment key
+    let shared = suites[3];
+    assert_eq!(shared.attribute("failures"), Some("1"));
+    let case = shared
+        .children()
+        .find(|n| n.has_tag_name("testcase"))
+        .unwrap();
+    assert!(case
+        .attribute("name")
+        .unwrap()
+        .contains("environment.PAYMENT_API_KEY (staging and prod)"));
+    let mut total_failures = 1;
+    for suite in &suites[..3] {
         let name = suite.attribute("name").unwrap();
         let (a, b) = name.split_once(" vs ").unwrap();
         let cases: Vec<roxmltree::Node<'_, '_>> = suite

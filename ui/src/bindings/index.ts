@@ -63,7 +63,21 @@ skipped: Array<string>,
 /**
  * Milliseconds spent computing the comparison.
  */
-compute_ms: number, };
+compute_ms: number, 
+/**
+ * The same secret in two environments (docs/CONTRACTS.md "Secrets").
+ */
+shared_secrets: Array<SharedSecretDto>, };
+
+export type SharedSecretDto = { 
+/**
+ * The row's index in the matrix.
+ */
+index: number, key: string, attribute: string, a: string, b: string, 
+/**
+ * The exception accepting it for this pair; `null`: it fails the gate.
+ */
+accepted_by: string | null, };
 
 export type MatrixQueryDto = { statuses: Array<Status>, categories: Array<Category>, kinds: Array<string>, 
 /**

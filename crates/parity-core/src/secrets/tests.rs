@@ -168,6 +168,8 @@ fn ordinary_values_are_left_alone() {
         "hmac-sha256:00ff",
         "<secret>",
         "key: value",
+        "slack_token = body['token']\ndef send(slack_token: str):",
+        "password = os.environ['DB_PASSWORD']",
     ] {
         assert_eq!(mask_text(text, Some(&fp())), None, "{text}");
     }
@@ -198,6 +200,8 @@ fn scrubbing_walks_every_depth_and_is_idempotent() {
         assert!(text.contains(kept), "{kept} lost: {text}");
     }
     assert_eq!(v["manage_master_user_password"], json!(true));
+    let mut arn = json!({"encryption_key": "arn:aws:kms:us-east-1:1:alias/aws/s3"});
+    assert_eq!(scrub_value(&mut arn, false, Some(&f)).total(), 0);
     assert_eq!(v["settings"]["enabled"], json!(true));
     assert!(n.total() >= 5, "{n:?}");
     let again = v.clone();

@@ -266,7 +266,7 @@ fn sensitive_attributes_never_reach_the_snapshot() {
     assert_eq!(lambda.kind, "tf.aws_lambda_function");
     assert_eq!(
         lambda.attributes["environment"],
-        json!([{"variables": {"DB_HOST": "db.internal"}}])
+        json!([{"variables": {"DB_HOST": "db.internal", "DB_PASSWORD": "<secret>"}}])
     );
     assert_eq!(lambda.tags.get("Name").map(String::as_str), Some("fn"));
     assert!(!lambda.attributes.contains_key("tags"));
@@ -312,8 +312,9 @@ fn secure_string_values_are_never_stored() {
     assert!(!secure.attributes.contains_key("value"));
     assert!(!secure.attributes.contains_key("value_fingerprint"));
 
+    // a secret-looking String name keeps only presence (docs/CONTRACTS.md "Secrets")
     let jwt = find(&snap, "/prod/app/jwt_secret");
-    assert!(!jwt.attributes.contains_key("value"));
+    assert_eq!(jwt.attributes["value"], json!("<secret>"));
     assert!(!jwt.attributes.contains_key("value_fingerprint"));
     assert_eq!(jwt.attributes["type"], json!("String"));
 
