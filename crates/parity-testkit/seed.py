@@ -151,6 +151,10 @@ def seed_drift(endpoint):
         api_key = "sk_dev_0001" if env == "dev" else "sk_live_shared_9f8e"
         ssm.put_parameter(Name=f"/{env}/stripe/api-key", Value=api_key, Type="String")
         ssm.put_parameter(Name=f"/{env}/app/hosts", Value="a,b,c", Type="StringList")
+        # secrets under a camelCase name and inside a connection string (the secret detector)
+        ssm.put_parameter(Name=f"/{env}/app/dbPassword", Value=f"Camel-{env}-pw-31", Type="String")
+        ssm.put_parameter(Name=f"/{env}/app/database_url", Type="String",
+                          Value=f"postgres://app:Url-{env}-pw-62@{env}-db.internal:5432/app")
         out[env] = ids
 
     # Noise that belongs to no environment under test.

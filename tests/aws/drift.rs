@@ -21,6 +21,12 @@ const PLAINTEXTS: &[&str] = &[
     "sk_live_shared_9f8e",
     "sk_dev_0001",
     "not-a-real-password",
+    "Camel-dev-pw-31",
+    "Camel-staging-pw-31",
+    "Camel-prod-pw-31",
+    "Url-dev-pw-62",
+    "Url-staging-pw-62",
+    "Url-prod-pw-62",
 ];
 
 #[test]
@@ -239,6 +245,14 @@ fn three_environments_collected_and_compared_through_the_cli() {
         .unwrap()
         .iter()
         .any(|r| r["key"] == "ssm.parameter/database/password" && r["attribute"] == "value"));
+    // A camelCase secret name and a connection string's password: presence, the rest compared.
+    assert_eq!(status("ssm.parameter/app/dbPassword", "value"), "same");
+    let url = row(&doc, "ssm.parameter/app/database_url", "value");
+    assert_eq!(url["status"], "same", "{url:#}");
+    assert!(url["raw"]["prod"]
+        .as_str()
+        .unwrap()
+        .starts_with("postgres://app:<secret"));
     // The secret-looking String compares by presence: every environment has one.
     let fp = row(&doc, "ssm.parameter/stripe/api-key", "value");
     assert_eq!(fp["status"], "same", "{fp:#}");
@@ -259,7 +273,9 @@ fn three_environments_collected_and_compared_through_the_cli() {
     let check = ws.run(&["check"]);
     check.code(1);
     if keyring {
-        check.stdout_has(&["shared    ssm.parameter/stripe/api-key value  the same secret in staging and prod"]);
+        check.stdout_has(&[
+            "shared    ssm.parameter/stripe/api-key value  the same secret in staging and prod",
+        ]);
     }
     let report = ws.path("report.json");
     ws.run(&["report", "--format", "json", "-o", report.to_str().unwrap()])

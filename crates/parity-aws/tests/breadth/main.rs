@@ -286,6 +286,20 @@ async fn breadth_kinds_with_drift_between_three_environments() {
     assert_eq!(stack.attributes["parameters.DbPassword"], "(NoEcho)");
     assert_eq!(stack.attributes["parameters.Environment"], "staging");
     assert_eq!(stack.attributes["outputs.AlertsTopic"], "staging-alerts");
+    // secrets in outputs, tags and nested flag maps are kept only as tokens
+    let url = stack.attributes["outputs.DbUrl"].as_str().unwrap();
+    assert!(
+        url.starts_with("postgres://app:<secret:hmac-sha256:")
+            && url.ends_with(">@staging-pg.example:5432/app"),
+        "{url}"
+    );
+    assert!(stack.tags["DeployToken"].starts_with("<secret:hmac-sha256:"));
+    let flag = find(staging, "dynamodb.item", "dark-mode");
+    assert_eq!(flag.attributes["config"]["theme"], "night");
+    assert!(flag.attributes["config"]["apiKey"]
+        .as_str()
+        .unwrap()
+        .starts_with("<secret:hmac-sha256:"));
     assert_eq!(stack.attributes["termination_protection"], false);
     assert_eq!(
         find(prod, "cloudformation.stack", "prod-network").attributes["termination_protection"],
@@ -376,6 +390,18 @@ async fn breadth_kinds_with_drift_between_three_environments() {
         row(&m, "cloudformation.stack/network", "outputs.AlertsTopic").status,
         Status::Same
     );
+    // each environment has its own secret there: presence compares, no drift
+    for (key, attribute) in [
+        ("cloudformation.stack/network", "outputs.DbUrl"),
+        ("cloudformation.stack/network", "tags.DeployToken"),
+        ("dynamodb.item/dark-mode", "config"),
+    ] {
+        assert_eq!(
+            row(&m, key, attribute).status,
+            Status::Same,
+            "{key} {attribute}"
+        );
+    }
 
     // Progress: every kind of every environment finished.
     let events = events.into_inner().unwrap();

@@ -150,14 +150,17 @@ def seed_flags(endpoint, out):
         BillingMode="PAY_PER_REQUEST",
     )
 
-    def put(env, name, enabled, rollout=100):
+    def put(env, name, enabled, rollout=100, extra=None):
         ddb.put_item(TableName="feature-flags", Item={
             "environment": {"S": env}, "feature_name": {"S": name},
             "enabled": {"BOOL": enabled}, "rollout_percentage": {"N": str(rollout)},
+            **(extra or {}),
         })
 
     for env in ENVS:
-        put(env, "dark-mode", True)
+        # a nested map holding an API key: kept only as its token (the secret detector)
+        put(env, "dark-mode", True, extra={"config": {"M": {
+            "apiKey": {"S": f"plaintext-ddb-{env}-key"}, "theme": {"S": "night"}}}})
         put(env, "new-checkout", env == "staging", 25 if env == "staging" else 0)
     put("staging", "beta-search", True)
     # Noise in another environment, enough for the scan to take several pages.
@@ -192,7 +195,9 @@ TEMPLATE = {
     },
     "Resources": {"Alerts": {"Type": "AWS::SNS::Topic",
                              "Properties": {"TopicName": "ENV-alerts"}}},
-    "Outputs": {"AlertsTopic": {"Value": {"Fn::GetAtt": ["Alerts", "TopicName"]}}},
+    "Outputs": {"AlertsTopic": {"Value": {"Fn::GetAtt": ["Alerts", "TopicName"]}},
+                # a connection string's password in an output: masked, the rest kept
+                "DbUrl": {"Value": "postgres://app:plaintext-cfn-ENV@ENV-pg.example:5432/app"}},
 }
 
 
@@ -211,7 +216,7 @@ def seed_stacks(endpoint, out):
                 {"ParameterKey": "Environment", "ParameterValue": env},
             ],
             EnableTerminationProtection=(env == "prod"),
-            Tags=env_tags(env),
+            Tags=env_tags(env) + [{"Key": "DeployToken", "Value": f"plaintext-tag-{env}"}],
         )
 
 
