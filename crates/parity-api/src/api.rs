@@ -256,6 +256,7 @@ async fn run_collect(
             environment: o.environment.clone(),
             snapshot: o.snapshot.as_ref().map(|i| SnapshotDto::new(i, now)),
             missing: o.missing.iter().map(MissingDto::from).collect(),
+            store_error: o.store_error.clone(),
         })
         .collect())
 }
@@ -490,7 +491,8 @@ fn edit(session: &Session, input: &ExceptionInputDto) -> AppResult<ExceptionDto>
         expires: Some(expires(input)?),
         ticket: Some(ticket(input)),
     };
-    let saved = session.change(|ws| ws.edit_exception(&id, patch, Via::Desktop, Utc::now()))?;
+    let saved = session
+        .change(|ws| ws.edit_exception(&id, patch, input.version, Via::Desktop, Utc::now()))?;
     Ok(ExceptionDto::from(&saved))
 }
 

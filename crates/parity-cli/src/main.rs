@@ -613,7 +613,7 @@ fn run_exception(
                 ticket: e.ticket.map(Some),
             };
             let ws = open(DbOpenMode::Existing)?;
-            let rule = ws.edit_exception(&e.id, patch, Via::Cli, now)?;
+            let rule = ws.edit_exception(&e.id, patch, None, Via::Cli, now)?;
             outln!("Updated exception `{}`.", rule.id);
             Ok(0)
         }
