@@ -3,6 +3,7 @@
 //! the specification (CONTRACTS.md: exit codes, diff JSON, the workspace file; issue 2 §5–6).
 
 mod bad_input;
+mod concurrency;
 mod demo_flow;
 mod environments;
 mod filters;

@@ -542,8 +542,11 @@ pub fn import_tfstate(
 }
 
 fn import(session: &Session, environment: &str, path: &str) -> AppResult<TfImportDto> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| AppError::bad_input(format!("{path}: cannot read: {e}")))?;
+    let bytes = parity_app::files::read_input(
+        Path::new(path),
+        "a Terraform state file",
+        parity_app::files::TFSTATE_MAX_BYTES,
+    )?;
     let s = session.change(|ws| ws.import_tfstate(environment.trim(), &bytes, path, Utc::now()))?;
     Ok(TfImportDto {
         environment: s.environment,

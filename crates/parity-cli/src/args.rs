@@ -90,6 +90,9 @@ pub enum TfstateCommand {
         env: String,
         /// The state file (`-` for stdin).
         file: String,
+        /// The largest state file to read, in MiB (default 256); a larger one is refused.
+        #[arg(long, value_name = "MIB")]
+        max_size: Option<u64>,
     },
 }
 
