@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod concurrency;
+mod crash;
 mod demo_flow;
 mod environments;
 mod filters;

@@ -38,6 +38,7 @@ fn workspace_dto(session: &Session) -> AppResult<WorkspaceDto> {
             name: info.name,
             path: o.workspace.path().display().to_string(),
             recent,
+            launch_error: session.launch_error(),
         })
     })
 }

@@ -74,6 +74,9 @@ pub struct WorkspaceDto {
     pub is_demo: bool,
     /// Other workspaces opened before, newest first.
     pub recent: Vec<String>,
+    /// After a launch that could not open the last workspace and opened the demo instead: why
+    /// (until another workspace is opened).
+    pub launch_error: Option<String>,
 }
 
 /// Where an environment's credentials come from (never the secret itself).

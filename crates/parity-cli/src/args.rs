@@ -46,6 +46,10 @@ pub enum Command {
     Import {
         /// The workspace file (`-` for stdin).
         file: String,
+        /// Apply changes to existing environments' credentials or endpoint URL (without it,
+        /// such an import lists the changes and writes nothing, exit 2).
+        #[arg(long)]
+        allow_changes: bool,
     },
     /// Write the workspace file (TOML): environments, rules, ignores, exceptions; no secrets.
     Export {

@@ -229,7 +229,10 @@ fn run(cli: Cli) -> AppResult<u8> {
         }
         Command::Report(r) => report_cmd::run(r, &open(DbOpenMode::Existing)?, now),
         Command::Exception { command } => run_exception(command, &open, now),
-        Command::Import { file } => {
+        Command::Import {
+            file,
+            allow_changes,
+        } => {
             let text = read_input(&file)?;
             let parsed = WorkspaceFile::parse(&text, &file)?;
             if !path.exists() {
@@ -237,7 +240,7 @@ fn run(cli: Cli) -> AppResult<u8> {
                 parsed.check_references(&[], &file)?;
             }
             let ws = open(DbOpenMode::CreateIfMissing)?;
-            let s = ws.import(&parsed, &file, Via::Import, now)?;
+            let s = ws.import_allowing(&parsed, &file, Via::Import, now, allow_changes)?;
             if s.changed_nothing() {
                 outln!("{file}: nothing to change; the workspace already matches.");
             } else {

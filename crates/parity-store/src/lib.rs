@@ -277,7 +277,11 @@ impl Store {
             rollback,
             done: false,
         };
+        let changes_before = self.conn.total_changes();
         let result = f(self);
+        if outer && result.is_ok() && self.conn.total_changes() != changes_before {
+            hold_before_commit_for_tests();
+        }
         let result = match result {
             Ok(v) => match self.conn.execute_batch(commit) {
                 Ok(()) => Ok(v),
@@ -430,6 +434,22 @@ pub(crate) fn decode_at<T: serde::de::DeserializeOwned>(
         path: path.to_path_buf(),
         detail: format!("{what} cannot be read: {e}"),
     })
+}
+
+/// Environment variable for crash tests only: when set, a process about to commit a write
+/// transaction that changed rows prints `HOLD_MARKER` on stderr and stops there for good, so a test can kill it
+/// (`kill -9`) at exactly that point. Never set in normal use.
+pub const HOLD_ENV: &str = "ENVPARITY_TEST_HOLD_BEFORE_COMMIT";
+/// What a held process prints.
+pub const HOLD_MARKER: &str = "envparity-test: holding before commit";
+
+fn hold_before_commit_for_tests() {
+    if std::env::var_os(HOLD_ENV).is_some() {
+        eprintln!("{HOLD_MARKER}");
+        loop {
+            std::thread::park();
+        }
+    }
 }
 
 /// Checks an existing file before anything is written to it.
