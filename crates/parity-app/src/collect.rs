@@ -69,9 +69,15 @@ impl Workspace {
             }
         }
         let info = self.info()?;
+        let mut context = CollectContext::new(&info.id);
+        // Resolved here, under the database's lock (see `Workspace::fingerprint_key`). Without
+        // a keyring, collection goes on as before: only secret-looking values then fail.
+        if let Ok(key) = self.fingerprint_key() {
+            context = context.with_fingerprint_key(key);
+        }
         Ok(CollectPlan {
             environments,
-            context: CollectContext::new(&info.id),
+            context,
         })
     }
 
