@@ -33,7 +33,39 @@ fn partial_and_total_failures_through_the_cli() {
         .map(|r| format!("{} {} {}", r["key"], r["attribute"], r["status"]))
         .collect();
     assert!(not_same.is_empty(), "blue and prod differ: {not_same:#?}");
+    // They hold the very same secrets: the finding, unless an exception naming both accepts it
+    // (with the workspace's key; without a keyring secrets are presence only and none is found).
+    let check = ws.run(&["check"]);
+    if check.code == 1 {
+        check.stdout_has(&[
+            "shared    ssm.parameter/stripe/api-key value",
+            "prod and blue",
+        ]);
+        ws.run(&[
+            "exception",
+            "add",
+            "--id",
+            "blue-is-prod",
+            "--resource",
+            "ssm.parameter/*",
+            "--attribute",
+            "value",
+            "--env",
+            "prod",
+            "--env",
+            "blue",
+            "--justification",
+            "blue is prod's standby: same secrets by design",
+            "--owner",
+            "platform",
+        ])
+        .ok();
+    }
     ws.run(&["check"]).code(0);
+    let accepted = ws.diff_json(&[]);
+    for s in accepted["shared_secrets"].as_array().into_iter().flatten() {
+        assert_eq!(s["accepted_by"], "blue-is-prod", "{s}");
+    }
 
     // RDS refuses connections for prod: a partial snapshot with the reasons.
     let replace = |endpoint: &str| ws.add_env("prod", "prod", endpoint, &["--replace"]);

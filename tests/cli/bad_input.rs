@@ -380,3 +380,32 @@ fn failed_commands_leave_the_database_file_byte_identical() {
         );
     }
 }
+
+#[test]
+fn a_state_file_over_the_size_limit_or_a_fifo_is_refused_naming_it() {
+    let s = Sandbox::demo();
+    let untouched = Untouched::capture(&s);
+    // 2 MiB of valid JSON whitespace: refused by size before it is parsed
+    let big = s.file("big.tfstate", &" ".repeat(2 * 1024 * 1024 + 1));
+    s.run(&["tfstate", "import", "prod", &big, "--max-size", "2"])
+        .code(2)
+        .stderr_has(&["big.tfstate", "too large", "2 MiB"]);
+    // a FIFO nobody writes to would block a reader forever: refused before it is opened
+    let fifo = s.path("state.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|st| st.success());
+    assert!(made, "mkfifo");
+    let fifo = fifo.display().to_string();
+    s.run(&["tfstate", "import", "prod", &fifo])
+        .code(2)
+        .stderr_has(&[&fifo, "not a regular file"]);
+    s.run(&["import", &fifo])
+        .code(2)
+        .stderr_has(&[&fifo, "not a regular file"]);
+    s.run(&["import", "/dev/zero"])
+        .code(2)
+        .stderr_has(&["/dev/zero", "not a regular file"]);
+    untouched.assert();
+}

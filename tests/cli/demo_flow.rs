@@ -292,3 +292,14 @@ fn a_bad_max_age_is_bad_input() {
         .code(2)
         .stderr_has(&["3y", "duration"]);
 }
+
+#[test]
+fn a_max_age_too_long_to_compute_is_bad_input_not_a_panic() {
+    let s = Sandbox::demo();
+    for huge in ["9999999999999999d", "99999999999999999999s", "9999999w"] {
+        s.run(&["check", "--max-age", huge])
+            .code(2)
+            .stderr_has(&[huge, "too long"]);
+    }
+    s.run(&["check", "--max-age", "36525d"]).code(1);
+}

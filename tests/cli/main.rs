@@ -4,6 +4,8 @@
 //! §5–6).
 
 mod bad_input;
+mod concurrency;
+mod crash;
 mod demo_flow;
 mod environments;
 mod filters;

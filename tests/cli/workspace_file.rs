@@ -165,3 +165,46 @@ expires = 2027-01-31
         serde_json::json!(["dev-log-level"])
     );
 }
+
+#[test]
+fn an_import_that_would_change_credentials_or_endpoint_lists_them_and_writes_nothing() {
+    let s = Sandbox::new();
+    let first = s.file(
+        "team.toml",
+        "[[environment]]\nname = \"staging\"\ncredentials = { profile = \"shop-staging\" }\nregions = [\"us-east-1\"]\n",
+    );
+    s.run(&["import", &first]).ok();
+    let changed = s.file(
+        "changed.toml",
+        "[[environment]]\nname = \"staging\"\ncredentials = { profile = \"attacker\" }\nregions = [\"us-east-1\"]\nendpoint_url = \"http://127.0.0.1:9\"\n\n[[environment]]\nname = \"qa\"\nregions = [\"us-east-1\"]\n",
+    );
+    let before = DbFiles::of(s.db());
+    s.run(&["import", &changed]).code(2).stderr_has(&[
+        "changed.toml",
+        "nothing was imported",
+        "environment `staging`: credentials profile `shop-staging` → profile `attacker`",
+        "environment `staging`: endpoint AWS → `http://127.0.0.1:9`",
+        "--allow-changes",
+    ]);
+    assert_eq!(
+        DbFiles::of(s.db()).content,
+        before.content,
+        "nothing written"
+    );
+    let export = s.run(&["export"]);
+    assert!(!export.ok().contains("qa"), "not even the new environment");
+    // with --allow-changes it applies, and says what it changed
+    s.run(&["import", &changed, "--allow-changes"]).ok();
+    let export = s.run(&["export"]);
+    let text = export.ok();
+    assert!(
+        text.contains("profile = \"attacker\"") && text.contains("name = \"qa\""),
+        "{text}"
+    );
+    // other changes to an existing environment (regions, tags) need no flag
+    let regions = s.file(
+        "regions.toml",
+        "[[environment]]\nname = \"staging\"\ncredentials = { profile = \"attacker\" }\nregions = [\"eu-west-1\"]\nendpoint_url = \"http://127.0.0.1:9\"\n",
+    );
+    s.run(&["import", &regions]).ok();
+}

@@ -109,6 +109,7 @@ describe("exceptions", () => {
       rule: { ...base, id, expected: {}, created: null },
       standing,
       rows_covered: 1,
+      version: 1,
     });
     const list = [v("alpha", "active"), v("bravo", "expiring"), v("charlie", "expired"), v("zulu-x", "violated")];
     expect(filterExceptions(list, "active", "").map((x) => x.rule.id)).toEqual(["alpha", "bravo"]);

@@ -165,4 +165,37 @@ describe("exception form", () => {
       },
     });
   });
+
+  it("an edit refused as stale offers to reload instead of overwriting", async () => {
+    const sent: unknown[] = [];
+    const asked: string[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "edit_exception") {
+        sent.push(args);
+        throw { code: "stale", message: "exception `x` was changed by someone else since it was read" };
+      }
+      if (cmd === "plugin:dialog|message") {
+        asked.push(JSON.stringify(args));
+        return "Ok";
+      }
+      return null;
+    });
+    let cancelled = false;
+    wrap(
+      <ExceptionForm
+        mode="edit"
+        initial={{ ...initial, id: "x", justification: "j", owner: "o", version: 5 }}
+        environments={["staging", "prod"]}
+        onCancel={() => {
+          cancelled = true;
+        }}
+        onDone={() => {}}
+      />,
+    );
+    fireEvent.click(screen.getByTestId("save-exception"));
+    expect((await screen.findByRole("alert")).getAttribute("data-code")).toBe("stale");
+    await waitFor(() => expect(cancelled).toBe(true));
+    expect(sent[0]).toMatchObject({ input: { id: "x", version: 5 } });
+    expect(asked[0]).toMatch(/Reload the exception/);
+  });
 });

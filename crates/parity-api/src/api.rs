@@ -38,6 +38,7 @@ fn workspace_dto(session: &Session) -> AppResult<WorkspaceDto> {
             name: info.name,
             path: o.workspace.path().display().to_string(),
             recent,
+            launch_error: session.launch_error(),
         })
     })
 }
@@ -256,6 +257,7 @@ async fn run_collect(
             environment: o.environment.clone(),
             snapshot: o.snapshot.as_ref().map(|i| SnapshotDto::new(i, now)),
             missing: o.missing.iter().map(MissingDto::from).collect(),
+            store_error: o.store_error.clone(),
         })
         .collect())
 }
@@ -502,7 +504,8 @@ fn edit(session: &Session, input: &ExceptionInputDto) -> AppResult<ExceptionDto>
         expires: Some(expires(input)?),
         ticket: Some(ticket(input)),
     };
-    let saved = session.change(|ws| ws.edit_exception(&id, patch, Via::Desktop, Utc::now()))?;
+    let saved = session
+        .change(|ws| ws.edit_exception(&id, patch, input.version, Via::Desktop, Utc::now()))?;
     Ok(ExceptionDto::from(&saved))
 }
 
@@ -552,8 +555,11 @@ pub fn import_tfstate(
 }
 
 fn import(session: &Session, environment: &str, path: &str) -> AppResult<TfImportDto> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| AppError::bad_input(format!("{path}: cannot read: {e}")))?;
+    let bytes = parity_app::files::read_input(
+        Path::new(path),
+        "a Terraform state file",
+        parity_app::files::TFSTATE_MAX_BYTES,
+    )?;
     let s = session.change(|ws| ws.import_tfstate(environment.trim(), &bytes, path, Utc::now()))?;
     Ok(TfImportDto {
         environment: s.environment,

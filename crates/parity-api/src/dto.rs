@@ -29,6 +29,7 @@ pub enum IpcErrorCode {
     BadInput,
     NotFound,
     Conflict,
+    Stale,
     Store,
     Aws,
     Keyring,
@@ -42,6 +43,7 @@ impl From<AppError> for IpcError {
                 ErrorCode::BadInput => IpcErrorCode::BadInput,
                 ErrorCode::NotFound => IpcErrorCode::NotFound,
                 ErrorCode::Conflict => IpcErrorCode::Conflict,
+                ErrorCode::Stale => IpcErrorCode::Stale,
                 ErrorCode::Store => IpcErrorCode::Store,
                 ErrorCode::Aws => IpcErrorCode::Aws,
                 ErrorCode::Keyring => IpcErrorCode::Keyring,
@@ -72,6 +74,9 @@ pub struct WorkspaceDto {
     pub is_demo: bool,
     /// Other workspaces opened before, newest first.
     pub recent: Vec<String>,
+    /// After a launch that could not open the last workspace and opened the demo instead: why
+    /// (until another workspace is opened).
+    pub launch_error: Option<String>,
 }
 
 /// Where an environment's credentials come from (never the secret itself).
@@ -467,6 +472,10 @@ pub struct ExceptionViewDto {
     /// `active`, `expiring`, `expired` or `violated`.
     pub standing: String,
     pub rows_covered: usize,
+    /// Pass back in `ExceptionInputDto::version` when editing: a change made meanwhile by
+    /// another writer then refuses the edit (code `stale`) instead of being overwritten.
+    #[ts(type = "number")]
+    pub version: i64,
 }
 
 impl From<&ExceptionView> for ExceptionViewDto {
@@ -481,6 +490,7 @@ impl From<&ExceptionView> for ExceptionViewDto {
             }
             .to_string(),
             rows_covered: v.rows_covered,
+            version: v.version,
         }
     }
 }
@@ -499,6 +509,10 @@ pub struct ExceptionInputDto {
     /// `YYYY-MM-DD`, or absent for no expiry.
     pub expires: Option<String>,
     pub ticket: Option<String>,
+    /// When editing: the version the form was filled from (`ExceptionViewDto::version`).
+    #[serde(default)]
+    #[ts(optional, type = "number")]
+    pub version: Option<i64>,
 }
 
 /// One change in an exception's audit trail.
@@ -549,6 +563,8 @@ pub struct CollectOutcomeDto {
     pub snapshot: Option<SnapshotDto>,
     /// Kinds that failed, with the reasons.
     pub missing: Vec<MissingDto>,
+    /// Why the collected snapshot could not be stored (the other environments' were).
+    pub store_error: Option<String>,
 }
 
 /// What "Test connection" learned.

@@ -1,8 +1,9 @@
 //! The desktop's session: which workspace (database file) is open, the recently opened ones, and the
 //! cached matrix view of the open workspace. First run opens the built-in demo in the data dir.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use chrono::Utc;
@@ -67,6 +68,31 @@ pub struct Session {
     data_dir: PathBuf,
     open: Mutex<Option<Open>>,
     recent: Mutex<Vec<PathBuf>>,
+    /// Why the launch did not open the workspace it meant to (shown once by the UI).
+    launch_error: Mutex<Option<String>>,
+}
+
+/// Turns a panic's payload into text.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string())
+}
+
+/// Runs `f`, turning a panic (a bug) into an `internal` error instead of unwinding into the
+/// session's lock.
+fn guarded<T>(what: &str, f: impl FnOnce() -> AppResult<T>) -> AppResult<T> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|payload| {
+        Err(AppError::new(
+            parity_app::ErrorCode::Internal,
+            format!(
+                "{what} failed with an internal error ({}); nothing was half-written, the workspace is still open",
+                panic_message(payload.as_ref())
+            ),
+        ))
+    })
 }
 
 impl Session {
@@ -98,6 +124,7 @@ impl Session {
             data_dir,
             open: Mutex::new(None),
             recent: Mutex::new(remembered.recent.clone()),
+            launch_error: Mutex::new(None),
         };
         let explicit = std::env::var_os(WORKSPACE_ENV)
             .filter(|p| !p.is_empty())
@@ -105,14 +132,45 @@ impl Session {
         let first = explicit.or(remembered.current.filter(|p| p.exists()));
         match first {
             Some(path) => {
-                if let Err(e) = session.switch(&path, DbOpenMode::Existing) {
+                // Opening and computing the matrix: if either fails (or panics) on the last
+                // workspace, the demo opens instead and the UI shows why, so a launch never
+                // fails the same way twice (the demo becomes the remembered workspace).
+                let opened = guarded("opening the workspace", || {
+                    session.switch(&path, DbOpenMode::Existing)?;
+                    session.with(|o| o.view(&[]).map(|_| ())).or_else(|e| {
+                        // a workspace without snapshots yet is fine to open
+                        if e.code == parity_app::ErrorCode::NotFound {
+                            Ok(())
+                        } else {
+                            Err(e)
+                        }
+                    })
+                });
+                if let Err(e) = opened {
                     eprintln!("envparity-desktop: {e}; opening the demo instead");
                     session.open_demo()?;
+                    *session
+                        .launch_error
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner) = Some(format!(
+                        "{} could not be opened, so the demo workspace is open instead: {}",
+                        path.display(),
+                        e.message
+                    ));
                 }
             }
             None => session.open_demo()?,
         }
         Ok(session)
+    }
+
+    /// Why the launch opened the demo instead of the last workspace (until another workspace
+    /// is opened).
+    pub fn launch_error(&self) -> Option<String> {
+        self.launch_error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     pub fn demo_path(&self) -> PathBuf {
@@ -136,6 +194,10 @@ impl Session {
         let workspace = Workspace::open(path, mode, Utc::now())?;
         // The desktop writes: snapshots an earlier EnvParity stored lose their secrets first.
         workspace.migrate_secrets()?;
+        *self
+            .launch_error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = None;
         let path = workspace.path().to_path_buf();
         *self.lock_open()? = Some(Open {
             workspace,
@@ -168,13 +230,24 @@ impl Session {
             .collect())
     }
 
-    /// Runs `f` on the open workspace.
+    /// Runs `f` on the open workspace. A panic in `f` (a bug) becomes an `internal` error and
+    /// drops the cached matrix; the lock stays usable, so the next command works (a store
+    /// transaction interrupted by the panic was rolled back).
     pub fn with<T>(&self, f: impl FnOnce(&mut Open) -> AppResult<T>) -> AppResult<T> {
         let mut guard = self.lock_open()?;
         let open = guard
             .as_mut()
             .ok_or_else(|| AppError::not_found("no workspace is open"))?;
-        f(open)
+        let mut panicked = true;
+        let out = guarded("the command", || {
+            let out = f(open);
+            panicked = false;
+            out
+        });
+        if panicked {
+            open.invalidate();
+        }
+        out
     }
 
     /// Runs `f` on the open workspace, then drops the cached matrix (the data changed).
@@ -186,16 +259,24 @@ impl Session {
         })
     }
 
+    /// The lock is never a dead end: should a panic ever unwind while it is held, the next
+    /// caller takes it over and drops the cached matrix, which may have been half-built.
     fn lock_open(&self) -> AppResult<MutexGuard<'_, Option<Open>>> {
-        self.open
-            .lock()
-            .map_err(|_| AppError::new(parity_app::ErrorCode::Internal, "session lock poisoned"))
+        Ok(self.open.lock().unwrap_or_else(|poisoned| {
+            self.open.clear_poison();
+            let mut guard = poisoned.into_inner();
+            if let Some(open) = guard.as_mut() {
+                open.invalidate();
+            }
+            guard
+        }))
     }
 
     fn lock_recent(&self) -> AppResult<MutexGuard<'_, Vec<PathBuf>>> {
-        self.recent
-            .lock()
-            .map_err(|_| AppError::new(parity_app::ErrorCode::Internal, "session lock poisoned"))
+        Ok(self.recent.lock().unwrap_or_else(|poisoned| {
+            self.recent.clear_poison();
+            poisoned.into_inner()
+        }))
     }
 }
 
@@ -216,6 +297,95 @@ fn write_state(dir: &Path, state: &Remembered) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_panicking_command_is_an_error_and_the_next_command_works() {
+        let dir = tempfile::tempdir().unwrap();
+        let session = Session::start(dir.path().to_path_buf()).unwrap();
+        let err = session
+            .with(|_| -> AppResult<()> { panic!("a bug") })
+            .unwrap_err();
+        assert_eq!(err.code, parity_app::ErrorCode::Internal);
+        assert!(err.message.contains("a bug"), "{}", err.message);
+        let err = session
+            .change(|ws| -> AppResult<()> {
+                ws.store().transaction(|s| {
+                    s.upsert_environment(&parity_core::EnvironmentConfig::new("ghost"))?;
+                    panic!("mid-transaction")
+                })?;
+                Ok(())
+            })
+            .unwrap_err();
+        assert!(err.message.contains("mid-transaction"), "{}", err.message);
+        // not poisoned, and the interrupted write was rolled back
+        let envs = session.with(|o| o.workspace.environments()).unwrap();
+        assert!(envs.iter().all(|e| e.name != "ghost"));
+        assert!(
+            session
+                .with(|o| Ok(o.view(&[])?.comparison().matrix.rows.len()))
+                .unwrap()
+                > 0
+        );
+        // even a lock poisoned by a panic outside `with` is taken over
+        let _ = std::thread::scope(|s| {
+            s.spawn(|| {
+                let _guard = session.open.lock().unwrap();
+                panic!("poison");
+            })
+            .join()
+        });
+        assert!(session.open.is_poisoned());
+        assert!(session.with(|o| o.workspace.info()).is_ok());
+    }
+
+    #[test]
+    fn a_last_workspace_that_fails_to_open_gives_the_demo_and_says_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("damaged.sqlite");
+        {
+            let session = Session::start(dir.path().to_path_buf()).unwrap();
+            session.switch(&bad, DbOpenMode::CreateIfMissing).unwrap();
+            session
+                .change(|ws| {
+                    ws.add_environment(&parity_core::EnvironmentConfig::new("prod"), false)?;
+                    ws.add_snapshot(&parity_core::Snapshot {
+                        id: None,
+                        environment: "prod".into(),
+                        taken_at: Utc::now(),
+                        source: parity_core::Source::Aws,
+                        missing: vec![],
+                        resources: vec![],
+                    })
+                })
+                .unwrap();
+        }
+        damage(&bad);
+        let session = Session::start(dir.path().to_path_buf()).unwrap();
+        let name = session.with(|o| Ok(o.workspace.info()?.name)).unwrap();
+        assert_eq!(name, parity_app::demo::DEMO_NAME);
+        let why = session.launch_error().unwrap();
+        assert!(
+            why.contains("damaged.sqlite") && why.contains("demo"),
+            "{why}"
+        );
+        // and the next launch opens the demo straight away
+        drop(session);
+        let again = Session::start(dir.path().to_path_buf()).unwrap();
+        assert!(again.launch_error().is_none());
+        let name = again.with(|o| Ok(o.workspace.info()?.name)).unwrap();
+        assert_eq!(name, parity_app::demo::DEMO_NAME);
+    }
+
+    /// Damages the file from byte 100 on: the header survives, the schema does not.
+    fn damage(path: &Path) {
+        let mut bytes = std::fs::read(path).unwrap();
+        for b in bytes.iter_mut().skip(100).take(4000) {
+            *b = 0x5a;
+        }
+        std::fs::write(path, bytes).unwrap();
+        let _ = std::fs::remove_file(path.with_extension("sqlite-wal"));
+        let _ = std::fs::remove_file(path.with_extension("sqlite-shm"));
+    }
 
     #[test]
     fn first_run_opens_the_demo_and_remembers_switches() {

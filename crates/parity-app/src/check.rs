@@ -98,16 +98,33 @@ pub fn parse_duration(text: &str) -> AppResult<Duration> {
     };
     let split = t.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
     let (num, unit) = t.split_at(split);
-    let n: i64 = num.parse().map_err(|_| bad())?;
-    match unit {
-        "s" => Ok(Duration::seconds(n)),
-        "m" => Ok(Duration::minutes(n)),
-        "h" => Ok(Duration::hours(n)),
-        "d" => Ok(Duration::days(n)),
-        "w" => Ok(Duration::weeks(n)),
-        _ => Err(bad()),
+    let too_long = || {
+        AppError::bad_input(format!(
+            "`{text}` is too long a duration: at most {MAX_DURATION_DAYS} days (100 years)"
+        ))
+    };
+    let n: i64 = match num.parse() {
+        Ok(n) => n,
+        // only digits, so a failure to parse is an overflow
+        Err(_) if !num.is_empty() => return Err(too_long()),
+        Err(_) => return Err(bad()),
+    };
+    let d = match unit {
+        "s" => Duration::try_seconds(n),
+        "m" => Duration::try_minutes(n),
+        "h" => Duration::try_hours(n),
+        "d" => Duration::try_days(n),
+        "w" => Duration::try_weeks(n),
+        _ => return Err(bad()),
+    };
+    match d {
+        Some(d) if d <= Duration::days(MAX_DURATION_DAYS) => Ok(d),
+        _ => Err(too_long()),
     }
 }
+
+/// The longest duration `parse_duration` accepts: longer ones would overflow date arithmetic.
+pub const MAX_DURATION_DAYS: i64 = 36_525;
 
 #[cfg(test)]
 mod tests {
@@ -120,5 +137,18 @@ mod tests {
         assert!(parse_duration("7").is_err());
         assert!(parse_duration("d").is_err());
         assert!(parse_duration("3y").unwrap_err().message.contains("3y"));
+        for huge in [
+            "9999999999999999d",
+            "99999999999999999999999s",
+            "36526d",
+            "9999999w",
+        ] {
+            let e = parse_duration(huge).unwrap_err();
+            assert!(
+                e.message.contains(huge) && e.message.contains("too long"),
+                "{e}"
+            );
+        }
+        assert_eq!(parse_duration("36525d").unwrap(), Duration::days(36_525));
     }
 }

@@ -34,6 +34,8 @@ pub struct CollectOutcome {
     pub missing: Vec<MissingKind>,
     /// The stored snapshot's summary (with `snapshot_id`).
     pub snapshot: Option<SnapshotInfo>,
+    /// Why a collected snapshot could not be stored (the other environments' are kept).
+    pub store_error: Option<String>,
 }
 
 impl CollectOutcome {
@@ -67,11 +69,13 @@ impl Workspace {
             }
         }
         let info = self.info()?;
-        // The collectors fingerprint with the workspace's one key (checked against its id).
+        // The collectors fingerprint with the workspace's one key (read or created under the
+        // database's lock, checked against the recorded key id). Without a key, secrets are kept
+        // as presence only.
         let mut context = CollectContext::new(&info.id);
-        if let Some(fp) = self.fingerprint_key()? {
+        if let Some(key) = self.fingerprint_key()? {
             self.fingerprinter()?;
-            context = context.with_fingerprint_key(fp);
+            context = context.with_fingerprint_key(key);
         }
         Ok(CollectPlan {
             environments,
@@ -79,7 +83,9 @@ impl Workspace {
         })
     }
 
-    /// Stores what `run` collected; see the module doc for what is kept.
+    /// Stores what `run` collected; see the module doc for what is kept. Each environment's
+    /// snapshot is its own transaction: one that cannot be stored (its environment was removed
+    /// meanwhile, the disk is full) is reported in its outcome and the others are kept.
     pub fn store_collected(&self, snapshots: &[Snapshot]) -> AppResult<Vec<CollectOutcome>> {
         let mut out = Vec::new();
         for s in snapshots {
@@ -88,21 +94,23 @@ impl Workspace {
                 && parity_aws::KINDS
                     .iter()
                     .all(|k| s.missing.iter().any(|m| m.kind == *k));
-            let snapshot_id = if all_failed {
-                None
+            let stored = if all_failed {
+                Ok(None)
             } else {
-                Some(self.add_snapshot(s)?)
+                self.add_snapshot(s)
+                    .and_then(|id| Ok(Some(self.store().snapshot_info(id)?)))
             };
-            let snapshot = match snapshot_id {
-                Some(id) => Some(self.store().snapshot_info(id)?),
-                None => None,
+            let (snapshot, store_error) = match stored {
+                Ok(info) => (info, None),
+                Err(e) => (None, Some(e.message)),
             };
             out.push(CollectOutcome {
                 environment: s.environment.clone(),
-                snapshot_id,
+                snapshot_id: snapshot.as_ref().map(|i| i.id),
                 snapshot,
                 resources: s.resources.len(),
                 missing: s.missing.clone(),
+                store_error,
             });
         }
         Ok(out)
@@ -191,9 +199,9 @@ pub fn failures_as_error(outcomes: &[CollectOutcome]) -> Option<AppError> {
         .filter(|o| o.failed())
         .map(|o| {
             let reason = o
-                .missing
-                .first()
-                .map(|m| m.reason.as_str())
+                .store_error
+                .as_deref()
+                .or(o.missing.first().map(|m| m.reason.as_str()))
                 .unwrap_or("unknown reason");
             format!("`{}`: {reason}", o.environment)
         })
@@ -207,4 +215,51 @@ pub fn failures_as_error(outcomes: &[CollectOutcome]) -> Option<AppError> {
             ),
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parity_core::{Resource, Source};
+
+    fn snapshot(env: &str) -> Snapshot {
+        Snapshot {
+            id: None,
+            environment: env.into(),
+            taken_at: Utc::now(),
+            source: Source::Aws,
+            missing: vec![],
+            resources: vec![Resource::named(
+                "ec2.instance",
+                "i-1",
+                &format!("{env}-api"),
+            )],
+        }
+    }
+
+    #[test]
+    fn one_environment_that_cannot_be_stored_does_not_drop_the_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace::open(
+            &dir.path().join("ws.sqlite"),
+            OpenMode::CreateIfMissing,
+            Utc::now(),
+        )
+        .unwrap();
+        for env in ["dev", "prod"] {
+            ws.add_environment(&EnvironmentConfig::new(env), false)
+                .unwrap();
+        }
+        // `staging` was removed while its collection ran
+        let outcomes = ws
+            .store_collected(&[snapshot("dev"), snapshot("staging"), snapshot("prod")])
+            .unwrap();
+        assert!(outcomes[0].snapshot_id.is_some() && outcomes[2].snapshot_id.is_some());
+        assert!(outcomes[1].failed());
+        let why = outcomes[1].store_error.as_deref().unwrap();
+        assert!(why.contains("staging"), "{why}");
+        assert_eq!(ws.snapshots(None).unwrap().len(), 2);
+        let e = failures_as_error(&outcomes).unwrap();
+        assert!(e.message.contains("`staging`"), "{e}");
+    }
 }

@@ -32,13 +32,14 @@ impl Comparison {
 
 /// How one column was asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Selector {
+pub enum Selector {
     Latest,
     Id(i64),
     OnOrBefore(NaiveDate),
 }
 
-fn parse_spec(spec: &str) -> AppResult<(String, Selector)> {
+/// Parses a column spec (`ENV`, `ENV@ID`, `ENV@DATE`); errors name the spec.
+pub fn parse_spec(spec: &str) -> AppResult<(String, Selector)> {
     match spec.split_once('@') {
         None => Ok((spec.to_string(), Selector::Latest)),
         Some((env, sel)) => {

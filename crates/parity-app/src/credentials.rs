@@ -19,7 +19,34 @@ pub struct CredentialsSet {
     pub switched_to_keyring: bool,
 }
 
+/// Whether the OS keyring answers (a lookup of an entry that never exists).
+pub fn keyring_available() -> AppResult<()> {
+    KeyringStore::new()
+        .get("envparity-probe", "probe")
+        .map(|_| ())
+        .map_err(keyring_error)
+}
+
 impl Workspace {
+    /// The workspace's fingerprint key (secret-looking values are stored only as keyed
+    /// fingerprints), read from the OS keyring or created there. Read-or-create happens while
+    /// this process holds the workspace database's write lock, so two processes collecting the
+    /// same new workspace at once cannot each create (and keep using) a different key, which
+    /// would make equal values look different (false drift): the second one waits, then reads
+    /// the key the first created.
+    pub fn keyring_fingerprint_key(&self) -> AppResult<Vec<u8>> {
+        let uuid = self.info()?.id;
+        let mut key = Err(AppError::new(
+            ErrorCode::Internal,
+            "fingerprint key not read",
+        ));
+        self.store().transaction(|_| {
+            key = parity_aws::fingerprint_key(&uuid).map_err(keyring_error);
+            Ok(())
+        })?;
+        key
+    }
+
     /// Stores an environment's static keys in the OS keyring and makes the environment use them.
     pub fn set_credentials(&self, env: &str, keys: &StaticKeys) -> AppResult<CredentialsSet> {
         let mut config = self.environment(env)?;

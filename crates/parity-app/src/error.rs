@@ -13,6 +13,8 @@ pub enum ErrorCode {
     NotFound,
     /// The request conflicts with the workspace's state.
     Conflict,
+    /// The change was made from a copy another writer has changed since: reload and retry.
+    Stale,
     /// The database cannot be used (foreign, corrupt, newer, IO).
     Store,
     /// AWS refused or could not be reached.
@@ -61,6 +63,7 @@ impl From<parity_store::StoreError> for AppError {
             | S::NoSuchSnapshot(_)
             | S::NoSuchException(_) => ErrorCode::NotFound,
             S::Conflict(_) => ErrorCode::Conflict,
+            S::Stale(_) => ErrorCode::Stale,
             S::Encode(_) => ErrorCode::Internal,
             _ => ErrorCode::Store,
         };

@@ -40,6 +40,8 @@ pub struct ExceptionView {
     pub rule: ExceptionRule,
     pub standing: ExceptionStanding,
     pub rows_covered: usize,
+    /// See [`Workspace::exception_version`].
+    pub version: i64,
 }
 
 /// Changes to an exception; `None` leaves a field as it is.
@@ -103,16 +105,23 @@ impl Workspace {
         if rule.created.is_none() {
             rule.created = Some(now.date_naive());
         }
-        self.check_exception_envs(&rule)?;
-        if self.store().exception(&rule.id)?.is_some() {
-            return Err(AppError::conflict(format!(
-                "an exception with id `{}` already exists (edit it with `envparity exception edit {}`)",
-                rule.id, rule.id
-            )));
-        }
-        self.store()
-            .save_exception(&rule, AuditAction::Create, via, now)?;
-        Ok(rule)
+        let mut result = Ok(());
+        self.store().transaction(|store| {
+            result = self.check_exception_envs(&rule);
+            if result.is_err() {
+                return Ok(());
+            }
+            if store.exception(&rule.id)?.is_some() {
+                result = Err(AppError::conflict(format!(
+                    "an exception with id `{}` already exists (edit it with `envparity exception edit {}`)",
+                    rule.id, rule.id
+                )));
+                return Ok(());
+            }
+            store.save_exception(&rule, AuditAction::Create, via, now)?;
+            Ok(())
+        })?;
+        result.map(|()| rule)
     }
 
     pub fn exception(&self, id: &str) -> AppResult<ExceptionRule> {
@@ -123,13 +132,41 @@ impl Workspace {
         })
     }
 
+    /// The exception's version, to pass back to [`Workspace::edit_exception`] so an edit made
+    /// from a stale copy is refused rather than overwriting another writer's change.
+    pub fn exception_version(&self, id: &str) -> AppResult<i64> {
+        Ok(self.store().exception_version(id)?)
+    }
+
+    /// Applies `patch` to the exception as stored now: read, change and write happen in one
+    /// write transaction, so concurrent edits of different fields both land. With
+    /// `expected_version` (what the editor read), a change made meanwhile refuses the edit
+    /// (`ErrorCode::Stale`) instead of overwriting it.
     pub fn edit_exception(
         &self,
         id: &str,
         patch: ExceptionPatch,
+        expected_version: Option<i64>,
         via: Via,
         now: DateTime<Utc>,
     ) -> AppResult<ExceptionRule> {
+        let mut result = Err(AppError::new(
+            crate::ErrorCode::Internal,
+            "edit did not run",
+        ));
+        let stored = self.store().transaction(|store| {
+            result = self.patched_exception(id, patch);
+            let Ok(rule) = &result else {
+                return Ok(());
+            };
+            store.save_exception_if(rule, AuditAction::Update, via, now, expected_version)?;
+            Ok(())
+        });
+        stored?;
+        result
+    }
+
+    fn patched_exception(&self, id: &str, patch: ExceptionPatch) -> AppResult<ExceptionRule> {
         let mut rule = self.exception(id)?;
         if let Some(v) = patch.resource {
             rule.resource = v;
@@ -157,34 +194,47 @@ impl Workspace {
         }
         rule.validate()?;
         self.check_exception_envs(&rule)?;
-        self.store()
-            .save_exception(&rule, AuditAction::Update, via, now)?;
         Ok(rule)
     }
 
-    /// Ends an exception's validity now: it expires at the end of yesterday (UTC).
+    /// Ends an exception's validity now: it expires at the end of yesterday (UTC). Decided and
+    /// written in one write transaction.
     pub fn expire_exception(
         &self,
         id: &str,
         via: Via,
         now: DateTime<Utc>,
     ) -> AppResult<ExceptionRule> {
-        let mut rule = self.exception(id)?;
-        let yesterday = now.date_naive() - Duration::days(1);
-        if rule.expires.is_some_and(|e| e <= yesterday) {
-            return Err(AppError::conflict(format!(
-                "exception `{id}` already expired on {}",
-                rule.expires.unwrap_or(yesterday)
-            )));
-        }
-        rule.expires = Some(yesterday);
-        self.store()
-            .save_exception(&rule, AuditAction::Expire, via, now)?;
-        Ok(rule)
+        let mut result = Err(AppError::new(
+            crate::ErrorCode::Internal,
+            "expire did not run",
+        ));
+        self.store().transaction(|store| {
+            result = self.exception(id).and_then(|mut rule| {
+                let yesterday = now.date_naive() - Duration::days(1);
+                if rule.expires.is_some_and(|e| e <= yesterday) {
+                    return Err(AppError::conflict(format!(
+                        "exception `{id}` already expired on {}",
+                        rule.expires.unwrap_or(yesterday)
+                    )));
+                }
+                rule.expires = Some(yesterday);
+                Ok(rule)
+            });
+            if let Ok(rule) = &result {
+                store.save_exception(rule, AuditAction::Expire, via, now)?;
+            }
+            Ok(())
+        })?;
+        result
     }
 
     pub fn remove_exception(&self, id: &str, via: Via, now: DateTime<Utc>) -> AppResult<()> {
-        self.exception(id)?;
+        if self.store().exception(id)?.is_none() {
+            return Err(AppError::not_found(format!(
+                "no exception with id `{id}` (see `envparity exception list`)"
+            )));
+        }
         Ok(self.store().delete_exception(id, via, now)?)
     }
 
@@ -246,6 +296,7 @@ impl Workspace {
                 ExceptionStanding::Active
             };
             out.push(ExceptionView {
+                version: self.store().exception_version(&rule.id)?,
                 rule,
                 standing,
                 rows_covered,

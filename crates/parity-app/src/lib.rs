@@ -48,6 +48,58 @@ pub struct Workspace {
     store: Store,
 }
 
+/// The changes `file` would make to what existing environments connect to: credentials and
+/// endpoint URL, one line each (`staging: credentials profile shop-staging → keyring`).
+fn sensitive_changes(existing: &[EnvironmentConfig], file: &WorkspaceFile) -> Vec<String> {
+    fn credentials(c: &Option<parity_core::Credentials>) -> String {
+        match c {
+            None => "the default chain".to_string(),
+            Some(c) => serde_json::to_value(c)
+                .ok()
+                .and_then(|v| {
+                    v.as_object().map(|o| {
+                        o.iter()
+                            .map(|(k, v)| match v {
+                                serde_json::Value::String(s) => format!("{k} `{s}`"),
+                                other => format!("{k} = {other}"),
+                            })
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
+                })
+                .unwrap_or_else(|| format!("{c:?}")),
+        }
+    }
+    fn endpoint(e: &Option<String>) -> String {
+        e.as_deref()
+            .map(|u| format!("`{u}`"))
+            .unwrap_or_else(|| "AWS".to_string())
+    }
+    let mut out = Vec::new();
+    for new in &file.environments {
+        let Some(old) = existing.iter().find(|e| e.name == new.name) else {
+            continue;
+        };
+        if old.credentials != new.credentials {
+            out.push(format!(
+                "environment `{}`: credentials {} → {}",
+                new.name,
+                credentials(&old.credentials),
+                credentials(&new.credentials)
+            ));
+        }
+        if old.endpoint_url != new.endpoint_url {
+            out.push(format!(
+                "environment `{}`: endpoint {} → {}",
+                new.name,
+                endpoint(&old.endpoint_url),
+                endpoint(&new.endpoint_url)
+            ));
+        }
+    }
+    out
+}
+
 /// What an import changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ImportSummary {
@@ -253,7 +305,9 @@ impl Workspace {
 
     /// Merges a workspace file in (docs/CONTRACTS.md "Workspace"): environments by name, exceptions by
     /// id, rules and ignores by content; nothing the file does not name is deleted. All or
-    /// nothing: any problem leaves the database unchanged.
+    /// nothing: any problem leaves the database unchanged. A file that would change an existing
+    /// environment's credentials or endpoint is refused, listing the changes (see
+    /// [`Workspace::import_allowing`]).
     pub fn import(
         &self,
         file: &WorkspaceFile,
@@ -261,13 +315,43 @@ impl Workspace {
         via: Via,
         now: DateTime<Utc>,
     ) -> AppResult<ImportSummary> {
+        self.import_allowing(file, label, via, now, false)
+    }
+
+    /// [`Workspace::import`]; with `allow_changes`, changes to existing environments'
+    /// credentials and endpoints are applied (and listed in the summary's notes). Everything is
+    /// decided from the workspace as it is under the write lock, so a concurrent writer cannot
+    /// slip a change between the check and the write.
+    pub fn import_allowing(
+        &self,
+        file: &WorkspaceFile,
+        label: &str,
+        via: Via,
+        now: DateTime<Utc>,
+        allow_changes: bool,
+    ) -> AppResult<ImportSummary> {
         file.validate(label)?;
-        let existing = self.store.environments()?;
-        let names: Vec<&str> = existing.iter().map(|e| e.name.as_str()).collect();
-        file.check_references(&names, label)?;
         let today = now.date_naive();
         let mut summary = ImportSummary::default();
+        let mut refused: AppResult<()> = Ok(());
         self.store.transaction(|store| {
+            let existing = store.environments()?;
+            let names: Vec<&str> = existing.iter().map(|e| e.name.as_str()).collect();
+            if let Err(e) = file.check_references(&names, label) {
+                refused = Err(e);
+                return Ok(());
+            }
+            let sensitive = sensitive_changes(&existing, file);
+            if !sensitive.is_empty() {
+                if !allow_changes {
+                    refused = Err(AppError::bad_input(format!(
+                        "{label}: importing would change what existing environments connect to; nothing was imported:\n  {}\nCheck the file, then run the import again with --allow-changes to apply these changes.",
+                        sensitive.join("\n  ")
+                    )));
+                    return Ok(());
+                }
+                summary.notes.extend(sensitive);
+            }
             let info = store.workspace()?;
             if let Some(name) = &file.name {
                 if info.name.is_empty() {
@@ -316,6 +400,7 @@ impl Workspace {
             }
             Ok(())
         })?;
+        refused?;
         Ok(summary)
     }
 

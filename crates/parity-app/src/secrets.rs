@@ -40,8 +40,7 @@ impl Workspace {
         if let Some(text) = std::env::var_os(FINGERPRINT_KEY_ENV).filter(|v| !v.is_empty()) {
             return parse_key(&text.to_string_lossy()).map(Some);
         }
-        let uuid = self.info()?.id;
-        Ok(parity_aws::fingerprint_key(&uuid).ok())
+        Ok(self.keyring_fingerprint_key().ok())
     }
 
     /// The fingerprinter for this workspace, checked against the key id it records: a key other

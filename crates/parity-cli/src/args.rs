@@ -46,6 +46,10 @@ pub enum Command {
     Import {
         /// The workspace file (`-` for stdin).
         file: String,
+        /// Apply changes to existing environments' credentials or endpoint URL (without it,
+        /// such an import lists the changes and writes nothing, exit 2).
+        #[arg(long)]
+        allow_changes: bool,
     },
     /// Write the workspace file (TOML): environments, rules, ignores, exceptions; no secrets.
     Export {
@@ -93,6 +97,9 @@ pub enum TfstateCommand {
         env: String,
         /// The state file (`-` for stdin).
         file: String,
+        /// The largest state file to read, in MiB (default 256); a larger one is refused.
+        #[arg(long, value_name = "MIB")]
+        max_size: Option<u64>,
     },
 }
 

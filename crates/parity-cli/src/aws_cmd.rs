@@ -97,10 +97,16 @@ pub fn collect(ws: &Workspace, names: &[String]) -> AppResult<u8> {
                     outln!("    {} not collected: {}", m.kind, m.reason);
                 }
             }
-            None => outln!(
-                "{}: nothing collected; the previous snapshot is kept",
-                o.environment
-            ),
+            None => match &o.store_error {
+                Some(e) => outln!(
+                    "{}: collected but not stored ({e}); the previous snapshot is kept",
+                    o.environment
+                ),
+                None => outln!(
+                    "{}: nothing collected; the previous snapshot is kept",
+                    o.environment
+                ),
+            },
         }
     }
     match failures_as_error(&outcomes) {

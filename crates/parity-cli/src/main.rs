@@ -17,7 +17,7 @@ mod aws_cmd;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod report_cmd;
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -95,17 +95,20 @@ fn write_out(path: Option<&str>, text: &str) -> AppResult<()> {
     }
 }
 
-fn read_input(path: &str) -> AppResult<String> {
+/// Reads an input file (`-`: stdin) of at most `limit` bytes; only regular files.
+fn read_bytes(path: &str, what: &str, limit: u64) -> AppResult<Vec<u8>> {
     if path == "-" {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .map_err(|e| AppError::bad_input(format!("stdin: {e}")))?;
-        return Ok(s);
+        parity_app::files::read_stdin(what, limit)
+    } else {
+        parity_app::files::read_input(Path::new(path), what, limit)
     }
-    let bytes = std::fs::read(path)
-        .map_err(|e| AppError::bad_input(format!("{path}: cannot read: {e}")))?;
-    String::from_utf8(bytes).map_err(|_| AppError::bad_input(format!("{path}: not UTF-8 text")))
+}
+
+fn read_input(path: &str) -> AppResult<String> {
+    let what = "a workspace file";
+    let bytes = read_bytes(path, what, parity_app::files::WORKSPACE_FILE_MAX_BYTES)?;
+    let name = if path == "-" { "stdin" } else { path };
+    String::from_utf8(bytes).map_err(|_| AppError::bad_input(format!("{name}: not UTF-8 text")))
 }
 
 /// Whether a command writes to the workspace (and so may migrate it first).
@@ -277,7 +280,10 @@ fn run(cli: Cli) -> AppResult<u8> {
         }
         Command::Report(r) => report_cmd::run(r, &open(DbOpenMode::Existing)?, now),
         Command::Exception { command } => run_exception(command, &open, now),
-        Command::Import { file } => {
+        Command::Import {
+            file,
+            allow_changes,
+        } => {
             let text = read_input(&file)?;
             let parsed = WorkspaceFile::parse(&text, &file)?;
             if !path.exists() {
@@ -285,7 +291,7 @@ fn run(cli: Cli) -> AppResult<u8> {
                 parsed.check_references(&[], &file)?;
             }
             let ws = open(DbOpenMode::CreateIfMissing)?;
-            let s = ws.import(&parsed, &file, Via::Import, now)?;
+            let s = ws.import_allowing(&parsed, &file, Via::Import, now, allow_changes)?;
             if s.changed_nothing() {
                 outln!("{file}: nothing to change; the workspace already matches.");
             } else {
@@ -329,18 +335,17 @@ fn run(cli: Cli) -> AppResult<u8> {
         }
         Command::IamPolicy => aws_cmd::iam_policy(),
         Command::Tfstate {
-            command: TfstateCommand::Import { env, file },
+            command:
+                TfstateCommand::Import {
+                    env,
+                    file,
+                    max_size,
+                },
         } => {
-            let bytes = if file == "-" {
-                let mut b = Vec::new();
-                std::io::stdin()
-                    .read_to_end(&mut b)
-                    .map_err(|e| AppError::bad_input(format!("stdin: {e}")))?;
-                b
-            } else {
-                std::fs::read(&file)
-                    .map_err(|e| AppError::bad_input(format!("{file}: cannot read: {e}")))?
-            };
+            let limit = max_size
+                .map(|mb| mb.saturating_mul(1024 * 1024))
+                .unwrap_or(parity_app::files::TFSTATE_MAX_BYTES);
+            let bytes = read_bytes(&file, "a Terraform state file", limit)?;
             let ws = open(DbOpenMode::CreateIfMissing)?;
             let s = ws.import_tfstate(&env, &bytes, &file, now)?;
             if s.environment_created {
@@ -684,7 +689,7 @@ fn run_exception(
                 ticket: e.ticket.map(Some),
             };
             let ws = open(DbOpenMode::Existing)?;
-            let rule = ws.edit_exception(&e.id, patch, Via::Cli, now)?;
+            let rule = ws.edit_exception(&e.id, patch, None, Via::Cli, now)?;
             outln!("Updated exception `{}`.", rule.id);
             Ok(0)
         }

@@ -38,6 +38,9 @@ pub enum StoreError {
     NoSuchException(String),
     #[error("{0}")]
     Conflict(String),
+    /// A change made from a copy that another writer has changed since.
+    #[error("{0}")]
+    Stale(String),
 }
 
 impl StoreError {

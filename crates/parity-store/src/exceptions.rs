@@ -93,6 +93,32 @@ impl Store {
             .transpose()
     }
 
+    /// The exception's version: the sequence number of its latest audit entry (every change is
+    /// audited, so any change gives a new, larger version); 0 for one never recorded.
+    pub fn exception_version(&self, id: &str) -> Result<i64, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT coalesce(max(seq), 0) FROM exception_audit WHERE exception_id = ?1",
+                params![id],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// Refuses a change made from a stale copy: `expected` is the version the editor read.
+    fn check_version(&self, id: &str, expected: Option<i64>) -> Result<(), StoreError> {
+        let Some(expected) = expected else {
+            return Ok(());
+        };
+        let current = self.exception_version(id)?;
+        if current != expected {
+            return Err(StoreError::Stale(format!(
+                "exception `{id}` was changed by someone else since it was read (version {expected}, now {current}); nothing was saved: reload it and make the change again"
+            )));
+        }
+        Ok(())
+    }
+
     /// Inserts or replaces an exception (its `id` must be set) and records the change. `action`
     /// is used for an existing exception (`update` or `expire`); a new one is always `create`.
     /// Returns false, recording nothing, when the stored exception is already identical.
@@ -103,22 +129,37 @@ impl Store {
         via: Via,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
+        self.save_exception_if(rule, action, via, now, None)
+    }
+
+    /// [`Store::save_exception`], refused with [`StoreError::Stale`] unless the exception is
+    /// still at version `expected` (when given). The check, the "before" of the audit entry and
+    /// the write happen in one write transaction.
+    pub fn save_exception_if(
+        &self,
+        rule: &ExceptionRule,
+        action: AuditAction,
+        via: Via,
+        now: DateTime<Utc>,
+        expected: Option<i64>,
+    ) -> Result<bool, StoreError> {
         if rule.id.is_empty() {
             return Err(StoreError::Conflict(
                 "an exception needs an id before it is stored".into(),
             ));
         }
-        let before = self.exception(&rule.id)?;
-        if before.as_ref() == Some(rule) {
-            return Ok(false);
-        }
-        let action = if before.is_none() {
-            AuditAction::Create
-        } else {
-            action
-        };
         let body = serde_json::to_string(rule).map_err(|e| StoreError::Encode(e.to_string()))?;
         self.transaction(|s| {
+            s.check_version(&rule.id, expected)?;
+            let before = s.exception(&rule.id)?;
+            if before.as_ref() == Some(rule) {
+                return Ok(false);
+            }
+            let action = if before.is_none() {
+                AuditAction::Create
+            } else {
+                action
+            };
             s.conn
                 .execute(
                     "INSERT INTO exception (id, body) VALUES (?1, ?2)
@@ -126,9 +167,9 @@ impl Store {
                     params![rule.id, body],
                 )
                 .map_err(|e| s.err(e))?;
-            s.record(&rule.id, action, via, now, before.as_ref(), Some(rule))
-        })?;
-        Ok(true)
+            s.record(&rule.id, action, via, now, before.as_ref(), Some(rule))?;
+            Ok(true)
+        })
     }
 
     /// Deletes an exception; the audit trail keeps it.
@@ -138,10 +179,22 @@ impl Store {
         via: Via,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let before = self
-            .exception(id)?
-            .ok_or_else(|| StoreError::NoSuchException(id.to_string()))?;
+        self.delete_exception_if(id, via, now, None)
+    }
+
+    /// [`Store::delete_exception`], refused unless the exception is still at version `expected`.
+    pub fn delete_exception_if(
+        &self,
+        id: &str,
+        via: Via,
+        now: DateTime<Utc>,
+        expected: Option<i64>,
+    ) -> Result<(), StoreError> {
         self.transaction(|s| {
+            let before = s
+                .exception(id)?
+                .ok_or_else(|| StoreError::NoSuchException(id.to_string()))?;
+            s.check_version(id, expected)?;
             s.conn
                 .execute("DELETE FROM exception WHERE id = ?1", params![id])
                 .map_err(|e| s.err(e))?;

@@ -11,11 +11,14 @@ mod exceptions;
 mod secrets;
 mod snapshots;
 
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use parity_core::{EnvironmentConfig, IgnoreRule, RewriteRule};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+#[cfg(test)]
 use rusqlite_migration::{Migrations, M};
 
 pub use error::StoreError;
@@ -43,6 +46,12 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/002_secrets.sql"),
 ];
 
+/// How long a write waits for another process's write to finish before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The same migrations in rusqlite_migration's form, to validate them (the store applies them
+/// itself, under its write lock, see `Store::migrate`).
+#[cfg(test)]
 fn migrations() -> Migrations<'static> {
     Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
 }
@@ -74,6 +83,9 @@ pub struct WorkspaceInfo {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// How many `transaction` calls are running (0: none, 1: the outermost, which holds the
+    /// write lock).
+    depth: Cell<u32>,
 }
 
 pub(crate) fn ts(t: &DateTime<Utc>) -> String {
@@ -113,11 +125,14 @@ impl Store {
                 | OpenFlags::SQLITE_OPEN_CREATE
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX
         };
-        let mut conn =
+        let conn =
             Connection::open_with_flags(path, flags).map_err(|e| StoreError::NotADatabase {
                 path: display.clone(),
                 detail: e.to_string(),
             })?;
+        // First, before any statement: another process may hold the write lock right now.
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| StoreError::sqlite(&display, e))?;
         if exists {
             validate(&conn, &display)?;
         }
@@ -128,29 +143,63 @@ impl Store {
         // Deleted content is overwritten, never left in free pages (docs/CONTRACTS.md "Secrets").
         conn.pragma_update(None, "secure_delete", "ON")
             .map_err(|e| StoreError::sqlite(&display, e))?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(|e| StoreError::sqlite(&display, e))?;
-        migrations()
-            .to_latest(&mut conn)
-            .map_err(|e| StoreError::Migration {
-                path: display.clone(),
-                detail: e.to_string(),
-            })?;
-        // Written only when missing: every write bumps the file's change counter, and opening a
-        // workspace (even for a refused command) must leave the file byte-identical.
-        let app_id: i32 = conn
-            .query_row("PRAGMA application_id", [], |r| r.get(0))
-            .map_err(|e| StoreError::sqlite(&display, e))?;
-        if app_id != APPLICATION_ID {
-            conn.pragma_update(None, "application_id", APPLICATION_ID)
-                .map_err(|e| StoreError::sqlite(&display, e))?;
-        }
         let store = Store {
             conn,
             path: display,
+            depth: Cell::new(0),
         };
-        store.ensure_workspace(now)?;
+        // Migrating and creating the workspace row happen under the write lock, deciding from
+        // what is read under it: two processes opening a new file at once migrate it once and
+        // create one workspace (one UUID). A transaction that writes nothing leaves the file
+        // byte-identical.
+        store.transaction(|s| {
+            s.migrate()?;
+            // Written only when missing: every write bumps the file's change counter.
+            let app_id: i32 = s
+                .conn
+                .query_row("PRAGMA application_id", [], |r| r.get(0))
+                .map_err(|e| s.err(e))?;
+            if app_id != APPLICATION_ID {
+                s.conn
+                    .pragma_update(None, "application_id", APPLICATION_ID)
+                    .map_err(|e| s.err(e))?;
+            }
+            s.ensure_workspace(now)
+        })?;
         Ok(store)
+    }
+
+    /// Applies the migrations this file lacks; call under the write lock.
+    fn migrate(&self) -> Result<(), StoreError> {
+        let migration = |detail: String| StoreError::Migration {
+            path: self.path.clone(),
+            detail,
+        };
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        if version > schema_version() {
+            return Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found: version,
+                known: schema_version(),
+            });
+        }
+        let from =
+            usize::try_from(version).map_err(|_| migration(format!("user_version {version}")))?;
+        if from == MIGRATIONS.len() {
+            return Ok(());
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(from) {
+            self.conn
+                .execute_batch(sql)
+                .map_err(|e| migration(format!("migration {}: {e}", i + 1)))?;
+        }
+        self.conn
+            .pragma_update(None, "user_version", schema_version())
+            .map_err(|e| self.err(e))?;
+        Ok(())
     }
 
     pub fn path(&self) -> &Path {
@@ -211,30 +260,63 @@ impl Store {
         Ok(n == 0)
     }
 
-    /// Runs `f` in one transaction (a savepoint, so calls nest): all of its writes land, or
-    /// none do.
+    /// Runs `f` in one write transaction: all of its writes land, or none do. The outermost
+    /// call takes the database's write lock up front (`BEGIN IMMEDIATE`, waiting up to
+    /// [`BUSY_TIMEOUT`] for another writer), so everything `f` reads is current until it commits
+    /// and no other process can write in between; nested calls are savepoints.
     pub fn transaction<T>(
         &self,
         f: impl FnOnce(&Store) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.conn
-            .execute_batch("SAVEPOINT envparity")
-            .map_err(|e| self.err(e))?;
-        match f(self) {
-            Ok(v) => {
-                self.conn
-                    .execute_batch("RELEASE envparity")
-                    .map_err(|e| self.err(e))?;
-                Ok(v)
-            }
-            Err(e) => {
-                // Undo everything since the savepoint; the original error is what matters.
-                let _ = self
-                    .conn
-                    .execute_batch("ROLLBACK TO envparity; RELEASE envparity");
-                Err(e)
+        let outer = self.depth.get() == 0;
+        let (begin, commit, rollback) = if outer {
+            ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK")
+        } else {
+            (
+                "SAVEPOINT envparity",
+                "RELEASE envparity",
+                "ROLLBACK TO envparity; RELEASE envparity",
+            )
+        };
+        self.conn.execute_batch(begin).map_err(|e| self.err(e))?;
+        // Rolls back when `f` panics, so the connection is usable afterwards.
+        struct Guard<'a> {
+            store: &'a Store,
+            rollback: &'static str,
+            done: bool,
+        }
+        impl Drop for Guard<'_> {
+            fn drop(&mut self) {
+                self.store
+                    .depth
+                    .set(self.store.depth.get().saturating_sub(1));
+                if !self.done {
+                    let _ = self.store.conn.execute_batch(self.rollback);
+                }
             }
         }
+        self.depth.set(self.depth.get() + 1);
+        let mut guard = Guard {
+            store: self,
+            rollback,
+            done: false,
+        };
+        let changes_before = self.conn.total_changes();
+        let result = f(self);
+        if outer && result.is_ok() && self.conn.total_changes() != changes_before {
+            hold_before_commit_for_tests();
+        }
+        let result = match result {
+            Ok(v) => match self.conn.execute_batch(commit) {
+                Ok(()) => Ok(v),
+                Err(e) => Err(self.err(e)),
+            },
+            Err(e) => Err(e),
+        };
+        // On error (of `f` or of the commit) the guard undoes everything since `begin`.
+        guard.done = result.is_ok();
+        drop(guard);
+        result
     }
 
     // ---- environments -------------------------------------------------------------------------
@@ -378,6 +460,22 @@ pub(crate) fn decode_at<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// Environment variable for crash tests only: when set, a process about to commit a write
+/// transaction that changed rows prints `HOLD_MARKER` on stderr and stops there for good, so a test can kill it
+/// (`kill -9`) at exactly that point. Never set in normal use.
+pub const HOLD_ENV: &str = "ENVPARITY_TEST_HOLD_BEFORE_COMMIT";
+/// What a held process prints.
+pub const HOLD_MARKER: &str = "envparity-test: holding before commit";
+
+fn hold_before_commit_for_tests() {
+    if std::env::var_os(HOLD_ENV).is_some() {
+        eprintln!("{HOLD_MARKER}");
+        loop {
+            std::thread::park();
+        }
+    }
+}
+
 /// Checks an existing file before anything is written to it.
 fn validate(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     let not_db = |e: rusqlite::Error| StoreError::NotADatabase {
@@ -422,4 +520,12 @@ fn validate(conn: &Connection, path: &Path) -> Result<(), StoreError> {
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_migrations_are_valid() {
+        super::migrations().validate().unwrap();
+    }
 }

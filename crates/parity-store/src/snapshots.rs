@@ -57,6 +57,11 @@ impl Store {
             path: self.path.clone(),
             detail: format!("snapshot {id}: {detail}"),
         };
+        if resource_count < 0 {
+            return Err(corrupt(format!(
+                "resource_count {resource_count} is negative"
+            )));
+        }
         Ok(SnapshotInfo {
             id,
             environment,
@@ -87,12 +92,14 @@ impl Store {
 
     /// Writes a snapshot and its resources in one transaction. The environment must exist.
     pub fn insert_snapshot(&self, snapshot: &Snapshot) -> Result<i64, StoreError> {
-        if self.environment(&snapshot.environment)?.is_none() {
-            return Err(StoreError::NoSuchEnvironment(snapshot.environment.clone()));
-        }
         let missing = serde_json::to_string(&snapshot.missing)
             .map_err(|e| StoreError::Encode(e.to_string()))?;
-        self.transaction(|store| store.write_snapshot(snapshot, &missing))
+        self.transaction(|store| {
+            if store.environment(&snapshot.environment)?.is_none() {
+                return Err(StoreError::NoSuchEnvironment(snapshot.environment.clone()));
+            }
+            store.write_snapshot(snapshot, &missing)
+        })
     }
 
     fn write_snapshot(&self, snapshot: &Snapshot, missing: &str) -> Result<i64, StoreError> {
@@ -191,7 +198,11 @@ impl Store {
             .prepare_cached("SELECT body FROM resource WHERE snapshot_id = ?1 ORDER BY ordinal")
             .map_err(|e| self.err(e))?;
         let mut rows = stmt.query(params![id]).map_err(|e| self.err(e))?;
-        let mut bodies: Vec<String> = Vec::with_capacity(info.resource_count as usize);
+        // `resource_count` is only a hint: a damaged file may hold any number there.
+        let hint = usize::try_from(info.resource_count)
+            .unwrap_or(0)
+            .min(100_000);
+        let mut bodies: Vec<String> = Vec::with_capacity(hint);
         while let Some(row) = rows.next().map_err(|e| self.err(e))? {
             let body = row.get_ref(0).map_err(|e| self.err(e))?;
             bodies.push(body.as_str().map_err(|e| self.err(e.into()))?.to_owned());

@@ -19,13 +19,18 @@ export const KINDS: readonly string[] = ["ec2.vpc", "ec2.subnet", "ec2.nat_gatew
 
 export type IpcError = { code: IpcErrorCode, message: string, };
 
-export type IpcErrorCode = "bad_input" | "not_found" | "conflict" | "store" | "aws" | "keyring" | "internal";
+export type IpcErrorCode = "bad_input" | "not_found" | "conflict" | "stale" | "store" | "aws" | "keyring" | "internal";
 
 export type WorkspaceDto = { id: string, name: string, path: string, is_demo: boolean, 
 /**
  * Other workspaces opened before, newest first.
  */
-recent: Array<string>, };
+recent: Array<string>, 
+/**
+ * After a launch that could not open the last workspace and opened the demo instead: why
+ * (until another workspace is opened).
+ */
+launch_error: string | null, };
 
 export type CredentialsDto = { "source": "default" } | { "source": "profile", profile: string, } | { "source": "keyring" };
 
@@ -121,7 +126,12 @@ export type ExceptionViewDto = { rule: ExceptionDto,
 /**
  * `active`, `expiring`, `expired` or `violated`.
  */
-standing: string, rows_covered: number, };
+standing: string, rows_covered: number, 
+/**
+ * Pass back in `ExceptionInputDto::version` when editing: a change made meanwhile by
+ * another writer then refuses the edit (code `stale`) instead of being overwritten.
+ */
+version: number, };
 
 export type ExceptionInputDto = { id: string | null, resource: string, attribute: string, environments: Array<string>, 
 /**
@@ -131,7 +141,11 @@ expected: { [key in string]?: string }, justification: string, owner: string,
 /**
  * `YYYY-MM-DD`, or absent for no expiry.
  */
-expires: string | null, ticket: string | null, };
+expires: string | null, ticket: string | null, 
+/**
+ * When editing: the version the form was filled from (`ExceptionViewDto::version`).
+ */
+version?: number, };
 
 export type AuditEntryDto = { seq: number, exception_id: string, at: string, action: string, via: string, before: ExceptionDto | null, after: ExceptionDto | null, };
 
@@ -149,7 +163,11 @@ snapshot: SnapshotDto | null,
 /**
  * Kinds that failed, with the reasons.
  */
-missing: Array<MissingDto>, };
+missing: Array<MissingDto>, 
+/**
+ * Why the collected snapshot could not be stored (the other environments' were).
+ */
+store_error: string | null, };
 
 export type ConnectionDto = { region: string, account: string | null, };
 

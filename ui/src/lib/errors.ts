@@ -2,7 +2,7 @@
 // a JS exception) becomes an `internal` error so the UI has one shape to show.
 import type { IpcError, IpcErrorCode } from "../bindings";
 
-const CODES: IpcErrorCode[] = ["bad_input", "not_found", "conflict", "store", "aws", "keyring", "internal"];
+const CODES: IpcErrorCode[] = ["bad_input", "not_found", "conflict", "stale", "store", "aws", "keyring", "internal"];
 
 export function isIpcError(e: unknown): e is IpcError {
   return (
@@ -24,6 +24,7 @@ const TITLES: Record<IpcErrorCode, string> = {
   bad_input: "Please check the input",
   not_found: "Not found",
   conflict: "Cannot do that now",
+  stale: "Changed by someone else",
   store: "Workspace database problem",
   aws: "AWS problem",
   keyring: "OS keyring problem",

@@ -285,3 +285,165 @@ fn foreign_corrupt_and_newer_files_are_refused_untouched() {
     ));
     assert!(!missing.exists());
 }
+
+fn rule(id: &str, owner: &str) -> ExceptionRule {
+    ExceptionRule {
+        id: id.into(),
+        resource: "rds.db_instance/orders-db".into(),
+        attribute: "multi_az".into(),
+        environments: vec!["prod".into()],
+        expected: Default::default(),
+        justification: "redundancy".into(),
+        owner: owner.into(),
+        created: NaiveDate::from_ymd_opt(2026, 11, 26),
+        expires: None,
+        ticket: None,
+    }
+}
+
+#[test]
+fn an_edit_from_a_stale_version_is_refused_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ws.sqlite");
+    let a = open(&path);
+    let b = open(&path);
+    a.save_exception(&rule("x", "platform"), AuditAction::Update, Via::Cli, now())
+        .unwrap();
+    let read_by_a = a.exception_version("x").unwrap();
+    let read_by_b = b.exception_version("x").unwrap();
+    assert_eq!(read_by_a, read_by_b);
+    // b edits first, from the version it read
+    assert!(b
+        .save_exception_if(
+            &rule("x", "dba"),
+            AuditAction::Update,
+            Via::Desktop,
+            now(),
+            Some(read_by_b)
+        )
+        .unwrap());
+    // a's edit was made from the older version: refused, b's change stays
+    let err = a
+        .save_exception_if(
+            &rule("x", "sre"),
+            AuditAction::Update,
+            Via::Desktop,
+            now(),
+            Some(read_by_a),
+        )
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Stale(_)), "{err}");
+    assert!(err.to_string().contains("changed by someone else"), "{err}");
+    let err = a
+        .delete_exception_if("x", Via::Desktop, now(), Some(read_by_a))
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Stale(_)), "{err}");
+    assert_eq!(a.exception("x").unwrap().unwrap().owner, "dba");
+    assert_eq!(a.audit_trail(Some("x")).unwrap().len(), 2);
+    // from the current version it lands
+    let current = a.exception_version("x").unwrap();
+    assert!(current > read_by_a);
+    assert!(a
+        .save_exception_if(
+            &rule("x", "sre"),
+            AuditAction::Update,
+            Via::Desktop,
+            now(),
+            Some(current)
+        )
+        .unwrap());
+    let trail = a.audit_trail(Some("x")).unwrap();
+    assert_eq!(trail.last().unwrap().before.as_ref().unwrap().owner, "dba");
+}
+
+#[test]
+fn many_connections_creating_and_writing_one_new_file_lose_nothing() {
+    // Eight connections (as eight processes would) open a file that does not exist yet at the
+    // same moment, then each writes 25 exceptions and a snapshot. `tests/cli` does the same with
+    // real processes.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ws.sqlite");
+    let start = std::sync::Arc::new(std::sync::Barrier::new(8));
+    let ids: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|t| {
+                let path = path.clone();
+                let start = start.clone();
+                scope.spawn(move || {
+                    start.wait();
+                    let store = open(&path);
+                    store
+                        .transaction(|s| {
+                            if s.environment("prod")?.is_none() {
+                                s.upsert_environment(&EnvironmentConfig::new("prod"))?;
+                            }
+                            Ok(())
+                        })
+                        .unwrap();
+                    for i in 0..25 {
+                        store
+                            .save_exception(
+                                &rule(&format!("t{t}-{i}"), "platform"),
+                                AuditAction::Update,
+                                Via::Cli,
+                                now(),
+                            )
+                            .unwrap();
+                    }
+                    store.insert_snapshot(&snapshot("prod", 3)).unwrap();
+                    store.workspace().unwrap().id
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(ids.iter().all(|id| id == &ids[0]), "one workspace: {ids:?}");
+    let store = open(&path);
+    assert_eq!(store.exceptions().unwrap().len(), 200);
+    assert_eq!(store.audit_trail(None).unwrap().len(), 200);
+    assert_eq!(store.snapshots(Some("prod")).unwrap().len(), 8);
+}
+
+#[test]
+fn a_panic_inside_a_transaction_rolls_back_and_leaves_the_store_usable() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir.path().join("ws.sqlite"));
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = store.transaction(|s| {
+            s.upsert_environment(&EnvironmentConfig::new("ghost"))?;
+            panic!("a bug mid-transaction");
+            #[allow(unreachable_code)]
+            Ok(())
+        });
+    }));
+    assert!(caught.is_err());
+    assert!(store.environment("ghost").unwrap().is_none());
+    store
+        .transaction(|s| s.upsert_environment(&EnvironmentConfig::new("prod")))
+        .unwrap();
+    assert!(store.environment("prod").unwrap().is_some());
+}
+
+#[test]
+fn a_damaged_resource_count_is_an_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ws.sqlite");
+    let id = {
+        let store = open(&path);
+        store
+            .upsert_environment(&EnvironmentConfig::new("prod"))
+            .unwrap();
+        store.insert_snapshot(&snapshot("prod", 2)).unwrap()
+    };
+    let set = |n: i64| {
+        let c = Connection::open(&path).unwrap();
+        c.execute("UPDATE snapshot SET resource_count = ?1", [n])
+            .unwrap();
+    };
+    set(i64::MAX);
+    assert_eq!(open(&path).load_snapshot(id).unwrap().resources.len(), 2);
+    set(-5);
+    let err = open(&path).load_snapshot(id).unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+    assert!(err.to_string().contains("resource_count -5"), "{err}");
+}

@@ -5,6 +5,8 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import type { ExceptionDto, ExceptionInputDto } from "../../bindings";
 import { api } from "../../api";
 import { ErrorNote } from "../../components/ErrorNote";
+import { askThen } from "../../lib/confirm";
+import { toIpcError } from "../../lib/errors";
 
 interface Props {
   initial: ExceptionInputDto;
@@ -36,6 +38,21 @@ export function ExceptionForm({ initial, mode, environments, observed, onDone, o
       await client.invalidateQueries({ queryKey: ["matrix"] });
       await client.invalidateQueries({ queryKey: ["exceptions"] });
       onDone(saved);
+    },
+    // Another writer (a colleague, the CLI, CI) changed this exception since the form was
+    // filled: nothing was saved. Offer to reload it rather than overwrite their change.
+    onError: (e) => {
+      const err = toIpcError(e);
+      if (err.code !== "stale") return;
+      void askThen(
+        `${err.message}\n\nReload the exception? The changes in this form are discarded.`,
+        "Changed by someone else",
+        () => {
+          void client.invalidateQueries({ queryKey: ["exceptions"] });
+          void client.invalidateQueries({ queryKey: ["matrix"] });
+          onCancel();
+        },
+      );
     },
   });
   const set = (patch: Partial<ExceptionInputDto>) => setInput({ ...input, ...patch });

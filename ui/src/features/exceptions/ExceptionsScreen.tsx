@@ -122,7 +122,7 @@ export function ExceptionsScreen() {
         <Modal title={`Edit ${editing.rule.id}`} onClose={() => setEditing(null)}>
           <ExceptionForm
             mode="edit"
-            initial={{ ...editing.rule, id: editing.rule.id }}
+            initial={{ ...editing.rule, id: editing.rule.id, version: editing.version }}
             environments={(envs.data ?? []).map((e) => e.config.name)}
             onCancel={() => setEditing(null)}
             onDone={() => setEditing(null)}

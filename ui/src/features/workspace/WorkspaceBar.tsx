@@ -68,6 +68,11 @@ export function WorkspaceBar({ onSwitched }: { onSwitched: () => void }) {
         )}
       </div>
       <ErrorNote error={ws.error ?? switchTo.error} onDismiss={() => switchTo.reset()} />
+      {w?.launch_error && (
+        <div className="error-note" role="alert" data-testid="launch-error">
+          {w.launch_error}
+        </div>
+      )}
       {w?.is_demo && (
         <div className="demo-banner" role="status" data-testid="demo-banner">
           You are looking at the built-in <strong>demo workspace</strong> — invented data, no AWS account needed. Changes
