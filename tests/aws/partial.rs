@@ -36,6 +36,9 @@ fn partial_and_total_failures_through_the_cli() {
     // They hold the very same secrets: the finding, unless an exception naming both accepts it
     // (with the workspace's key; without a keyring secrets are presence only and none is found).
     let check = ws.run(&["check"]);
+    if crate::support::keyring_required() {
+        assert_eq!(check.code, 1, "{}", check.stdout);
+    }
     if check.code == 1 {
         check.stdout_has(&[
             "shared    ssm.parameter/stripe/api-key value",
