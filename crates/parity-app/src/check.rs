@@ -83,23 +83,9 @@ pub fn check(cmp: &Comparison, options: CheckOptions, now: DateTime<Utc>) -> Che
 
 /// Parses a duration such as `90m`, `24h`, `7d`, `2w`.
 pub fn parse_duration(text: &str) -> AppResult<Duration> {
-    let t = text.trim();
-    let bad = || {
-        AppError::bad_input(format!(
-            "`{text}` is not a duration: use a number and a unit, e.g. 90m, 24h, 7d, 2w"
-        ))
-    };
-    let split = t.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
-    let (num, unit) = t.split_at(split);
-    let n: i64 = num.parse().map_err(|_| bad())?;
-    match unit {
-        "s" => Ok(Duration::seconds(n)),
-        "m" => Ok(Duration::minutes(n)),
-        "h" => Ok(Duration::hours(n)),
-        "d" => Ok(Duration::days(n)),
-        "w" => Ok(Duration::weeks(n)),
-        _ => Err(bad()),
-    }
+    parity_core::parse_duration_secs(text)
+        .map(Duration::seconds)
+        .map_err(AppError::bad_input)
 }
 
 #[cfg(test)]

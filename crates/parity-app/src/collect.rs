@@ -6,6 +6,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::Utc;
 use parity_aws::{CollectContext, ProgressEvent};
@@ -22,6 +23,45 @@ use crate::Workspace;
 pub struct CollectPlan {
     pub environments: Vec<EnvironmentConfig>,
     pub context: CollectContext,
+}
+
+impl CollectPlan {
+    /// Overrides the deadline of the whole collection (`collect --timeout`).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.context.timeout = Some(timeout);
+        self
+    }
+
+    /// The deadline in effect.
+    pub fn timeout(&self) -> Option<Duration> {
+        self.context.timeout
+    }
+}
+
+/// The deadline of a run over `environments`: the longest `collect_timeout` among them, else
+/// [`parity_aws::DEFAULT_COLLECT_TIMEOUT`]; and the smallest `rate_share`, else
+/// [`parity_aws::DEFAULT_RATE_SHARE`].
+fn limits_of(environments: &[EnvironmentConfig]) -> AppResult<(Duration, f64)> {
+    let mut timeout: Option<u64> = None;
+    let mut share: Option<f64> = None;
+    for env in environments {
+        if let Some(text) = &env.collect_timeout {
+            let secs = parity_core::parse_duration_secs(text).map_err(|e| {
+                AppError::bad_input(format!("environment `{}`: collect_timeout {e}", env.name))
+            })?;
+            let secs = u64::try_from(secs).unwrap_or(0).max(1);
+            timeout = Some(timeout.map_or(secs, |t| t.max(secs)));
+        }
+        if let Some(s) = env.rate_share {
+            share = Some(share.map_or(s.0, |x: f64| x.min(s.0)));
+        }
+    }
+    Ok((
+        timeout
+            .map(Duration::from_secs)
+            .unwrap_or(parity_aws::DEFAULT_COLLECT_TIMEOUT),
+        share.unwrap_or(parity_aws::DEFAULT_RATE_SHARE),
+    ))
 }
 
 /// The result for one environment.
@@ -66,10 +106,24 @@ impl Workspace {
                 )));
             }
         }
+        for env in &environments {
+            // Stored before the rules tightened (an http endpoint to a remote host, say):
+            // refused here rather than sent requests.
+            env.validate().map_err(|e| {
+                AppError::bad_input(format!(
+                    "{e}; fix it with `envparity env add {} --replace …`",
+                    env.name
+                ))
+            })?;
+        }
         let info = self.info()?;
+        let (timeout, rate_share) = limits_of(&environments)?;
+        let mut context = CollectContext::new(&info.id);
+        context.timeout = Some(timeout);
+        context.rate_share = rate_share;
         Ok(CollectPlan {
             environments,
-            context: CollectContext::new(&info.id),
+            context,
         })
     }
 
@@ -162,13 +216,43 @@ pub fn collect_blocking(
         .enable_all()
         .build()
         .map_err(|e| AppError::new(ErrorCode::Internal, format!("cannot start collecting: {e}")))?;
+    // parity-aws ends every kind at the deadline; this bound (a little later) only guards
+    // against a step that would not, so the process always ends.
+    let hard_stop = plan.context.timeout.map(|t| t + Duration::from_secs(15));
     let collected = runtime.block_on(async {
+        if cancel.is_cancelled() {
+            return None;
+        }
+        let stop = async {
+            match hard_stop {
+                Some(t) => tokio::time::sleep(t).await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
-            s = run(plan, progress) => Some(s),
+            biased;
             _ = cancel.cancelled() => None,
+            _ = stop => Some(Err(())),
+            s = run(plan, progress) => Some(Ok(s)),
         }
     });
-    drop(runtime);
+    // A keyring call still blocked on its thread must not hold the process: don't wait for it.
+    runtime.shutdown_background();
+    let collected = match collected {
+        Some(Ok(s)) => Some(s),
+        Some(Err(())) => {
+            return Err(AppError::new(
+                ErrorCode::Aws,
+                format!(
+                    "collection did not end within its deadline ({} s): nothing was stored, earlier snapshots are kept",
+                    plan.context.timeout.unwrap_or_default().as_secs()
+                ),
+            ))
+        }
+        None => None,
+    };
+    // A cancel that arrived while the last call returned still wins: nothing is stored.
+    let collected = collected.filter(|_| !cancel.is_cancelled());
     let Some(snapshots) = collected else {
         return Err(AppError::conflict(
             "collection cancelled: nothing was stored, earlier snapshots are kept",

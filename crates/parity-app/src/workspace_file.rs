@@ -153,6 +153,8 @@ impl WorkspaceFile {
             "ssm_prefix",
             "vpcs",
             "endpoint_url",
+            "collect_timeout",
+            "rate_share",
             "feature_flags",
             "may_differ_in",
         ];
