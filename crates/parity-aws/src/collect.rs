@@ -334,6 +334,7 @@ macro_rules! client {
                 .region($sdk_crate::config::Region::new($region.to_string()))
                 .http_client($prepared.http_for($region, $service))
                 .interceptor(crate::limits::RetryCap)
+                .retry_partition(crate::limits::retry_partition($service))
                 .build(),
         )
     };

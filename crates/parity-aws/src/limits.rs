@@ -3,12 +3,16 @@
 //! - **Timeouts** ([`CallTimeouts`]): every SDK client gets a connect, a read (time to the
 //!   response), a per-attempt and a per-operation (all attempts and backoff together) timeout.
 //!   The collection as a whole has a deadline on top (`CollectContext::timeout`).
-//! - **Retries** ([`retry_config`], [`RetryCap`]): the SDK's *adaptive* retry mode — exponential
-//!   backoff with jitter, and a client-side rate that drops when the service answers with
-//!   throttling and recovers after — with up to [`THROTTLE_ATTEMPTS`] attempts while the service
-//!   throttles, and [`OTHER_ATTEMPTS`] for other transient errors (HTTP 5xx, connection reset or
-//!   refused, timeouts); errors that are not transient (AccessDenied, validation) are never
-//!   retried. The per-operation timeout bounds all of it.
+//! - **Retries** ([`retry_config`], [`RetryCap`]): the SDK's *standard* retry mode — exponential
+//!   backoff with jitter — with up to [`THROTTLE_ATTEMPTS`] attempts while the service throttles
+//!   (a throttling error code, HTTP 429 or 503), and [`OTHER_ATTEMPTS`] for other transient
+//!   errors (HTTP 500/502/504, connection reset or refused, timeouts); errors that are not
+//!   transient (AccessDenied, validation) are never retried. The per-operation timeout bounds all
+//!   of it. The SDK's retry quota (which gives up retrying after a burst of failures) is off:
+//!   the attempt caps, the timeouts and the rate budget bound the retries instead. The
+//!   *adaptive* mode was measured and not chosen: its client-side limiter is shared by the whole
+//!   process and, after a burst of throttling, held calls back past their operation timeouts
+//!   (transient throttling then lost kinds in the fault matrix).
 //! - **Rate budget** ([`RateBudgets`]): a token bucket per account, region and service (EC2's
 //!   non-mutating calls share one bucket, as AWS meters them), sized as `rate_share` of what AWS
 //!   allows ([`service_rate`]). Every attempt, retries included, takes a token before it is sent.
@@ -95,16 +99,26 @@ impl CallTimeouts {
     }
 }
 
-/// Adaptive retries, [`THROTTLE_ATTEMPTS`] attempts, backoff from `initial` up to 20 s.
+/// Standard retries, [`THROTTLE_ATTEMPTS`] attempts at most, backoff from `initial` up to 20 s.
 pub(crate) fn retry_config(initial_backoff: Duration) -> RetryConfig {
-    RetryConfig::adaptive()
+    RetryConfig::standard()
         .with_max_attempts(THROTTLE_ATTEMPTS)
         .with_initial_backoff(initial_backoff)
         .with_max_backoff(Duration::from_secs(20))
 }
 
+/// A retry partition of its own per client, without the SDK's retry quota.
+pub(crate) fn retry_partition(
+    service: &str,
+) -> aws_smithy_runtime::client::retries::RetryPartition {
+    aws_smithy_runtime::client::retries::RetryPartition::custom(format!("envparity-{service}"))
+        .token_bucket(aws_smithy_runtime::client::retries::TokenBucket::unlimited())
+        .build()
+}
+
 /// After every attempt, sets the retry limit for the next decision: [`THROTTLE_ATTEMPTS`] when
-/// this attempt was throttled, [`OTHER_ATTEMPTS`] otherwise. The SDK's standard strategy reads
+/// this attempt was throttled (a throttling error code, or HTTP 429 / 503), [`OTHER_ATTEMPTS`]
+/// otherwise. The SDK's standard strategy reads
 /// the retry configuration from the request's configuration bag at each decision, so the limit
 /// follows the last error's class.
 #[derive(Debug)]
@@ -149,7 +163,12 @@ impl Intercept for RetryCap {
         let Some(current) = cfg.load::<RetryConfig>().cloned() else {
             return Ok(());
         };
-        let limit = if throttled(context.inner(), runtime_components) {
+        // HTTP 429 and 503 are AWS saying "slow down" whatever the error document says.
+        let slow_down = context
+            .inner()
+            .response()
+            .is_some_and(|r| matches!(r.status().as_u16(), 429 | 503));
+        let limit = if slow_down || throttled(context.inner(), runtime_components) {
             THROTTLE_ATTEMPTS
         } else {
             OTHER_ATTEMPTS
