@@ -286,3 +286,262 @@ pub fn failures_as_error(outcomes: &[CollectOutcome]) -> Option<AppError> {
         )
     })
 }
+
+#[cfg(test)]
+mod tests {
+    //! Cancel and deadline against a local fake endpoint (127.0.0.1): it answers the first
+    //! request or none, and keeps every other connection open without an answer. The test
+    //! threads synchronise on what the endpoint saw, never on sleeps.
+
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::mpsc;
+    use std::time::Instant;
+
+    use super::*;
+
+    /// Static keys through the default chain, nothing from the machine's AWS setup.
+    fn aws_env() {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            let dir = std::env::temp_dir().join(format!("envparity-app-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            std::fs::write(dir.join("config"), "").expect("config");
+            std::env::set_var("AWS_CONFIG_FILE", dir.join("config"));
+            std::env::set_var("AWS_SHARED_CREDENTIALS_FILE", dir.join("config"));
+            std::env::set_var("AWS_ACCESS_KEY_ID", "AKIACANCELTEST");
+            std::env::set_var("AWS_SECRET_ACCESS_KEY", "cancel-secret");
+            std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+            for var in [
+                "AWS_PROFILE",
+                "AWS_ENDPOINT_URL",
+                "HTTPS_PROXY",
+                "HTTP_PROXY",
+                "ALL_PROXY",
+            ] {
+                std::env::remove_var(var);
+            }
+        });
+    }
+
+    /// What the fake endpoint reports: `Answered` once it answered the first request,
+    /// `Stalled(n)` for the n-th connection it holds without an answer.
+    #[derive(Debug, PartialEq)]
+    enum Seen {
+        Answered,
+        Stalled(usize),
+    }
+
+    struct Endpoint {
+        port: u16,
+        stop: std::sync::Arc<AtomicBool>,
+        connections: std::sync::Arc<AtomicUsize>,
+        thread: Option<std::thread::JoinHandle<()>>,
+    }
+
+    impl Endpoint {
+        /// Answers the first request (HTTP 403) when `answer_first`, holds every other one.
+        fn start(answer_first: bool) -> (Endpoint, mpsc::Receiver<Seen>) {
+            let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+            let port = listener.local_addr().expect("addr").port();
+            let stop = std::sync::Arc::new(AtomicBool::new(false));
+            let connections = std::sync::Arc::new(AtomicUsize::new(0));
+            let (tx, rx) = mpsc::channel();
+            let thread = {
+                let stop = stop.clone();
+                let connections = connections.clone();
+                std::thread::spawn(move || {
+                    let mut held: Vec<TcpStream> = Vec::new();
+                    // Bounded: the collections here make far fewer connections.
+                    for stream in listener.incoming().take(500) {
+                        if stop.load(Ordering::SeqCst) {
+                            break;
+                        }
+                        let Ok(mut stream) = stream else { continue };
+                        let n = connections.fetch_add(1, Ordering::SeqCst);
+                        if n == 0 && answer_first {
+                            let mut buf = [0u8; 4096];
+                            let _ = stream.read(&mut buf);
+                            let _ = stream.write_all(
+                                b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                            );
+                            drop(stream);
+                            let _ = tx.send(Seen::Answered);
+                        } else {
+                            held.push(stream);
+                            let _ = tx.send(Seen::Stalled(n));
+                        }
+                    }
+                })
+            };
+            (
+                Endpoint {
+                    port,
+                    stop,
+                    connections,
+                    thread: Some(thread),
+                },
+                rx,
+            )
+        }
+
+        fn url(&self) -> String {
+            format!("http://127.0.0.1:{}", self.port)
+        }
+    }
+
+    impl Drop for Endpoint {
+        fn drop(&mut self) {
+            self.stop.store(true, Ordering::SeqCst);
+            let _ = TcpStream::connect(("127.0.0.1", self.port)); // wakes the accept
+            if let Some(t) = self.thread.take() {
+                let _ = t.join();
+            }
+        }
+    }
+
+    fn workspace(endpoint: &str) -> (tempfile::TempDir, std::path::PathBuf, CollectPlan) {
+        aws_env();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("ws.db");
+        let ws = Workspace::open(&path, OpenMode::CreateIfMissing, Utc::now()).expect("open");
+        let mut env = EnvironmentConfig::new("prod");
+        env.regions = vec!["us-east-1".into()];
+        env.endpoint_url = Some(endpoint.to_string());
+        ws.add_environment(&env, false).expect("add env");
+        let mut plan = ws.collect_plan(&[]).expect("plan");
+        plan.context.fingerprint_key = Some(vec![7; 32]);
+        (dir, path, plan)
+    }
+
+    fn stored(path: &Path) -> usize {
+        Workspace::open(path, OpenMode::Existing, Utc::now())
+            .expect("reopen")
+            .snapshots(None)
+            .expect("snapshots")
+            .len()
+    }
+
+    fn assert_cancelled(result: AppResult<Vec<CollectOutcome>>) {
+        let err = result.expect_err("a cancelled collection is an error");
+        assert!(err.message.contains("cancelled"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_cancel_before_the_collection_starts_is_not_lost() {
+        let (endpoint, _seen) = Endpoint::start(false);
+        let (_dir, path, plan) = workspace(&endpoint.url());
+        let token = CancelToken::default();
+        token.cancel();
+        assert!(token.is_cancelled());
+        assert_cancelled(collect_blocking(&path, &plan, &|_| {}, &token));
+        assert_eq!(stored(&path), 0);
+        assert_eq!(
+            endpoint.connections.load(Ordering::SeqCst),
+            0,
+            "no call was made"
+        );
+        // A clone given to another face shares the signal.
+        let clone = token.clone();
+        assert!(clone.is_cancelled());
+    }
+
+    #[test]
+    fn a_cancel_during_the_first_call_stops_the_collection() {
+        let (endpoint, seen) = Endpoint::start(false);
+        let (_dir, path, plan) = workspace(&endpoint.url());
+        let token = CancelToken::default();
+        let canceller = {
+            let token = token.clone();
+            std::thread::spawn(move || {
+                // The first call is in flight (held by the endpoint): cancel now.
+                assert_eq!(seen.recv().expect("a first call"), Seen::Stalled(0));
+                token.cancel();
+            })
+        };
+        let started = Instant::now();
+        assert_cancelled(collect_blocking(&path, &plan, &|_| {}, &token));
+        canceller.join().expect("canceller");
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(stored(&path), 0);
+    }
+
+    #[test]
+    fn a_cancel_after_the_first_call_answered_stops_the_collection() {
+        let (endpoint, seen) = Endpoint::start(true);
+        let (_dir, path, plan) = workspace(&endpoint.url());
+        let token = CancelToken::default();
+        let canceller = {
+            let token = token.clone();
+            std::thread::spawn(move || {
+                // Bounded: the collection makes a few dozen calls at most before this one.
+                for _ in 0..500 {
+                    match seen.recv() {
+                        Ok(Seen::Answered) => break,
+                        Ok(Seen::Stalled(_)) => continue,
+                        Err(_) => panic!("the endpoint stopped before answering"),
+                    }
+                }
+                token.cancel();
+            })
+        };
+        assert_cancelled(collect_blocking(&path, &plan, &|_| {}, &token));
+        canceller.join().expect("canceller");
+        assert_eq!(stored(&path), 0);
+    }
+
+    #[test]
+    fn the_deadline_ends_a_collection_against_an_endpoint_that_never_answers() {
+        let (endpoint, _seen) = Endpoint::start(false);
+        let (_dir, path, plan) = workspace(&endpoint.url());
+        let plan = plan.with_timeout(Duration::from_secs(2));
+        let started = Instant::now();
+        let outcomes =
+            collect_blocking(&path, &plan, &|_| {}, &CancelToken::default()).expect("collect");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            started.elapsed()
+        );
+        let o = &outcomes[0];
+        assert!(o.failed(), "nothing collected, nothing stored");
+        assert_eq!(o.missing.len(), parity_aws::KINDS.len());
+        for m in &o.missing {
+            assert!(
+                m.reason.starts_with("timed out after 2 s"),
+                "{}: {}",
+                m.kind,
+                m.reason
+            );
+        }
+        let err = failures_as_error(&outcomes).expect("an error: exit code 2");
+        assert_eq!(err.code, ErrorCode::Aws);
+        assert_eq!(stored(&path), 0);
+    }
+
+    #[test]
+    fn plans_take_the_environments_limits() {
+        let mut a = EnvironmentConfig::new("a");
+        a.collect_timeout = Some("90s".into());
+        a.rate_share = Some(parity_core::RateShare(0.8));
+        let mut b = EnvironmentConfig::new("b");
+        b.collect_timeout = Some("5m".into());
+        b.rate_share = Some(parity_core::RateShare(0.25));
+        let (timeout, share) = limits_of(&[a.clone(), b]).unwrap();
+        assert_eq!((timeout, share), (Duration::from_secs(300), 0.25));
+        let (timeout, share) = limits_of(&[EnvironmentConfig::new("c")]).unwrap();
+        assert_eq!(
+            (timeout, share),
+            (
+                parity_aws::DEFAULT_COLLECT_TIMEOUT,
+                parity_aws::DEFAULT_RATE_SHARE
+            )
+        );
+        assert_eq!(limits_of(&[a]).unwrap().0, Duration::from_secs(90));
+    }
+}
