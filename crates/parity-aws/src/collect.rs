@@ -420,6 +420,7 @@ async fn collect_breadth(
     alarms
 }
 
+#[allow(clippy::too_many_arguments)] // the region's context and where its kinds go
 async fn collect_region(
     env: &EnvironmentConfig,
     prepared: &Prepared,
@@ -768,11 +769,7 @@ pub async fn test_connection(
 ) -> Result<ConnectionInfo, ConnectionError> {
     let prepared = prepare(env, ctx).await?;
     let region = prepared.regions.first().cloned().unwrap_or_default();
-    let client = aws_sdk_ec2::Client::from_conf(
-        aws_sdk_ec2::config::Builder::from(&prepared.sdk)
-            .region(Region::new(region.clone()))
-            .build(),
-    );
+    let client = client!(aws_sdk_ec2, prepared, region.as_str(), "ec2");
     match ec2::caller_account(&client).await {
         Ok(account) => Ok(ConnectionInfo { region, account }),
         Err(f) => Err(ConnectionError::Call {

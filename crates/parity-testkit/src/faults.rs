@@ -60,6 +60,8 @@ pub struct FaultPlan {
     pub seed: u64,
     /// Services (`ec2`, `lambda`, …) the plan applies to; empty: all.
     pub services: Vec<String>,
+    /// Only requests whose identity (request line, target, body) contains this text.
+    pub matching: Option<String>,
     seen: Mutex<HashMap<u64, u32>>,
     injected: Mutex<u32>,
 }
@@ -72,6 +74,7 @@ impl FaultPlan {
             repeat,
             seed,
             services: Vec::new(),
+            matching: None,
             seen: Mutex::new(HashMap::new()),
             injected: Mutex::new(0),
         }
@@ -92,6 +95,13 @@ impl FaultPlan {
         self
     }
 
+    /// Only requests whose request line, `X-Amz-Target` or body contains `text`
+    /// (`/concurrency`, `GetTemplateSummary`): one operation of a service.
+    pub fn matching(mut self, text: &str) -> FaultPlan {
+        self.matching = Some(text.to_string());
+        self
+    }
+
     /// How many faults were injected so far.
     pub fn injected(&self) -> u32 {
         *self.injected.lock().expect("lock")
@@ -101,6 +111,11 @@ impl FaultPlan {
     pub fn strikes(&self, service: &str, identity: &[u8]) -> bool {
         if !self.services.is_empty() && !self.services.iter().any(|s| s == service) {
             return false;
+        }
+        if let Some(text) = &self.matching {
+            if !String::from_utf8_lossy(identity).contains(text.as_str()) {
+                return false;
+            }
         }
         let mut h = DefaultHasher::new();
         self.seed.hash(&mut h);

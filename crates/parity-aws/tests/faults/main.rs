@@ -83,13 +83,21 @@ async fn run(
     flags: Option<&str>,
     plan: Option<Arc<FaultPlan>>,
 ) -> (Snapshot, Duration) {
+    run_with(moto, flags, plan, context()).await
+}
+
+async fn run_with(
+    moto: &Moto,
+    flags: Option<&str>,
+    plan: Option<Arc<FaultPlan>>,
+    ctx: CollectContext,
+) -> (Snapshot, Duration) {
     let options = match plan {
         Some(plan) => ProxyOptions::faults(plan),
         None => ProxyOptions::default(),
     };
     let proxy = RecordingProxy::start_with(moto.port, options).await;
     let env = env(&proxy.endpoint(), flags);
-    let ctx = context();
     let started = Instant::now();
     // Nothing may hang: a bound well above the collection's own deadline.
     let snapshot = tokio::time::timeout(Duration::from_secs(90), collect(&env, &ctx, &|_| {}))
@@ -195,4 +203,81 @@ async fn every_collector_against_every_fault() {
         table.push(format!("| {} | {transient} | {persistent} |", fault.name()));
     }
     eprintln!("\nfault matrix\n{}\n", table.join("\n"));
+
+    // Per-resource calls failing for good: the resource stays, the attribute is unknown.
+    let plan = Arc::new(
+        FaultPlan::persistent(Fault::Throttle)
+            .only(&["lambda"])
+            .matching("/concurrency"),
+    );
+    let (snapshot, _) = run(&moto, flags, Some(plan.clone())).await;
+    assert!(snapshot.missing.is_empty(), "{:?}", snapshot.missing);
+    assert!(plan.injected() > 0);
+    let functions: Vec<_> = snapshot
+        .resources
+        .iter()
+        .filter(|r| r.kind == "lambda.function")
+        .collect();
+    assert!(!functions.is_empty());
+    for f in functions {
+        assert!(!f.attributes.contains_key("reserved_concurrency"));
+        let reason = &f.unknown["reserved_concurrency"];
+        assert!(
+            reason.contains("TooManyRequestsException")
+                && reason.contains("lambda:GetFunctionConcurrency"),
+            "{reason}"
+        );
+        assert!(
+            f.attributes.contains_key("runtime"),
+            "other attributes kept"
+        );
+    }
+    let plan = Arc::new(
+        FaultPlan::persistent(Fault::Internal)
+            .only(&["cloudformation"])
+            .matching("GetTemplateSummary"),
+    );
+    let (snapshot, _) = run(&moto, flags, Some(plan)).await;
+    assert!(snapshot.missing.is_empty(), "{:?}", snapshot.missing);
+    let stacks: Vec<_> = snapshot
+        .resources
+        .iter()
+        .filter(|r| r.kind == "cloudformation.stack")
+        .collect();
+    assert!(!stacks.is_empty());
+    for s in stacks {
+        assert!(s.is_unknown("parameters.Environment"), "{:?}", s.unknown);
+        assert!(
+            !s.attributes.keys().any(|k| k.starts_with("parameters.")),
+            "no parameter value kept when NoEcho is unknown"
+        );
+        assert!(s.attributes.contains_key("template_hash"));
+    }
+
+    // The deadline: RDS never answers (and the per-call timeouts are long), so its kinds are
+    // missing, "timed out after 4 s" — and so are the alarms, which are scoped by the resources
+    // they watch once every other kind is known; every other kind is complete.
+    let mut ctx = context();
+    ctx.call_timeouts = CallTimeouts::default();
+    ctx.timeout = Some(Duration::from_secs(4));
+    let plan = Arc::new(FaultPlan::persistent(Fault::Stall).only(&["rds"]));
+    let (snapshot, took) = run_with(&moto, flags, Some(plan), ctx).await;
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    let missing: Vec<&str> = snapshot.missing.iter().map(|m| m.kind.as_str()).collect();
+    assert_eq!(
+        missing,
+        [
+            "rds.db_instance",
+            "rds.db_parameter_group",
+            "cloudwatch.alarm"
+        ]
+    );
+    for m in &snapshot.missing {
+        assert!(m.reason.starts_with("timed out after 4 s"), "{}", m.reason);
+    }
+    let kept: std::collections::BTreeSet<&str> =
+        snapshot.resources.iter().map(|r| r.kind.as_str()).collect();
+    let mut without_rds = kinds.clone();
+    without_rds.retain(|k| !k.starts_with("rds.") && *k != "cloudwatch.alarm");
+    assert_eq!(kept, without_rds);
 }
