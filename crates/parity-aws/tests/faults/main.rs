@@ -106,6 +106,21 @@ async fn run_with(
     (snapshot, started.elapsed())
 }
 
+/// How many times `operation` reached the proxy when `plan` fails it for good.
+async fn attempts(moto: &Moto, plan: FaultPlan, operation: &str) -> usize {
+    let proxy = RecordingProxy::start_with(moto.port, ProxyOptions::faults(Arc::new(plan))).await;
+    let env = env(&proxy.endpoint(), None);
+    let ctx = context();
+    tokio::time::timeout(Duration::from_secs(90), collect(&env, &ctx, &|_| {}))
+        .await
+        .expect("the collection ended");
+    proxy
+        .operations()
+        .iter()
+        .filter(|o| o.as_str() == operation)
+        .count()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_collector_against_every_fault() {
     init();
@@ -280,4 +295,28 @@ async fn every_collector_against_every_fault() {
     let mut without_rds = kinds.clone();
     without_rds.retain(|k| !k.starts_with("rds.") && *k != "cloudwatch.alarm");
     assert_eq!(kept, without_rds);
+
+    // More attempts for throttling than for other errors: 8 against 3.
+    let throttled = FaultPlan::persistent(Fault::Throttle)
+        .only(&["ssm"])
+        .matching("DescribeParameters");
+    assert_eq!(
+        attempts(&moto, throttled, "ssm:DescribeParameters").await,
+        8
+    );
+    let unavailable = FaultPlan::persistent(Fault::Unavailable)
+        .only(&["ssm"])
+        .matching("DescribeParameters");
+    assert_eq!(
+        attempts(&moto, unavailable, "ssm:DescribeParameters").await,
+        8
+    );
+    let internal = FaultPlan::persistent(Fault::Internal)
+        .only(&["ssm"])
+        .matching("DescribeParameters");
+    assert_eq!(attempts(&moto, internal, "ssm:DescribeParameters").await, 3);
+    let reset = FaultPlan::persistent(Fault::Reset)
+        .only(&["ssm"])
+        .matching("DescribeParameters");
+    assert_eq!(attempts(&moto, reset, "ssm:DescribeParameters").await, 3);
 }
