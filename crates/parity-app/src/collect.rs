@@ -524,6 +524,24 @@ mod tests {
         assert_eq!(stored(&path), 0);
     }
 
+    /// The promise with the real defaults (20 s read, 45 s per operation, 10 min
+    /// deadline): about 90 s, so not run by default (`--ignored`).
+    #[test]
+    #[ignore = "takes about 90 s"]
+    fn with_the_defaults_an_endpoint_that_never_answers_ends_within_two_minutes() {
+        let (endpoint, _seen) = Endpoint::start(false);
+        let (_dir, path, plan) = workspace(&endpoint.url());
+        assert_eq!(plan.timeout(), Some(parity_aws::DEFAULT_COLLECT_TIMEOUT));
+        let started = Instant::now();
+        let outcomes =
+            collect_blocking(&path, &plan, &|_| {}, &CancelToken::default()).expect("collect");
+        let took = started.elapsed();
+        eprintln!("ended after {took:?}: {:?}", outcomes[0].missing.first());
+        assert!(took < Duration::from_secs(120), "{took:?}");
+        assert!(outcomes[0].failed());
+        assert_eq!(stored(&path), 0);
+    }
+
     #[test]
     fn plans_take_the_environments_limits() {
         let mut a = EnvironmentConfig::new("a");

@@ -376,21 +376,18 @@ async fn collect_breadth(
         .await
     };
     let flags_part = async {
-        match (&env.feature_flags, first_region) {
-            (Some(flags), true) => {
-                let client = client!(aws_sdk_dynamodb, prepared, region, "dynamodb");
-                let tokens: Vec<String> = std::iter::once(env.name.clone())
-                    .chain(env.aliases.iter().cloned())
-                    .collect();
-                run_kind(
-                    reporter,
-                    out,
-                    FEATURE_FLAG_KIND,
-                    dynamodb::items(&client, flags, &tokens, region, fingerprinter),
-                )
-                .await
-            }
-            _ => {}
+        if let (Some(flags), true) = (&env.feature_flags, first_region) {
+            let client = client!(aws_sdk_dynamodb, prepared, region, "dynamodb");
+            let tokens: Vec<String> = std::iter::once(env.name.clone())
+                .chain(env.aliases.iter().cloned())
+                .collect();
+            run_kind(
+                reporter,
+                out,
+                FEATURE_FLAG_KIND,
+                dynamodb::items(&client, flags, &tokens, region, fingerprinter),
+            )
+            .await
         }
     };
     reporter.emit(Some(cloudwatch::KIND), Phase::Started);
