@@ -199,7 +199,7 @@ async fn every_collector_against_every_fault() {
                 .iter()
                 .map(|m| {
                     m.reason
-                        .split(|c| c == ':' || c == '(')
+                        .split([':', '('])
                         .next()
                         .unwrap_or_default()
                         .trim()
