@@ -543,6 +543,29 @@ mod tests {
     }
 
     #[test]
+    fn replacing_an_environment_keeps_its_collect_limits() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("ws.db");
+        let ws = Workspace::open(&path, OpenMode::CreateIfMissing, Utc::now()).expect("open");
+        let mut env = EnvironmentConfig::new("prod");
+        env.regions = vec!["us-east-1".into()];
+        env.collect_timeout = Some("90s".into());
+        env.rate_share = Some(parity_core::RateShare(0.2));
+        ws.add_environment(&env, false).unwrap();
+        // The form / `env add --replace` know nothing of the limits: they stay.
+        let mut form = EnvironmentConfig::new("prod");
+        form.regions = vec!["eu-west-1".into()];
+        ws.add_environment(&form, true).unwrap();
+        let stored = ws.environment("prod").unwrap();
+        assert_eq!(stored.regions, ["eu-west-1"]);
+        assert_eq!(stored.collect_timeout.as_deref(), Some("90s"));
+        assert_eq!(stored.rate_share, Some(parity_core::RateShare(0.2)));
+        let plan = ws.collect_plan(&[]).unwrap();
+        assert_eq!(plan.timeout(), Some(Duration::from_secs(90)));
+        assert_eq!(plan.context.rate_share, 0.2);
+    }
+
+    #[test]
     fn plans_take_the_environments_limits() {
         let mut a = EnvironmentConfig::new("a");
         a.collect_timeout = Some("90s".into());
