@@ -13,3 +13,4 @@ mod cross_source;
 mod drift;
 mod keyring;
 mod partial;
+mod timeouts;

@@ -97,7 +97,7 @@ describe("matrix screen", () => {
     });
     wrap(<MatrixScreen columns={[]} onResetColumns={() => {}} />);
     const banner = await screen.findByTestId("shared-secrets");
-    expect(banner.textContent).toContain("1 secrets shared between environments");
+    expect(banner.textContent).toContain("1 secret shared between environments");
     expect(banner.textContent).toContain("ssm.parameter/stripe/api-key · value");
     expect(banner.textContent).toContain("in staging and prod — fails the gate");
   });

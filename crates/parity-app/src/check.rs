@@ -90,41 +90,13 @@ pub fn check(cmp: &Comparison, options: CheckOptions, now: DateTime<Utc>) -> Che
 
 /// Parses a duration such as `90m`, `24h`, `7d`, `2w`.
 pub fn parse_duration(text: &str) -> AppResult<Duration> {
-    let t = text.trim();
-    let bad = || {
-        AppError::bad_input(format!(
-            "`{text}` is not a duration: use a number and a unit, e.g. 90m, 24h, 7d, 2w"
-        ))
-    };
-    let split = t.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
-    let (num, unit) = t.split_at(split);
-    let too_long = || {
-        AppError::bad_input(format!(
-            "`{text}` is too long a duration: at most {MAX_DURATION_DAYS} days (100 years)"
-        ))
-    };
-    let n: i64 = match num.parse() {
-        Ok(n) => n,
-        // only digits, so a failure to parse is an overflow
-        Err(_) if !num.is_empty() => return Err(too_long()),
-        Err(_) => return Err(bad()),
-    };
-    let d = match unit {
-        "s" => Duration::try_seconds(n),
-        "m" => Duration::try_minutes(n),
-        "h" => Duration::try_hours(n),
-        "d" => Duration::try_days(n),
-        "w" => Duration::try_weeks(n),
-        _ => return Err(bad()),
-    };
-    match d {
-        Some(d) if d <= Duration::days(MAX_DURATION_DAYS) => Ok(d),
-        _ => Err(too_long()),
-    }
+    parity_core::parse_duration_secs(text)
+        .map(Duration::seconds)
+        .map_err(AppError::bad_input)
 }
 
 /// The longest duration `parse_duration` accepts: longer ones would overflow date arithmetic.
-pub const MAX_DURATION_DAYS: i64 = 36_525;
+pub const MAX_DURATION_DAYS: i64 = parity_core::workspace::MAX_DURATION_DAYS;
 
 #[cfg(test)]
 mod tests {

@@ -216,16 +216,24 @@ impl Workspace {
         Ok(out)
     }
 
-    /// Adds an environment; with `replace`, an existing one's configuration is replaced.
+    /// Adds an environment; with `replace`, an existing one's configuration is replaced — but
+    /// its `collect_timeout` and `rate_share`, which only the workspace file sets, are kept when
+    /// `env` leaves them unset (`env add --replace` and the desktop form have no such fields).
     pub fn add_environment(&self, env: &EnvironmentConfig, replace: bool) -> AppResult<()> {
         env.validate()?;
-        if !replace && self.store.environment(&env.name)?.is_some() {
+        let existing = self.store.environment(&env.name)?;
+        if !replace && existing.is_some() {
             return Err(AppError::conflict(format!(
                 "environment `{}` already exists (use `env add --replace` to change it)",
                 env.name
             )));
         }
-        Ok(self.store.upsert_environment(env)?)
+        let mut env = env.clone();
+        if let Some(old) = existing {
+            env.collect_timeout = env.collect_timeout.or(old.collect_timeout);
+            env.rate_share = env.rate_share.or(old.rate_share);
+        }
+        Ok(self.store.upsert_environment(&env)?)
     }
 
     /// Removes an environment and its snapshots; refused while exceptions name it. Its static

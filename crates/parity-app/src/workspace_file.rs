@@ -153,6 +153,8 @@ impl WorkspaceFile {
             "ssm_prefix",
             "vpcs",
             "endpoint_url",
+            "collect_timeout",
+            "rate_share",
             "feature_flags",
             "may_differ_in",
         ];
@@ -331,5 +333,38 @@ ticket = "https://tracker.example/OPS-42"
             e.message.contains("r.toml") && e.message.contains("invalid pattern"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn collect_limits_round_trip_and_unsafe_endpoints_are_refused() {
+        let text = "[[environment]]\nname = \"prod\"\nregions = [\"us-east-1\"]\nendpoint_url = \"https://vpce.example.com\"\ncollect_timeout = \"5m\"\nrate_share = 0.25\n";
+        let file = WorkspaceFile::parse(text, "ws.toml").unwrap();
+        let env = &file.environments[0];
+        assert_eq!(env.collect_timeout.as_deref(), Some("5m"));
+        assert_eq!(env.rate_share, Some(parity_core::RateShare(0.25)));
+        let rendered = file.render().unwrap();
+        assert!(
+            rendered.contains("endpoint_url = \"https://vpce.example.com\"\ncollect_timeout = \"5m\"\nrate_share = 0.25"),
+            "{rendered}"
+        );
+        assert_eq!(WorkspaceFile::parse(&rendered, "again.toml").unwrap(), file);
+        for (bad, says) in [
+            (
+                "endpoint_url = \"http://user:pw@203.0.113.5\"",
+                "credentials",
+            ),
+            ("endpoint_url = \"http://203.0.113.5\"", "plain http"),
+            ("collect_timeout = \"soon\"", "not a duration"),
+            ("rate_share = 2.0", "rate_share 2"),
+        ] {
+            let text = format!("[[environment]]\nname = \"prod\"\n{bad}\n");
+            let err = WorkspaceFile::parse(&text, "ws.toml").unwrap_err();
+            assert!(
+                err.message.starts_with("ws.toml: environment `prod`")
+                    && err.message.contains(says),
+                "{}",
+                err.message
+            );
+        }
     }
 }

@@ -8,6 +8,10 @@
 //! AWS masks such values (`****`), but which parameters are NoEcho is read from the template
 //! (GetTemplateSummary) rather than trusted to the mask (moto returns them in clear). A value
 //! under a secret-looking name is kept as a keyed fingerprint.
+//!
+//! Per stack, a failing GetTemplate makes `template_hash` unknown and a failing
+//! GetTemplateSummary makes every `parameters.*` unknown (no value is kept then: which ones are
+//! NoEcho is not known); the stack and the kind are still collected.
 
 use std::collections::BTreeSet;
 
@@ -125,22 +129,45 @@ pub(crate) async fn stacks(
                 client.get_template().stack_name(id).send(),
                 client.get_template_summary().stack_name(id).send()
             );
-            let template =
-                template.map_err(|e| describe(&e).during("cloudformation:GetTemplate"))?;
-            let summary =
-                summary.map_err(|e| describe(&e).during("cloudformation:GetTemplateSummary"))?;
-            let no_echo: BTreeSet<String> = summary
-                .parameters()
-                .iter()
-                .filter(|p| p.no_echo() == Some(true))
-                .filter_map(|p| p.parameter_key().map(str::to_string))
-                .collect();
+            // One stack's failing call makes what it feeds unknown, not the whole kind.
+            let (no_echo, summary_failed) = match summary {
+                Ok(summary) => (
+                    summary
+                        .parameters()
+                        .iter()
+                        .filter(|p| p.no_echo() == Some(true))
+                        .filter_map(|p| p.parameter_key().map(str::to_string))
+                        .collect::<BTreeSet<String>>(),
+                    None,
+                ),
+                Err(e) => (
+                    BTreeSet::new(),
+                    Some(
+                        describe(&e)
+                            .during("cloudformation:GetTemplateSummary")
+                            .reason,
+                    ),
+                ),
+            };
             let mut r = resource(&s, &no_echo, region, fingerprinter);
-            if let Some(body) = template.template_body() {
-                r.attributes.insert(
-                    "template_hash".into(),
-                    json!(template_hash(body, scope.tokens())),
-                );
+            if let Some(reason) = summary_failed {
+                // Which parameters are NoEcho is unknown: no parameter value is kept.
+                r.attributes.retain(|k, _| !k.starts_with("parameters."));
+                r.mark_unknown("parameters.*", &reason);
+            }
+            match template {
+                Ok(template) => {
+                    if let Some(body) = template.template_body() {
+                        r.attributes.insert(
+                            "template_hash".into(),
+                            json!(template_hash(body, scope.tokens())),
+                        );
+                    }
+                }
+                Err(e) => r.mark_unknown(
+                    "template_hash",
+                    &describe(&e).during("cloudformation:GetTemplate").reason,
+                ),
             }
             Ok::<_, CallFailure>(r)
         })

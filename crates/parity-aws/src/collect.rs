@@ -4,19 +4,22 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::provider_config::ProviderConfig;
-use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_ec2::config::{Credentials as SdkCredentials, ProvideCredentials, Region};
 use aws_sdk_ec2::error::DisplayErrorContext;
 use chrono::Utc;
 use futures::{FutureExt, StreamExt};
 use parity_core::{EnvironmentConfig, MissingKind, Resource, Snapshot, Source};
+use tokio::time::Instant;
 
 use crate::credentials::{fingerprint_key, CredentialError, CredentialSource, KeyringError};
 use crate::failure::CallFailure;
+use crate::limits::{self, Budgeted, CallTimeouts, RateBudgets};
 use crate::progress::{Phase, ProgressEvent, Reporter};
 use crate::scope::Scope;
 use crate::secrets::ValueFingerprinter;
@@ -49,6 +52,19 @@ pub struct CollectContext {
     /// Fan-out calls in flight per region and step (SSM GetParameters batches, VPC attributes,
     /// parameter groups).
     pub max_requests: usize,
+    /// The deadline of the whole collection (`collect_many`, or one `collect`), counted from its
+    /// start; kinds still running then are missing with "timed out after N s". `None`: no
+    /// deadline beyond the per-call timeouts.
+    pub timeout: Option<Duration>,
+    /// Connect, read, per-attempt and per-operation timeouts of every call.
+    pub call_timeouts: CallTimeouts,
+    /// The share of each account's API rate budget this collection may use (0.01–1).
+    pub rate_share: f64,
+    /// The first retry's backoff (doubling, with jitter, up to 20 s).
+    pub initial_backoff: Duration,
+    /// Set by `collect_many` so that every environment shares one deadline and one budget.
+    deadline: Option<Instant>,
+    budgets: Option<Arc<RateBudgets>>,
 }
 
 impl std::fmt::Debug for CollectContext {
@@ -62,6 +78,10 @@ impl std::fmt::Debug for CollectContext {
             .field("max_environments", &self.max_environments)
             .field("max_regions", &self.max_regions)
             .field("max_requests", &self.max_requests)
+            .field("timeout", &self.timeout)
+            .field("call_timeouts", &self.call_timeouts)
+            .field("rate_share", &self.rate_share)
+            .field("initial_backoff", &self.initial_backoff)
             .finish()
     }
 }
@@ -74,7 +94,39 @@ impl CollectContext {
             max_environments: 3,
             max_regions: 4,
             max_requests: 8,
+            timeout: Some(limits::DEFAULT_COLLECT_TIMEOUT),
+            call_timeouts: CallTimeouts::default(),
+            rate_share: limits::DEFAULT_RATE_SHARE,
+            initial_backoff: Duration::from_secs(1),
+            deadline: None,
+            budgets: None,
         }
+    }
+
+    /// Fixes the deadline and the rate budget of a run starting now (kept when already set).
+    fn started(&self) -> CollectContext {
+        let mut ctx = self.clone();
+        if ctx.deadline.is_none() {
+            ctx.deadline = ctx.timeout.map(|t| Instant::now() + t);
+        }
+        if ctx.budgets.is_none() {
+            ctx.budgets = Some(Arc::new(RateBudgets::new(ctx.rate_share)));
+        }
+        ctx
+    }
+
+    fn budgets(&self) -> Arc<RateBudgets> {
+        self.budgets
+            .clone()
+            .unwrap_or_else(|| Arc::new(RateBudgets::new(self.rate_share)))
+    }
+
+    /// "timed out after N s" for the collection's deadline.
+    fn timed_out(&self) -> CallFailure {
+        let secs = self.timeout.map(|t| t.as_secs()).unwrap_or_default();
+        CallFailure::new(format!(
+            "timed out after {secs} s (the collection's deadline: --timeout / collect_timeout)"
+        ))
     }
 
     pub fn with_fingerprint_key(mut self, key: Vec<u8>) -> Self {
@@ -87,6 +139,20 @@ impl CollectContext {
 struct Prepared {
     sdk: SdkConfig,
     regions: Vec<String>,
+    /// Whose rate budget the calls spend: the credentials' identity and the endpoint.
+    account: String,
+    http: aws_sdk_ec2::config::SharedHttpClient,
+    budgets: Arc<RateBudgets>,
+}
+
+impl Prepared {
+    /// The HTTP client of one service in one region: the shared client behind that budget.
+    fn http_for(&self, region: &str, service: &str) -> Budgeted {
+        Budgeted {
+            inner: self.http.clone(),
+            bucket: self.budgets.bucket(&self.account, region, service),
+        }
+    }
 }
 
 async fn blocking<T: Send + 'static>(
@@ -117,9 +183,11 @@ async fn prepare(
             })?
     };
     let http = crate::http::proxy_aware_client();
+    let http_for_clients = http.clone();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(http.clone())
-        .retry_config(RetryConfig::standard());
+        .timeout_config(ctx.call_timeouts.sdk())
+        .retry_config(limits::retry_config(ctx.initial_backoff));
     if let Some(first) = env.regions.first() {
         loader = loader.region(Region::new(first.clone()));
     }
@@ -170,10 +238,23 @@ async fn prepare(
             profile: source.profile().map(str::to_string),
             detail: "no credentials provider configured".to_string(),
         })?;
-    provider.provide_credentials().await.map_err(|e| {
+    let credentials = provider.provide_credentials().await.map_err(|e| {
         CredentialError::from_provider(source.profile(), DisplayErrorContext(&e).to_string())
     })?;
-    Ok(Prepared { sdk, regions })
+    // The account is not known without a call; the credentials stand for it (one access key
+    // or profile is one account).
+    let account = format!(
+        "{}|{}",
+        credentials.access_key_id(),
+        env.endpoint_url.as_deref().unwrap_or("aws")
+    );
+    Ok(Prepared {
+        sdk,
+        regions,
+        account,
+        http: http_for_clients,
+        budgets: ctx.budgets(),
+    })
 }
 
 async fn fingerprinter(ctx: &CollectContext) -> Option<ValueFingerprinter> {
@@ -189,12 +270,30 @@ async fn fingerprinter(ctx: &CollectContext) -> Option<ValueFingerprinter> {
 
 type KindResult = (&'static str, Result<Vec<Resource>, CallFailure>);
 
-/// Runs one kind's collector, reporting started / done / failed.
+/// The kinds of one region as they finish: what is here when the deadline strikes is kept.
+#[derive(Default)]
+struct Results(Mutex<Vec<KindResult>>);
+
+impl Results {
+    fn push(&self, result: KindResult) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(result);
+    }
+
+    fn take(&self) -> Vec<KindResult> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// Runs one kind's collector, reporting started / done / failed, and records its result.
 async fn run_kind(
     reporter: Reporter<'_>,
+    out: &Results,
     kind: &'static str,
     fut: impl Future<Output = Result<Vec<Resource>, CallFailure>>,
-) -> KindResult {
+) {
     reporter.emit(Some(kind), Phase::Started);
     let result = fut.await;
     match &result {
@@ -211,34 +310,31 @@ async fn run_kind(
             },
         ),
     }
-    (kind, result)
+    out.push((kind, result));
 }
 
-fn failed(
-    reporter: Reporter<'_>,
-    kinds: &[&'static str],
-    failure: &CallFailure,
-) -> Vec<KindResult> {
-    kinds
-        .iter()
-        .map(|kind| {
-            reporter.emit(
-                Some(kind),
-                Phase::Failed {
-                    reason: failure.reason.clone(),
-                },
-            );
-            (*kind, Err(failure.clone()))
-        })
-        .collect()
+fn failed(reporter: Reporter<'_>, out: &Results, kinds: &[&'static str], failure: &CallFailure) {
+    for kind in kinds {
+        reporter.emit(
+            Some(kind),
+            Phase::Failed {
+                reason: failure.reason.clone(),
+            },
+        );
+        out.push((kind, Err(failure.clone())));
+    }
 }
 
 /// An SDK client of any service for `region`, from the environment's shared configuration.
+/// Its HTTP client spends the (account, region, service) rate budget.
 macro_rules! client {
-    ($sdk_crate:ident, $sdk:expr, $region:expr) => {
+    ($sdk_crate:ident, $prepared:expr, $region:expr, $service:expr) => {
         $sdk_crate::Client::from_conf(
-            $sdk_crate::config::Builder::from($sdk)
+            $sdk_crate::config::Builder::from(&$prepared.sdk)
                 .region($sdk_crate::config::Region::new($region.to_string()))
+                .http_client($prepared.http_for($region, $service))
+                .interceptor(crate::limits::RetryCap)
+                .retry_partition(crate::limits::retry_partition($service))
                 .build(),
         )
     };
@@ -249,19 +345,20 @@ macro_rules! client {
 #[allow(clippy::too_many_arguments)] // the region's context, as `collect_region` has it
 async fn collect_breadth(
     env: &EnvironmentConfig,
-    sdk: &SdkConfig,
+    prepared: &Prepared,
     region: &str,
     first_region: bool,
     ctx: &CollectContext,
     fingerprinter: Option<&ValueFingerprinter>,
     reporter: Reporter<'_>,
+    out: &Results,
     vpc_scope: impl Future<Output = Result<ec2::VpcScope, CallFailure>>,
-) -> (Vec<KindResult>, Result<Vec<Resource>, CallFailure>) {
-    let cache_client = client!(aws_sdk_elasticache, sdk, region);
-    let lambda_client = client!(aws_sdk_lambda, sdk, region);
-    let asg_client = client!(aws_sdk_autoscaling, sdk, region);
-    let cw_client = client!(aws_sdk_cloudwatch, sdk, region);
-    let cfn_client = client!(aws_sdk_cloudformation, sdk, region);
+) -> Result<Vec<Resource>, CallFailure> {
+    let cache_client = client!(aws_sdk_elasticache, prepared, region, "elasticache");
+    let lambda_client = client!(aws_sdk_lambda, prepared, region, "lambda");
+    let asg_client = client!(aws_sdk_autoscaling, prepared, region, "autoscaling");
+    let cw_client = client!(aws_sdk_cloudwatch, prepared, region, "cloudwatch");
+    let cfn_client = client!(aws_sdk_cloudformation, prepared, region, "cloudformation");
     let scope = Scope::new(env, Default::default());
     let scope = &scope;
     let lambda_part = async {
@@ -279,74 +376,61 @@ async fn collect_breadth(
         .await
     };
     let flags_part = async {
-        match (&env.feature_flags, first_region) {
-            (Some(flags), true) => {
-                let client = client!(aws_sdk_dynamodb, sdk, region);
-                let tokens: Vec<String> = std::iter::once(env.name.clone())
-                    .chain(env.aliases.iter().cloned())
-                    .collect();
-                vec![
-                    run_kind(
-                        reporter,
-                        FEATURE_FLAG_KIND,
-                        dynamodb::items(&client, flags, &tokens, region, fingerprinter),
-                    )
-                    .await,
-                ]
-            }
-            _ => Vec::new(),
+        if let (Some(flags), true) = (&env.feature_flags, first_region) {
+            let client = client!(aws_sdk_dynamodb, prepared, region, "dynamodb");
+            let tokens: Vec<String> = std::iter::once(env.name.clone())
+                .chain(env.aliases.iter().cloned())
+                .collect();
+            run_kind(
+                reporter,
+                out,
+                FEATURE_FLAG_KIND,
+                dynamodb::items(&client, flags, &tokens, region, fingerprinter),
+            )
+            .await
         }
     };
     reporter.emit(Some(cloudwatch::KIND), Phase::Started);
-    let (caches, functions, groups, stacks, flags, alarms) = futures::join!(
+    let ((), (), (), (), (), alarms) = futures::join!(
         run_kind(
             reporter,
+            out,
             "elasticache.cluster",
             elasticache::clusters(&cache_client, scope, region, ctx.max_requests)
         ),
-        run_kind(reporter, "lambda.function", lambda_part),
+        run_kind(reporter, out, "lambda.function", lambda_part),
         run_kind(
             reporter,
+            out,
             "autoscaling.group",
             autoscaling::groups(&asg_client, scope, region)
         ),
         run_kind(
             reporter,
+            out,
             "cloudformation.stack",
             cloudformation::stacks(&cfn_client, scope, region, fingerprinter, ctx.max_requests)
         ),
         flags_part,
         cloudwatch::alarms(&cw_client, region),
     );
-    let mut results = vec![caches, functions, groups, stacks];
-    results.extend(flags);
-    (results, alarms)
+    alarms
 }
 
+#[allow(clippy::too_many_arguments)] // the region's context and where its kinds go
 async fn collect_region(
     env: &EnvironmentConfig,
-    sdk: &SdkConfig,
+    prepared: &Prepared,
     region: &str,
     first_region: bool,
     ctx: &CollectContext,
     fingerprinter: Option<&ValueFingerprinter>,
     progress: &(dyn Fn(ProgressEvent) + Send + Sync),
-) -> Vec<KindResult> {
-    let ec2_client = aws_sdk_ec2::Client::from_conf(
-        aws_sdk_ec2::config::Builder::from(sdk)
-            .region(Region::new(region.to_string()))
-            .build(),
-    );
-    let rds_client = aws_sdk_rds::Client::from_conf(
-        aws_sdk_rds::config::Builder::from(sdk)
-            .region(aws_sdk_rds::config::Region::new(region.to_string()))
-            .build(),
-    );
-    let ssm_client = aws_sdk_ssm::Client::from_conf(
-        aws_sdk_ssm::config::Builder::from(sdk)
-            .region(aws_sdk_ssm::config::Region::new(region.to_string()))
-            .build(),
-    );
+    out: &Results,
+) {
+    let ec2_client = client!(aws_sdk_ec2, prepared, region, "ec2");
+    let rds_client = client!(aws_sdk_rds, prepared, region, "rds");
+    let ssm_client = client!(aws_sdk_ssm, prepared, region, "ssm");
     let reporter = Reporter {
         sink: progress,
         environment: &env.name,
@@ -357,44 +441,49 @@ async fn collect_region(
 
     let ec2_part = async {
         match scope.clone().await {
-            Err(failure) => failed(reporter, EC2_KINDS, &failure),
+            Err(failure) => failed(reporter, out, EC2_KINDS, &failure),
             Ok(scope) => {
                 let instance_progress = |count| {
                     reporter.emit(Some("ec2.instance"), Phase::Progress { count });
                 };
-                let (vpcs, subnets, nats, tables, groups, instances) = futures::join!(
+                futures::join!(
                     run_kind(
                         reporter,
+                        out,
                         "ec2.vpc",
                         ec2::vpcs(&ec2_client, &scope, region, ctx.max_requests)
                     ),
                     run_kind(
                         reporter,
+                        out,
                         "ec2.subnet",
                         ec2::subnets(&ec2_client, &scope, region)
                     ),
                     run_kind(
                         reporter,
+                        out,
                         "ec2.nat_gateway",
                         ec2::nat_gateways(&ec2_client, &scope, region)
                     ),
                     run_kind(
                         reporter,
+                        out,
                         "ec2.route_table",
                         ec2::route_tables(&ec2_client, &scope, region)
                     ),
                     run_kind(
                         reporter,
+                        out,
                         "ec2.security_group",
                         ec2::security_groups(&ec2_client, &scope, region)
                     ),
                     run_kind(
                         reporter,
+                        out,
                         "ec2.instance",
                         ec2::instances(&ec2_client, &scope, region, &instance_progress)
                     ),
                 );
-                vec![vpcs, subnets, nats, tables, groups, instances]
             }
         }
     };
@@ -410,13 +499,13 @@ async fn collect_region(
         );
         let kinds = &["rds.db_instance", "rds.db_parameter_group"];
         let dbs = match (dbs, scope) {
-            (Err(failure), _) => return failed(reporter, kinds, &failure),
+            (Err(failure), _) => return failed(reporter, out, kinds, &failure),
             (Ok(_), Err(failure)) if !unscoped => {
                 let failure = CallFailure::new(format!(
                     "the environment's VPCs are unknown: {}",
                     failure.reason
                 ));
-                return failed(reporter, kinds, &failure);
+                return failed(reporter, out, kinds, &failure);
             }
             (Ok(dbs), scope) => {
                 let vpc_ids = scope.map(|s| s.vpc_ids()).unwrap_or_default();
@@ -432,13 +521,14 @@ async fn collect_region(
                 count: instances.len(),
             },
         );
-        let groups = run_kind(
+        out.push(("rds.db_instance", Ok(instances)));
+        run_kind(
             reporter,
+            out,
             "rds.db_parameter_group",
             rds::parameter_groups(&rds_client, &dbs, region, ctx.max_requests),
         )
         .await;
-        vec![("rds.db_instance", Ok(instances)), groups]
     };
 
     let ssm_part = async {
@@ -446,39 +536,39 @@ async fn collect_region(
         let ssm_progress = |count| {
             reporter.emit(Some("ssm.parameter"), Phase::Progress { count });
         };
-        vec![
-            run_kind(
-                reporter,
-                "ssm.parameter",
-                ssm::parameters(
-                    &ssm_client,
-                    &prefix,
-                    region,
-                    fingerprinter,
-                    ctx.max_requests,
-                    &ssm_progress,
-                ),
-            )
-            .await,
-        ]
+        run_kind(
+            reporter,
+            out,
+            "ssm.parameter",
+            ssm::parameters(
+                &ssm_client,
+                &prefix,
+                region,
+                fingerprinter,
+                ctx.max_requests,
+                &ssm_progress,
+            ),
+        )
+        .await;
     };
 
     let breadth_part = collect_breadth(
         env,
-        sdk,
+        prepared,
         region,
         first_region,
         ctx,
         fingerprinter,
         reporter,
+        out,
         scope.clone(),
     );
 
-    let (a, b, c, (d, alarms)) = futures::join!(ec2_part, rds_part, ssm_part, breadth_part);
-    let mut results: Vec<KindResult> = a.into_iter().chain(b).chain(c).chain(d).collect();
+    let ((), (), (), alarms) = futures::join!(ec2_part, rds_part, ssm_part, breadth_part);
     // Alarms belong to the environment whose resources they watch: scoped now that those are
     // known.
     let alarms = alarms.map(|alarms| {
+        let results = out.0.lock().unwrap_or_else(|e| e.into_inner());
         let known: HashSet<&str> = results
             .iter()
             .filter_map(|(_, r)| r.as_ref().ok())
@@ -498,18 +588,26 @@ async fn collect_region(
             },
         ),
     }
-    results.push((cloudwatch::KIND, alarms));
-    results
+    out.push((cloudwatch::KIND, alarms));
+}
+
+/// `fut`, or `None` once `deadline` has passed.
+async fn until<T>(deadline: Option<Instant>, fut: impl Future<Output = T>) -> Option<T> {
+    match deadline {
+        Some(d) => tokio::time::timeout_at(d, fut).await.ok(),
+        None => Some(fut.await),
+    }
 }
 
 /// Collects one environment: every kind in every region. Never fails: what could not be
 /// collected is listed in `Snapshot.missing` with the reason (credentials failing make every
-/// kind missing).
+/// kind missing; kinds still running at the deadline are "timed out after N s").
 pub async fn collect(
     env: &EnvironmentConfig,
     ctx: &CollectContext,
     progress: &(dyn Fn(ProgressEvent) + Send + Sync),
 ) -> Snapshot {
+    let ctx = &ctx.started();
     let mut snapshot = Snapshot {
         id: None,
         environment: env.name.clone(),
@@ -524,10 +622,13 @@ pub async fn collect(
         region: None,
     };
     reporter.emit(None, Phase::Started);
-    let prepared = match prepare(env, ctx).await {
-        Ok(p) => p,
-        Err(e) => {
-            let reason = e.to_string();
+    let prepared = match until(ctx.deadline, prepare(env, ctx)).await {
+        Some(Ok(p)) => p,
+        outcome => {
+            let reason = match outcome {
+                Some(Err(e)) => e.to_string(),
+                _ => ctx.timed_out().reason,
+            };
             reporter.emit(
                 None,
                 Phase::Failed {
@@ -545,19 +646,40 @@ pub async fn collect(
         }
     };
     reporter.emit(None, Phase::Done { count: 0 });
-    let fingerprinter = fingerprinter(ctx).await;
+    let fingerprinter = until(ctx.deadline, fingerprinter(ctx)).await.flatten();
     let several_regions = prepared.regions.len() > 1;
 
     let results: Vec<(String, Vec<KindResult>)> =
         futures::stream::iter(prepared.regions.iter().enumerate())
             .map(|(i, region)| {
-                let sdk = &prepared.sdk;
+                let prepared = &prepared;
                 let fp = fingerprinter.as_ref();
                 async move {
-                    (
-                        region.clone(),
-                        collect_region(env, sdk, region, i == 0, ctx, fp, progress).await,
+                    let out = Results::default();
+                    let finished = until(
+                        ctx.deadline,
+                        collect_region(env, prepared, region, i == 0, ctx, fp, progress, &out),
                     )
+                    .await
+                    .is_some();
+                    let mut kinds = out.take();
+                    if !finished {
+                        // The deadline struck: what finished is kept, the rest timed out.
+                        let reporter = Reporter {
+                            region: Some(region),
+                            ..reporter
+                        };
+                        let done: HashSet<&str> = kinds.iter().map(|(k, _)| *k).collect();
+                        let late: Vec<&'static str> = crate::kinds_for(env)
+                            .into_iter()
+                            .filter(|k| !done.contains(k))
+                            .filter(|k| *k != FEATURE_FLAG_KIND || i == 0)
+                            .collect();
+                        let out = Results::default();
+                        failed(reporter, &out, &late, &ctx.timed_out());
+                        kinds.extend(out.take());
+                    }
+                    (region.clone(), kinds)
                 }
             })
             .buffer_unordered(ctx.max_regions.max(1))
@@ -605,10 +727,13 @@ pub async fn collect_many(
     // One fingerprint key for the whole run, read (or created) once: environments resolving it
     // concurrently would race to create it, each keeping its own key, and equal values would
     // fingerprint differently.
-    let mut ctx = ctx.clone();
+    // One deadline and one rate budget for the whole run.
+    let mut ctx = ctx.started();
     if ctx.fingerprint_key.is_none() && envs.len() > 1 {
         let uuid = ctx.workspace_uuid.clone();
-        ctx.fingerprint_key = blocking(move || fingerprint_key(&uuid)).await.ok();
+        ctx.fingerprint_key = until(ctx.deadline, blocking(move || fingerprint_key(&uuid)))
+            .await
+            .and_then(Result::ok);
     }
     let ctx = &ctx;
     futures::stream::iter(envs)
@@ -644,11 +769,7 @@ pub async fn test_connection(
 ) -> Result<ConnectionInfo, ConnectionError> {
     let prepared = prepare(env, ctx).await?;
     let region = prepared.regions.first().cloned().unwrap_or_default();
-    let client = aws_sdk_ec2::Client::from_conf(
-        aws_sdk_ec2::config::Builder::from(&prepared.sdk)
-            .region(Region::new(region.clone()))
-            .build(),
-    );
+    let client = client!(aws_sdk_ec2, prepared, region.as_str(), "ec2");
     match ec2::caller_account(&client).await {
         Ok(account) => Ok(ConnectionInfo { region, account }),
         Err(f) => Err(ConnectionError::Call {

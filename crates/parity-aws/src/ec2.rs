@@ -163,9 +163,7 @@ pub(crate) async fn vpcs(
                 attribute(VpcAttributeName::EnableDnsSupport),
                 attribute(VpcAttributeName::EnableDnsHostnames)
             );
-            let support = support.map_err(|e| describe(&e).during("ec2:DescribeVpcAttribute"))?;
-            let hostnames =
-                hostnames.map_err(|e| describe(&e).during("ec2:DescribeVpcAttribute"))?;
+
             let identity = named_or(vpc.tags(), || {
                 if vpc.is_default() == Some(true) {
                     Identity::Name {
@@ -177,16 +175,29 @@ pub(crate) async fn vpcs(
             });
             let mut r = base("ec2.vpc", &id, identity, region, vpc.tags());
             put(&mut r, "cidr_block", vpc.cidr_block());
-            put(
-                &mut r,
-                "enable_dns_support",
-                support.enable_dns_support().and_then(|a| a.value()),
-            );
-            put(
-                &mut r,
-                "enable_dns_hostnames",
-                hostnames.enable_dns_hostnames().and_then(|a| a.value()),
-            );
+            // One VPC's failing attribute call makes that attribute unknown, not the kind.
+            match support {
+                Ok(a) => put(
+                    &mut r,
+                    "enable_dns_support",
+                    a.enable_dns_support().and_then(|a| a.value()),
+                ),
+                Err(e) => r.mark_unknown(
+                    "enable_dns_support",
+                    &describe(&e).during("ec2:DescribeVpcAttribute").reason,
+                ),
+            }
+            match hostnames {
+                Ok(a) => put(
+                    &mut r,
+                    "enable_dns_hostnames",
+                    a.enable_dns_hostnames().and_then(|a| a.value()),
+                ),
+                Err(e) => r.mark_unknown(
+                    "enable_dns_hostnames",
+                    &describe(&e).during("ec2:DescribeVpcAttribute").reason,
+                ),
+            }
             put(
                 &mut r,
                 "instance_tenancy",

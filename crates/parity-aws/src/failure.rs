@@ -51,6 +51,9 @@ where
             let chain = error_chain(err);
             if dispatch.is_user() {
                 format!("request not sent: {chain}")
+            } else if dispatch.is_timeout() {
+                // Connect or read timeout: the endpoint took too long.
+                format!("timed out: {chain}")
             } else if looks_like_credentials(&chain) {
                 format!("credentials: {chain}")
             } else {

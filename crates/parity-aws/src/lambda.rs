@@ -1,6 +1,8 @@
 //! Lambda collector: `lambda.function` resources (ListFunctions), reserved concurrency
 //! (GetFunctionConcurrency per in-scope function) and, when the environment has a tag filter,
-//! tags for scoping (ListTags per function not already placed by name or VPC).
+//! tags for scoping (ListTags per function not already placed by name or VPC). A function whose
+//! GetFunctionConcurrency call fails keeps its other attributes, `reserved_concurrency` unknown;
+//! a failing ListTags still fails the kind (the function's scope itself is unknown).
 //!
 //! Environment variable values are never stored: each variable becomes `environment.<NAME>` with
 //! a keyed fingerprint of its value after the environment's tokens were replaced by `{env}` (so
@@ -153,14 +155,20 @@ pub(crate) async fn functions(
                 .get_function_concurrency()
                 .function_name(&name)
                 .send()
-                .await
-                .map_err(|e| describe(&e).during("lambda:GetFunctionConcurrency"))?;
+                .await;
             let mut r = resource(&f, region, scope, fingerprinter);
-            put(
-                &mut r,
-                "reserved_concurrency",
-                concurrency.reserved_concurrent_executions(),
-            );
+            // One function's failing call makes its concurrency unknown, not the whole kind.
+            match concurrency {
+                Ok(c) => put(
+                    &mut r,
+                    "reserved_concurrency",
+                    c.reserved_concurrent_executions(),
+                ),
+                Err(e) => r.mark_unknown(
+                    "reserved_concurrency",
+                    &describe(&e).during("lambda:GetFunctionConcurrency").reason,
+                ),
+            }
             Ok::<_, CallFailure>(Some(r))
         })
         .buffer_unordered(max_requests.max(1))

@@ -17,6 +17,7 @@ mod failure;
 mod http;
 pub mod iam;
 mod lambda;
+pub mod limits;
 pub mod progress;
 mod rds;
 mod scope;
@@ -30,6 +31,7 @@ pub use credentials::{
     fingerprint_key, CredentialError, CredentialSource, KeyringError, KeyringStore, StaticKeys,
 };
 pub use iam::{policy_json, OPERATIONS};
+pub use limits::{CallTimeouts, DEFAULT_COLLECT_TIMEOUT, DEFAULT_RATE_SHARE};
 pub use progress::{Phase, ProgressEvent};
 pub use secrets::{looks_secret, ValueFingerprinter};
 

@@ -201,7 +201,18 @@ pub(crate) async fn parameter_groups(
                     .into_paginator()
                     .send();
                 while let Some(page) = pages.next().await {
-                    let page = page.map_err(|e| describe(&e).during("rds:DescribeDBParameters"))?;
+                    let page = match page {
+                        Ok(page) => page,
+                        Err(e) => {
+                            // One group's failing call makes its values unknown, not the kind.
+                            r.attributes.retain(|k, _| !k.starts_with("parameters."));
+                            r.mark_unknown(
+                                "parameters.*",
+                                &describe(&e).during("rds:DescribeDBParameters").reason,
+                            );
+                            break;
+                        }
+                    };
                     for p in page.parameters() {
                         if let (Some(pname), Some(value)) =
                             (p.parameter_name(), p.parameter_value())

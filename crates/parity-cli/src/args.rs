@@ -60,6 +60,11 @@ pub enum Command {
     Collect {
         /// Environments to collect (default: all).
         envs: Vec<String>,
+        /// Deadline of the whole collection (`90s`, `5m`): kinds still running then are stored
+        /// as missing, "timed out after N s". Default: the environments' `collect_timeout`
+        /// (the longest), else 10m.
+        #[arg(long, value_name = "DURATION")]
+        timeout: Option<String>,
     },
     /// Static AWS keys in the OS keyring (never in the database or on the command line).
     Credentials {

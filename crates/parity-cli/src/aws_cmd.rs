@@ -24,8 +24,18 @@ fn describe(phase: &Phase) -> String {
     }
 }
 
-pub fn collect(ws: &Workspace, names: &[String]) -> AppResult<u8> {
-    let plan = ws.collect_plan(names)?;
+pub fn collect(ws: &Workspace, names: &[String], timeout: Option<&str>) -> AppResult<u8> {
+    let mut plan = ws.collect_plan(names)?;
+    if let Some(text) = timeout {
+        let d = parity_app::check::parse_duration(text)?;
+        let secs = u64::try_from(d.num_seconds()).unwrap_or(0);
+        if secs == 0 {
+            return Err(AppError::bad_input(format!(
+                "--timeout `{text}` must be longer than zero"
+            )));
+        }
+        plan = plan.with_timeout(std::time::Duration::from_secs(secs));
+    }
     let tty = std::io::stderr().is_terminal();
     let multi = MultiProgress::new();
     let style = ProgressStyle::with_template("{spinner} {prefix:.bold} {wide_msg}")

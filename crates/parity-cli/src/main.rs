@@ -324,7 +324,9 @@ fn run(cli: Cli) -> AppResult<u8> {
             }
             Ok(0)
         }
-        Command::Collect { envs } => aws_cmd::collect(&open(DbOpenMode::Existing)?, &envs),
+        Command::Collect { envs, timeout } => {
+            aws_cmd::collect(&open(DbOpenMode::Existing)?, &envs, timeout.as_deref())
+        }
         Command::Credentials { command } => {
             let ws = open(DbOpenMode::Existing)?;
             match command {

@@ -163,6 +163,11 @@ pub struct Resource {
     pub tags: BTreeMap<String, String>,
     #[serde(default)]
     pub attributes: BTreeMap<String, Value>,
+    /// Attributes that could not be read for this resource (a per-resource call failed), with
+    /// the reason: `attribute` or `prefix.*` (every attribute under `prefix.`). Their cells are
+    /// `unknown`, not drift; the resource and its other attributes count as usual.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unknown: BTreeMap<String, String>,
 }
 
 impl Resource {
@@ -176,7 +181,25 @@ impl Resource {
             parent: None,
             tags: BTreeMap::new(),
             attributes: BTreeMap::new(),
+            unknown: BTreeMap::new(),
         }
+    }
+
+    /// Records that `attribute` (or `prefix.*`) could not be read, and why.
+    pub fn mark_unknown(&mut self, attribute: &str, reason: &str) {
+        self.unknown
+            .insert(attribute.to_string(), reason.to_string());
+    }
+
+    /// Whether `attribute` is unknown on this resource ([`Resource::unknown`]).
+    pub fn is_unknown(&self, attribute: &str) -> bool {
+        !self.unknown.is_empty()
+            && (self.unknown.contains_key(attribute)
+                || self.unknown.keys().any(|k| {
+                    k.strip_suffix('*').is_some_and(|prefix| {
+                        prefix.ends_with('.') && attribute.starts_with(prefix)
+                    })
+                }))
     }
 
     pub fn named(kind: &str, native_id: &str, name: &str) -> Self {

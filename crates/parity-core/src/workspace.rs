@@ -41,14 +41,109 @@ pub struct EnvironmentConfig {
     /// Scope: VPCs by logical name.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub vpcs: Vec<String>,
+    /// An emulator or private endpoint: `https://…`, or `http://` to a loopback address only;
+    /// never credentials in the URL ([`check_endpoint_url`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint_url: Option<String>,
+    /// The deadline of a collection of this environment (`90s`, `5m`, `1h`); default 10 minutes.
+    /// A run collecting several environments uses the longest; `collect --timeout` overrides.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collect_timeout: Option<String>,
+    /// The share (0 < share ≤ 1) of the account's API rate budget a collection may use; default
+    /// 0.5. A run collecting several environments uses the smallest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_share: Option<RateShare>,
     /// Policy: categories in which this environment may differ from the others.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub may_differ_in: Vec<Category>,
     /// Opt-in: the DynamoDB table holding this environment's feature flags (`dynamodb.item`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feature_flags: Option<FeatureFlags>,
+}
+
+/// A share of an API rate budget, 0 < share ≤ 1 (validated, so never NaN).
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RateShare(pub f64);
+
+impl Eq for RateShare {}
+
+/// Seconds in a duration written as a number and a unit: `90s`, `5m`, `2h`, `1d`, `1w`.
+pub fn parse_duration_secs(text: &str) -> Result<i64, String> {
+    let t = text.trim();
+    let bad =
+        || format!("`{text}` is not a duration: use a number and a unit, e.g. 90m, 24h, 7d, 2w");
+    let too_long =
+        || format!("`{text}` is too long a duration: at most {MAX_DURATION_DAYS} days (100 years)");
+    let split = t.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let (num, unit) = t.split_at(split);
+    let n: i64 = match num.parse() {
+        Ok(n) => n,
+        // only digits, so a failure to parse is an overflow
+        Err(_) if !num.is_empty() => return Err(too_long()),
+        Err(_) => return Err(bad()),
+    };
+    let unit_secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 604_800,
+        _ => return Err(bad()),
+    };
+    match n.checked_mul(unit_secs) {
+        Some(secs) if secs <= MAX_DURATION_DAYS * 86_400 => Ok(secs),
+        _ => Err(too_long()),
+    }
+}
+
+/// The longest duration accepted anywhere (`--max-age`, `--timeout`, `collect_timeout`): longer
+/// ones would overflow date arithmetic.
+pub const MAX_DURATION_DAYS: i64 = 36_525;
+
+/// An endpoint URL EnvParity will send credentials-signed requests to: `https://HOST…`, or
+/// `http://` only to a loopback address (`localhost`, `127.0.0.0/8`, `::1`: an emulator on this
+/// machine), and never with a user name or password in it (those would be stored and exported).
+pub fn check_endpoint_url(url: &str) -> Result<(), String> {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((s, r)) => (s.to_ascii_lowercase(), r),
+        None => {
+            return Err(format!(
+                "`{url}` must start with https:// (or http:// to a loopback address)"
+            ))
+        }
+    };
+    if scheme != "https" && scheme != "http" {
+        return Err(format!(
+            "`{url}` must start with https:// (or http:// to a loopback address)"
+        ));
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return Err("must not contain credentials (user:password@): keep keys in the OS keyring (`envparity credentials set`) or an AWS profile".to_string());
+    }
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next().unwrap_or_default()
+    } else {
+        authority.split(':').next().unwrap_or_default()
+    };
+    if host.is_empty() {
+        return Err(format!("`{url}` has no host"));
+    }
+    if scheme == "http" {
+        let lower = host.to_ascii_lowercase();
+        let loopback = lower == "localhost"
+            || lower.ends_with(".localhost")
+            || lower
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        if !loopback {
+            return Err(format!(
+                "`{url}` uses plain http to `{host}`, which is not this machine: use https:// (plain http is allowed only to a loopback address such as 127.0.0.1 or localhost)"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Where an environment's feature flags live: a DynamoDB table with one item per (environment,
@@ -145,6 +240,8 @@ impl EnvironmentConfig {
             ssm_prefix: None,
             vpcs: Vec::new(),
             endpoint_url: None,
+            collect_timeout: None,
+            rate_share: None,
             may_differ_in: Vec::new(),
             feature_flags: None,
         }
@@ -191,9 +288,31 @@ impl EnvironmentConfig {
             flags.validate(&self.name)?;
         }
         if let Some(url) = &self.endpoint_url {
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
+            check_endpoint_url(url).map_err(|e| {
+                CoreError::Invalid(format!("environment `{}`: endpoint_url {e}", self.name))
+            })?;
+        }
+        if let Some(timeout) = &self.collect_timeout {
+            match parse_duration_secs(timeout) {
+                Ok(secs) if secs > 0 => {}
+                Ok(_) => {
+                    return Err(CoreError::Invalid(format!(
+                        "environment `{}`: collect_timeout `{timeout}` must be longer than zero",
+                        self.name
+                    )))
+                }
+                Err(e) => {
+                    return Err(CoreError::Invalid(format!(
+                        "environment `{}`: collect_timeout {e}",
+                        self.name
+                    )))
+                }
+            }
+        }
+        if let Some(RateShare(share)) = self.rate_share {
+            if !(share > 0.0 && share <= 1.0) {
                 return Err(CoreError::Invalid(format!(
-                    "environment `{}`: endpoint_url `{url}` must start with http:// or https://",
+                    "environment `{}`: rate_share {share} must be more than 0 and at most 1 (0.5 = half of the account's API rate)",
                     self.name
                 )));
             }
@@ -314,5 +433,67 @@ mod tests {
         bad.feature_flags = Some(same);
         let err = bad.validate().unwrap_err().to_string();
         assert!(err.contains("both `environment`"), "{err}");
+    }
+
+    #[test]
+    fn endpoint_urls_are_https_or_loopback_http_without_credentials() {
+        for ok in [
+            "https://ec2.eu-west-1.amazonaws.com",
+            "https://vpce-1.ec2.eu-west-1.vpce.amazonaws.com:443/",
+            "http://127.0.0.1:5000",
+            "http://127.8.9.10",
+            "http://localhost:4566",
+            "HTTP://LOCALHOST:4566/",
+            "http://[::1]:5000/",
+            "https://203.0.113.5",
+        ] {
+            assert_eq!(check_endpoint_url(ok), Ok(()), "{ok}");
+        }
+        let err = check_endpoint_url("http://user:pw@203.0.113.5").unwrap_err();
+        assert!(err.contains("credentials"), "{err}");
+        let err = check_endpoint_url("https://AKIA:secret@example.com/").unwrap_err();
+        assert!(err.contains("credentials"), "{err}");
+        let err = check_endpoint_url("http://203.0.113.5:4566").unwrap_err();
+        assert!(
+            err.contains("plain http") && err.contains("203.0.113.5"),
+            "{err}"
+        );
+        for bad in [
+            "http://example.com",
+            "http://127.0.0.1.example.com",
+            "http://[2001:db8::1]/",
+            "ftp://127.0.0.1",
+            "127.0.0.1:5000",
+            "https://",
+        ] {
+            assert!(check_endpoint_url(bad).is_err(), "{bad}");
+        }
+        // through validation: the message names the environment and the field
+        let mut env = EnvironmentConfig::new("prod");
+        env.endpoint_url = Some("http://user:pw@203.0.113.5".into());
+        let err = env.validate().unwrap_err().to_string();
+        assert!(err.contains("environment `prod`: endpoint_url"), "{err}");
+        assert!(!err.contains("pw"), "the password is not echoed: {err}");
+    }
+
+    #[test]
+    fn collect_timeout_and_rate_share_are_validated_and_optional() {
+        let env: EnvironmentConfig = serde_json::from_str(
+            r#"{"name": "prod", "collect_timeout": "90s", "rate_share": 0.25}"#,
+        )
+        .unwrap();
+        assert_eq!(env.collect_timeout.as_deref(), Some("90s"));
+        assert_eq!(env.rate_share, Some(RateShare(0.25)));
+        assert!(env.validate().is_ok());
+        assert_eq!(parse_duration_secs("5m"), Ok(300));
+        // absent: not serialised (additive)
+        let plain = serde_json::to_string(&EnvironmentConfig::new("prod")).unwrap();
+        assert!(!plain.contains("collect_timeout") && !plain.contains("rate_share"));
+        for (timeout, share) in [("0s", 0.5), ("soon", 0.5), ("5m", 0.0), ("5m", 1.5)] {
+            let mut bad = env.clone();
+            bad.collect_timeout = Some(timeout.into());
+            bad.rate_share = Some(RateShare(share));
+            assert!(bad.validate().is_err(), "{timeout} {share}");
+        }
     }
 }

@@ -10,8 +10,12 @@
 //!   operation, access key id and timing, can drop chosen services' connections, and can add a
 //!   fixed delay per request; [`proxy::BackgroundProxy`] runs one on its own thread for tests
 //!   that are not async. It also bridges what moto cannot serve: Smithy RPC v2 CBOR requests
-//!   (CloudWatch in the Rust SDK) go to moto as AWS JSON 1.0 and come back as CBOR ([`rpcv2`]).
+//!   (CloudWatch in the Rust SDK) go to moto as AWS JSON 1.0 and come back as CBOR ([`rpcv2`]);
+//! - [`faults`]: what the proxy injects on a seeded, reproducible schedule (throttling in each
+//!   protocol's own error format, 5xx, connection resets, stalls, slow answers, truncated
+//!   bodies).
 
+pub mod faults;
 pub mod golden;
 pub mod moto;
 pub mod proxy;

@@ -3,8 +3,9 @@
 //! in the SigV4 credential scope, `ssm:GetParameters` from `X-Amz-Target`), access key id and
 //! timing; can drop the connections of chosen services without an answer, so one service fails
 //! while the others work; and can hold every request for a fixed delay before forwarding it (what
-//! a laptop sees from AWS, for the benchmark). One request per connection (`Connection: close`
-//! both ways).
+//! a laptop sees from AWS, for the benchmark); and can inject faults on a seeded schedule
+//! ([`crate::faults`]: throttling in each protocol's format, 5xx, resets, stalls, slow answers,
+//! truncated bodies). One request per connection (`Connection: close` both ways).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -12,6 +13,8 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
+
+use crate::faults::{Fault, FaultPlan};
 
 /// One request the proxy received.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +35,8 @@ pub struct ProxyOptions {
     pub refuse: Vec<String>,
     /// Added to every request before it is forwarded.
     pub delay: Duration,
+    /// Faults injected on a seeded schedule.
+    pub faults: Option<Arc<FaultPlan>>,
 }
 
 impl ProxyOptions {
@@ -45,6 +50,13 @@ impl ProxyOptions {
     pub fn delay(delay: Duration) -> ProxyOptions {
         ProxyOptions {
             delay,
+            ..ProxyOptions::default()
+        }
+    }
+
+    pub fn faults(plan: Arc<FaultPlan>) -> ProxyOptions {
+        ProxyOptions {
+            faults: Some(plan),
             ..ProxyOptions::default()
         }
     }
@@ -280,6 +292,43 @@ async fn handle(
     }
     if !options.delay.is_zero() {
         tokio::time::sleep(options.delay).await;
+    }
+    if let Some(plan) = &options.faults {
+        let mut identity = head.lines().next().unwrap_or_default().as_bytes().to_vec();
+        identity.extend(header("x-amz-target").unwrap_or_default().bytes());
+        identity.extend_from_slice(&buf[head_end..head_end + length]);
+        if plan.strikes(&service, &identity) {
+            let protocol = crate::faults::protocol(&scope_service, &head);
+            let answer = match plan.fault {
+                Fault::Throttle => Some(crate::faults::throttle_response(protocol)),
+                Fault::Unavailable => Some(crate::faults::unavailable_response()),
+                Fault::Internal => Some(crate::faults::internal_response(protocol)),
+                Fault::Truncate => Some(crate::faults::truncated_response()),
+                Fault::Reset => {
+                    record(epoch.elapsed());
+                    let _ = client.set_zero_linger();
+                    return Ok(());
+                }
+                Fault::Stall => {
+                    // Never answer; hold the connection until the client gives up (its
+                    // timeout closes it) or the proxy stops.
+                    let mut sink = [0u8; 1024];
+                    while client.read(&mut sink).await.unwrap_or(0) > 0 {}
+                    record(epoch.elapsed());
+                    return Ok(());
+                }
+                Fault::Slow(d) => {
+                    tokio::time::sleep(d).await;
+                    None
+                }
+            };
+            if let Some(answer) = answer {
+                let result = client.write_all(&answer).await;
+                let _ = client.shutdown().await;
+                record(epoch.elapsed());
+                return result;
+            }
+        }
     }
     let body = &buf[head_end..head_end + length];
     let result = match crate::rpcv2::cbor_operation(&head) {

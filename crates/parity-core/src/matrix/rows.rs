@@ -322,14 +322,38 @@ impl<'s> Shared<'s, '_> {
                 .snapshot
                 .covers_attribute(&values.kind, &values.attribute)
         };
-        if self.prepared.iter().all(covers) {
+        // A per-resource call failed for this attribute in that column: unknown, not drift.
+        let unknown: SmallVec<[bool; 4]> = self
+            .prepared
+            .iter()
+            .zip(&k.members)
+            .map(|(p, m)| {
+                m.iter().any(|&i| {
+                    p.column
+                        .snapshot
+                        .resources
+                        .get(i)
+                        .is_some_and(|r| r.is_unknown(&values.attribute))
+                })
+            })
+            .collect();
+        if self.prepared.iter().all(covers) && !unknown.contains(&true) {
             return builder.build_attribute(values, exists_cells);
         }
         let presence: SmallVec<[Presence; 4]> = self
             .prepared
             .iter()
             .zip(&k.presence)
-            .map(|(p, pr)| if covers(p) { *pr } else { Presence::NotCovered })
+            .zip(&unknown)
+            .map(|((p, pr), u)| {
+                if !covers(p) {
+                    Presence::NotCovered
+                } else if *u && *pr == Presence::Present {
+                    Presence::Unknown
+                } else {
+                    *pr
+                }
+            })
             .collect();
         RowBuilder {
             presence: &presence,

@@ -881,3 +881,55 @@ fn attributes_terraform_never_records_are_not_compared_against_it() {
         Status::Drift
     );
 }
+
+#[test]
+fn an_attribute_a_per_resource_call_could_not_read_is_unknown_not_drift() {
+    let function = |name: &str, memory: i64, concurrency: Option<i64>| {
+        let mut r = Resource::new(
+            "lambda.function",
+            name,
+            Identity::Name { name: name.into() },
+        );
+        r.attributes.insert("memory_size".into(), json!(memory));
+        r.attributes.insert("parameters.Tier".into(), json!("gold"));
+        match concurrency {
+            Some(c) => {
+                r.attributes.insert("reserved_concurrency".into(), json!(c));
+            }
+            None => {
+                r.mark_unknown(
+                    "reserved_concurrency",
+                    "Throttling: Rate exceeded (lambda:GetFunctionConcurrency)",
+                );
+                r.mark_unknown("parameters.*", "throttled");
+            }
+        }
+        r
+    };
+    let w = World::new(vec![
+        (
+            env("staging"),
+            snap("staging", vec![function("staging-api", 512, Some(5))]),
+        ),
+        (
+            env("prod"),
+            snap("prod", vec![function("prod-api", 1024, None)]),
+        ),
+    ]);
+    let m = w.matrix();
+    // The unreadable attribute is unknown …
+    let r = row(&m, "lambda.function/api", "reserved_concurrency");
+    assert_eq!(r.pair_status(0, 1), Some(Status::Unknown));
+    assert_eq!(cells(r)[1], Some(Status::Unknown));
+    // … so is every attribute under an unknown prefix, even one the resource still carries …
+    let r = row(&m, "lambda.function/api", "parameters.Tier");
+    assert_eq!(r.pair_status(0, 1), Some(Status::Unknown));
+    // … and the resource's other attributes compare as usual.
+    let r = row(&m, "lambda.function/api", "memory_size");
+    assert_eq!(r.pair_status(0, 1), Some(Status::Drift));
+    let r = row(&m, "lambda.function/api", "exists");
+    assert_eq!(r.pair_status(0, 1), Some(Status::Same));
+    // Additive in the snapshot JSON: absent when empty.
+    let plain = serde_json::to_string(&function("x", 1, Some(1))).unwrap();
+    assert!(!plain.contains("unknown"), "{plain}");
+}

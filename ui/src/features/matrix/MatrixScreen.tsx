@@ -82,9 +82,7 @@ export function MatrixScreen({ columns, onResetColumns }: { columns: string[]; o
       </div>
       {m.shared_secrets.length > 0 && (
         <div className="shared-secrets" role="alert" data-testid="shared-secrets">
-          <strong>
-            {m.shared_secrets.filter((s) => !s.accepted_by).length} secrets shared between environments
-          </strong>{" "}
+          <strong>{sharedTitle(m.shared_secrets.filter((s) => !s.accepted_by).length)}</strong>{" "}
           (the same value, compared by keyed fingerprint, never shown):
           <ul>
             {m.shared_secrets.map((s) => (
@@ -133,4 +131,9 @@ export function MatrixScreen({ columns, onResetColumns }: { columns: string[]; o
       )}
     </div>
   );
+}
+
+/** "1 secret shared between environments", "2 secrets …". */
+function sharedTitle(n: number): string {
+  return `${n} ${n === 1 ? "secret" : "secrets"} shared between environments`;
 }
