@@ -36,11 +36,17 @@ pub(crate) fn to_json(v: &AttributeValue) -> Value {
         AttributeValue::Bool(b) => json!(b),
         AttributeValue::Null(_) => Value::Null,
         AttributeValue::L(items) => Value::Array(items.iter().map(to_json).collect()),
-        AttributeValue::M(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), to_json(v)))
-                .collect::<Map<String, Value>>(),
-        ),
+        // keys in sorted order: the SDK hands maps over as a HashMap, whose order varies
+        AttributeValue::M(map) => {
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), to_json(v)))
+                    .collect::<Map<String, Value>>(),
+            )
+        }
         AttributeValue::Ss(items) => json!(items),
         AttributeValue::Ns(items) => Value::Array(items.iter().map(|n| number(n)).collect()),
         AttributeValue::B(b) => json!(format!("<binary {} bytes>", b.as_ref().len())),

@@ -135,7 +135,7 @@ pub fn check_endpoint_url(url: &str) -> Result<(), String> {
         let loopback = lower == "localhost"
             || lower.ends_with(".localhost")
             || lower
-                .parse::<std::net::IpAddr>()
+                .parse::<core::net::IpAddr>() // pure parsing: core::net has no IO
                 .is_ok_and(|ip| ip.is_loopback());
         if !loopback {
             return Err(format!(
