@@ -126,8 +126,7 @@ impl Workspace {
         let mut context = CollectContext::new(&info.id);
         context.timeout = Some(timeout);
         context.rate_share = rate_share;
-        if let Some(key) = self.fingerprint_key()? {
-            self.fingerprinter()?;
+        if let Some(key) = self.checked_fingerprint_key()? {
             context = context.with_fingerprint_key(key);
         }
         Ok(CollectPlan {
@@ -318,23 +317,7 @@ mod tests {
     fn aws_env() {
         static ONCE: std::sync::Once = std::sync::Once::new();
         ONCE.call_once(|| {
-            let dir = std::env::temp_dir().join(format!("envparity-app-{}", std::process::id()));
-            std::fs::create_dir_all(&dir).expect("temp dir");
-            std::fs::write(dir.join("config"), "").expect("config");
-            std::env::set_var("AWS_CONFIG_FILE", dir.join("config"));
-            std::env::set_var("AWS_SHARED_CREDENTIALS_FILE", dir.join("config"));
-            std::env::set_var("AWS_ACCESS_KEY_ID", "AKIACANCELTEST");
-            std::env::set_var("AWS_SECRET_ACCESS_KEY", "cancel-secret");
-            std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
-            for var in [
-                "AWS_PROFILE",
-                "AWS_ENDPOINT_URL",
-                "HTTPS_PROXY",
-                "HTTP_PROXY",
-                "ALL_PROXY",
-            ] {
-                std::env::remove_var(var);
-            }
+            parity_testkit::isolated_default_chain("app", "AKIACANCELTEST", "cancel-secret")
         });
     }
 

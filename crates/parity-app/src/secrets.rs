@@ -47,11 +47,16 @@ impl Workspace {
     /// than the one its secrets were fingerprinted with is refused (fingerprints would never
     /// match, and every secret would look changed).
     pub fn fingerprinter(&self) -> AppResult<Option<Fingerprinter>> {
+        Ok(self.checked_fingerprint_key()?.map(Fingerprinter::new))
+    }
+
+    /// The workspace's fingerprint key after the key-id check of [`Workspace::fingerprinter`]
+    /// (the collectors take the key itself).
+    pub fn checked_fingerprint_key(&self) -> AppResult<Option<Vec<u8>>> {
         let Some(key) = self.fingerprint_key()? else {
             return Ok(None);
         };
-        let fp = Fingerprinter::new(key);
-        let id = fp.key_id();
+        let id = Fingerprinter::new(key.clone()).key_id();
         let recorded = self.store().record_fingerprint_key_id(&id)?;
         if recorded != id {
             return Err(AppError::new(
@@ -63,7 +68,7 @@ impl Workspace {
                 ),
             ));
         }
-        Ok(Some(fp))
+        Ok(Some(key))
     }
 
     /// Applies the detector to a snapshot about to be stored.

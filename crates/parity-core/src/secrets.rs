@@ -411,10 +411,16 @@ fn is_placeholder(s: &str) -> bool {
 
 /// `text` with every secret span replaced by its token; `None` when nothing was found.
 pub fn mask_text(text: &str, fp: Option<&Fingerprinter>) -> Option<String> {
+    mask_counted(text, fp).map(|(masked, _)| masked)
+}
+
+/// [`mask_text`] and how many secrets it replaced.
+fn mask_counted(text: &str, fp: Option<&Fingerprinter>) -> Option<(String, usize)> {
     let spans = secret_spans(text);
     if spans.is_empty() {
         return None;
     }
+    let count = spans.len();
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
     for (r, _) in spans {
@@ -423,7 +429,7 @@ pub fn mask_text(text: &str, fp: Option<&Fingerprinter>) -> Option<String> {
         at = r.end;
     }
     out.push_str(&text[at..]);
-    Some(out)
+    Some((out, count))
 }
 
 // ---- scrubbing ----------------------------------------------------------------------------
@@ -502,8 +508,8 @@ fn scrub_inner(
                 }
                 return;
             }
-            if let Some(masked) = mask_text(s, fp) {
-                n.by_value += secret_spans(s).len();
+            if let Some((masked, count)) = mask_counted(s, fp) {
+                n.by_value += count;
                 *s = masked;
             }
         }

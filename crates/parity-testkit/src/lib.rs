@@ -35,6 +35,18 @@ pub const SHELL_AWS_VARS: &[&str] = &[
     "all_proxy",
 ];
 
+/// [`default_chain_only`] with empty AWS config and credentials files of this process's own
+/// (`tag` names the temporary folder): nothing from the user's AWS setup reaches the SDK.
+pub fn isolated_default_chain(tag: &str, key_id: &str, secret: &str) {
+    let dir = std::env::temp_dir().join(format!("envparity-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("config"), "").expect("write AWS config");
+    std::fs::write(dir.join("credentials"), "").expect("write AWS credentials");
+    std::env::set_var("AWS_CONFIG_FILE", dir.join("config"));
+    std::env::set_var("AWS_SHARED_CREDENTIALS_FILE", dir.join("credentials"));
+    default_chain_only(key_id, secret);
+}
+
 /// Makes this process's default credential chain exactly `key_id`/`secret`: no instance metadata,
 /// and none of [`SHELL_AWS_VARS`]. Callers point `AWS_CONFIG_FILE` and
 /// `AWS_SHARED_CREDENTIALS_FILE` at what their tests need.

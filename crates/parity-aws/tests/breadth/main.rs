@@ -24,13 +24,7 @@ static INIT: Once = Once::new();
 /// Static test credentials through the default chain; nothing from the user's AWS setup.
 fn init() {
     INIT.call_once(|| {
-        let dir = std::env::temp_dir().join(format!("envparity-breadth-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        std::fs::write(dir.join("config"), "").expect("write AWS config");
-        std::fs::write(dir.join("credentials"), "").expect("write AWS credentials");
-        std::env::set_var("AWS_CONFIG_FILE", dir.join("config"));
-        std::env::set_var("AWS_SHARED_CREDENTIALS_FILE", dir.join("credentials"));
-        parity_testkit::default_chain_only("AKIABREADTHTEST", "breadth-secret");
+        parity_testkit::isolated_default_chain("breadth", "AKIABREADTHTEST", "breadth-secret")
     });
 }
 
