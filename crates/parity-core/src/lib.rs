@@ -4,6 +4,7 @@
 //! Pure by design: no IO, no async, no clock (callers pass `now`), so every result is
 //! deterministic and snapshot-testable. The semantics are specified in docs/CONTRACTS.md.
 
+pub mod container;
 pub mod document;
 pub mod exception;
 pub mod identity;

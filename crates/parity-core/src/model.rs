@@ -263,8 +263,7 @@ impl Snapshot {
 
     /// Whether this snapshot's source records `attribute` of `kind` at all.
     pub fn covers_attribute(&self, kind: &str, attribute: &str) -> bool {
-        self.source != Source::Terraform
-            || !crate::schema::TERRAFORM_UNKNOWN_ATTRIBUTES.contains(&(kind, attribute))
+        self.source != Source::Terraform || crate::schema::terraform_records(kind, attribute)
     }
 
     /// Whether `kind` failed to collect (its cells are `unknown`).

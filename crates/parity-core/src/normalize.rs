@@ -49,10 +49,14 @@ impl<'a> EnvContext<'a> {
                 }
             }
         }
-        self.normalize_value(raw, compare != Compare::Ordered)
+        self.normalize_value(
+            raw,
+            compare != Compare::Ordered,
+            compare == Compare::References,
+        )
     }
 
-    fn normalize_string(&self, s: &str) -> Option<String> {
+    fn normalize_string(&self, s: &str, references: bool) -> Option<String> {
         // Secrets compare by presence (docs/CONTRACTS.md "Secrets"): every token is `<secret>`,
         // and the text around it (a URL's host, port, database) is normalised as usual.
         if let Some(presence) = crate::secrets::presence_form(s) {
@@ -64,17 +68,22 @@ impl<'a> EnvContext<'a> {
         if let Some(key) = self.cidrs.get(s) {
             return Some(key.clone());
         }
+        if references {
+            if let Some(shape) = unresolved_arn(s) {
+                return Some(shape);
+            }
+        }
         self.tokens.replace_in_value(s)
     }
 
-    fn normalize_value(&self, raw: &Value, as_set: bool) -> Option<Value> {
+    fn normalize_value(&self, raw: &Value, as_set: bool, references: bool) -> Option<Value> {
         match raw {
-            Value::String(s) => self.normalize_string(s).map(Value::String),
+            Value::String(s) => self.normalize_string(s, references).map(Value::String),
             Value::Array(items) => {
                 let mut changed = false;
                 let mut out: Vec<Value> = items
                     .iter()
-                    .map(|v| match self.normalize_value(v, as_set) {
+                    .map(|v| match self.normalize_value(v, as_set, references) {
                         Some(n) => {
                             changed = true;
                             n
@@ -93,7 +102,7 @@ impl<'a> EnvContext<'a> {
                 let mut changed = false;
                 let out: serde_json::Map<String, Value> = map
                     .iter()
-                    .map(|(k, v)| match self.normalize_value(v, as_set) {
+                    .map(|(k, v)| match self.normalize_value(v, as_set, references) {
                         Some(n) => {
                             changed = true;
                             (k.clone(), n)
@@ -106,6 +115,34 @@ impl<'a> EnvContext<'a> {
             _ => None,
         }
     }
+}
+
+/// What is compared of an ARN that names no collected resource: `arn:<service>` and, when the
+/// resource part has a type (`certificate/…`, `targetgroup/…`, `parameter/…`), `:<type>`. Its
+/// partition, region, account and id are volatile (docs/CONTRACTS.md "Values and categories").
+fn unresolved_arn(s: &str) -> Option<String> {
+    let mut parts = s.splitn(6, ':');
+    if parts.next() != Some("arn") {
+        return None;
+    }
+    let (_partition, service, _region, _account, resource) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    if service.is_empty() {
+        return None;
+    }
+    let typed = resource
+        .split_once(['/', ':'])
+        .map(|(t, _)| t)
+        .filter(|t| !t.is_empty());
+    Some(match typed {
+        Some(t) => format!("arn:{service}:{t}"),
+        None => format!("arn:{service}"),
+    })
 }
 
 /// Sorts values by their canonical JSON text and removes duplicates (set semantics).
@@ -193,5 +230,54 @@ mod tests {
         // ordered lists keep their order
         assert_eq!(ctx.normalize(&json!(["b", "a"]), Compare::Ordered), None);
         assert_eq!(ctx.normalize(&json!(42), Compare::Plain), None);
+    }
+
+    #[test]
+    fn arn_references_resolve_or_keep_only_their_shape() {
+        let tg =
+            "arn:aws:elasticloadbalancing:us-east-1:111111111111:targetgroup/staging-web/95674c5c";
+        let s = snap(vec![Resource::named(
+            "elbv2.target_group",
+            tg,
+            "staging-web",
+        )]);
+        let tokens = TokenSet::new(["staging"]);
+        let keyed = key_snapshot(&s, &tokens, "/staging/", &[]);
+        let ctx = EnvContext::new(&s, &tokens, &keyed);
+        // a known target: its logical key
+        assert_eq!(
+            ctx.normalize(&json!([tg]), Compare::References),
+            Some(json!(["elbv2.target_group/web"]))
+        );
+        // unknown targets: service and type only, so accounts and generated ids do not differ
+        assert_eq!(
+            ctx.normalize(
+                &json!([
+                    "arn:aws:sns:us-east-1:111111111111:staging-alerts",
+                    "arn:aws:sns:eu-west-1:222222222222:ops"
+                ]),
+                Compare::References
+            ),
+            Some(json!(["arn:sns"]))
+        );
+        assert_eq!(
+            ctx.normalize(
+                &json!("arn:aws:acm:us-east-1:111111111111:certificate/1234-abcd"),
+                Compare::References
+            ),
+            Some(json!("arn:acm:certificate"))
+        );
+        // plain comparison keeps an unknown ARN (with its environment tokens replaced)
+        assert_eq!(
+            ctx.normalize(
+                &json!("arn:aws:sns:us-east-1:111111111111:ops"),
+                Compare::Plain
+            ),
+            None
+        );
+        assert_eq!(
+            ctx.normalize(&json!("not-an-arn"), Compare::References),
+            None
+        );
     }
 }

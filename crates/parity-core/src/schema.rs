@@ -13,6 +13,12 @@ pub enum Compare {
     /// A CIDR compared by its prefix length only (`10.1.0.0/16` ≡ `10.2.0.0/16`): VPC and subnet
     /// ranges differ between environments by design.
     PrefixLength,
+    /// References by ARN (a listener's certificate, a service's target groups, Terraform's
+    /// `*_arn`/`*_arns`): an ARN naming a collected resource becomes its logical key like any
+    /// reference; one naming nothing collected keeps only its service and resource type
+    /// (`arn:sns`, `arn:acm:certificate`) — its account, region and id are volatile. Sets as
+    /// [`Compare::Plain`].
+    References,
 }
 
 /// What the engine knows about one attribute.
@@ -34,6 +40,15 @@ pub const TERRAFORM_MAPPED_KINDS: &[&str] = &[
     "rds.db_instance",
     "rds.db_parameter_group",
     "ssm.parameter",
+    "elbv2.load_balancer",
+    "elbv2.listener",
+    "elbv2.target_group",
+    "ecs.cluster",
+    "ecs.service",
+    "ecs.task_definition",
+    "eks.cluster",
+    "eks.node_group",
+    "s3.bucket",
 ];
 
 /// Attributes of mapped kinds that a Terraform state does not record (API-only facts): a
@@ -44,7 +59,20 @@ pub const TERRAFORM_UNKNOWN_ATTRIBUTES: &[(&str, &str)] = &[
     ("ec2.instance", "platform"),
     ("ec2.instance", "state"),
     ("ec2.nat_gateway", "state"),
+    // the registered targets are attachments, often made by Auto Scaling or ECS, not Terraform
+    ("elbv2.target_group", "registered_targets"),
+    // a container's environment values are fingerprinted with the workspace's key, which a
+    // state import does not hold: they compare among API-collected environments
+    ("ecs.task_definition", "container.*.environment.*"),
 ];
+
+/// Whether a Terraform state records `attribute` of `kind` (not in
+/// [`TERRAFORM_UNKNOWN_ATTRIBUTES`], whose patterns match like the category table's).
+pub fn terraform_records(kind: &str, attribute: &str) -> bool {
+    !TERRAFORM_UNKNOWN_ATTRIBUTES
+        .iter()
+        .any(|(k, a)| *k == kind && matches(a, attribute))
+}
 
 /// Kinds expected to hold one resource per logical key; a group of them is reported under
 /// `warnings` as `ambiguous_key`.
@@ -54,6 +82,11 @@ pub const UNIQUE_KINDS: &[&str] = &[
     "rds.db_parameter_group",
     "ssm.parameter",
     "dynamodb.item",
+    "elbv2.load_balancer",
+    "elbv2.target_group",
+    "ecs.cluster",
+    "eks.cluster",
+    "s3.bucket",
 ];
 
 /// The category table: (kind or `*`, attribute, category). First match wins; attributes not
@@ -76,6 +109,22 @@ pub const CATEGORY_TABLE: &[(&str, &str, Category)] = &[
     ("autoscaling.group", "min_size", Category::Size),
     ("autoscaling.group", "max_size", Category::Size),
     ("autoscaling.group", "desired_capacity", Category::Size),
+    ("elbv2.target_group", "registered_targets", Category::Size),
+    ("ecs.service", "desired_count", Category::Size),
+    ("ecs.task_definition", "cpu", Category::Size),
+    ("ecs.task_definition", "memory", Category::Size),
+    ("ecs.task_definition", "container.*.cpu", Category::Size),
+    ("ecs.task_definition", "container.*.memory", Category::Size),
+    (
+        "ecs.task_definition",
+        "container.*.memory_reservation",
+        Category::Size,
+    ),
+    ("eks.node_group", "instance_types", Category::Size),
+    ("eks.node_group", "min_size", Category::Size),
+    ("eks.node_group", "max_size", Category::Size),
+    ("eks.node_group", "desired_size", Category::Size),
+    ("eks.node_group", "disk_size", Category::Size),
     // version
     ("ec2.instance", "image_name", Category::Version),
     ("rds.db_instance", "engine", Category::Version),
@@ -85,6 +134,18 @@ pub const CATEGORY_TABLE: &[(&str, &str, Category)] = &[
     ("elasticache.cluster", "engine_version", Category::Version),
     ("lambda.function", "runtime", Category::Version),
     ("lambda.function", "layers", Category::Version),
+    // the application's own version where it runs in containers
+    (
+        "ecs.task_definition",
+        "container.*.image_tag",
+        Category::Version,
+    ),
+    ("ecs.service", "platform_version", Category::Version),
+    ("eks.cluster", "version", Category::Version),
+    ("eks.node_group", "version", Category::Version),
+    ("eks.node_group", "release_version", Category::Version),
+    ("eks.node_group", "ami_type", Category::Version),
+    ("elbv2.listener", "ssl_policy", Category::Security),
     // network
     ("*", "children.*", Category::Network),
     ("ec2.vpc", "cidr_block", Category::Network),
@@ -111,6 +172,25 @@ pub const CATEGORY_TABLE: &[(&str, &str, Category)] = &[
     ),
     ("autoscaling.group", "availability_zones", Category::Network),
     ("autoscaling.group", "subnets", Category::Network),
+    ("elbv2.load_balancer", "scheme", Category::Network),
+    ("elbv2.load_balancer", "ip_address_type", Category::Network),
+    ("elbv2.load_balancer", "subnets", Category::Network),
+    ("elbv2.load_balancer", "vpc", Category::Network),
+    ("elbv2.listener", "port", Category::Network),
+    ("elbv2.listener", "protocol", Category::Network),
+    ("elbv2.target_group", "vpc", Category::Network),
+    ("ecs.service", "subnets", Category::Network),
+    ("ecs.service", "assign_public_ip", Category::Network),
+    ("ecs.service", "load_balancers", Category::Network),
+    ("ecs.task_definition", "network_mode", Category::Network),
+    (
+        "ecs.task_definition",
+        "container.*.ports",
+        Category::Network,
+    ),
+    ("eks.cluster", "subnets", Category::Network),
+    ("eks.cluster", "vpc", Category::Network),
+    ("eks.node_group", "subnets", Category::Network),
     // security
     ("ec2.security_group", "ingress", Category::Security),
     ("ec2.security_group", "egress", Category::Security),
@@ -142,6 +222,31 @@ pub const CATEGORY_TABLE: &[(&str, &str, Category)] = &[
     ),
     ("elasticache.cluster", "security_groups", Category::Security),
     ("lambda.function", "security_groups", Category::Security),
+    ("elbv2.load_balancer", "security_groups", Category::Security),
+    (
+        "elbv2.load_balancer",
+        "drop_invalid_header_fields",
+        Category::Security,
+    ),
+    ("elbv2.listener", "certificate", Category::Security),
+    ("ecs.service", "security_groups", Category::Security),
+    ("ecs.task_definition", "task_role", Category::Security),
+    ("ecs.task_definition", "execution_role", Category::Security),
+    (
+        "ecs.task_definition",
+        "container.*.secrets.*",
+        Category::Security,
+    ),
+    ("eks.cluster", "endpoint_public_access", Category::Security),
+    ("eks.cluster", "endpoint_private_access", Category::Security),
+    ("eks.cluster", "public_access_cidrs", Category::Security),
+    ("eks.cluster", "secrets_encryption", Category::Security),
+    ("eks.cluster", "security_groups", Category::Security),
+    ("s3.bucket", "encryption_algorithm", Category::Security),
+    ("s3.bucket", "encryption_kms_key", Category::Security),
+    ("s3.bucket", "bucket_key_enabled", Category::Security),
+    ("s3.bucket", "public_access_block.*", Category::Security),
+    ("s3.bucket", "object_ownership", Category::Security),
     // resilience
     ("rds.db_instance", "multi_az", Category::Resilience),
     (
@@ -180,6 +285,36 @@ pub const CATEGORY_TABLE: &[(&str, &str, Category)] = &[
         "termination_protection",
         Category::Resilience,
     ),
+    (
+        "elbv2.load_balancer",
+        "deletion_protection",
+        Category::Resilience,
+    ),
+    ("elbv2.target_group", "health_check.*", Category::Resilience),
+    (
+        "elbv2.target_group",
+        "deregistration_delay",
+        Category::Resilience,
+    ),
+    (
+        "ecs.service",
+        "deployment_minimum_healthy_percent",
+        Category::Resilience,
+    ),
+    (
+        "ecs.service",
+        "deployment_maximum_percent",
+        Category::Resilience,
+    ),
+    ("ecs.service", "circuit_breaker.*", Category::Resilience),
+    (
+        "ecs.task_definition",
+        "container.*.essential",
+        Category::Resilience,
+    ),
+    ("eks.node_group", "capacity_type", Category::Resilience),
+    ("s3.bucket", "versioning", Category::Resilience),
+    ("s3.bucket", "lifecycle.*", Category::Resilience),
 ];
 
 /// Attributes never compared (volatile): kept for display only.
@@ -216,7 +351,18 @@ const VOLATILE: &[&str] = &[
     // the alarm's own name: alarms pair by metric and monitored resource, and generated names
     // (target tracking's `TargetTracking-…-<uuid>`) differ by design
     "alarm_name",
+    // a new revision of every task definition on each deploy; policy ids are generated
+    "revision",
+    "policy_id",
+    // a load balancer's generated DNS name and hosted zone (and Route 53 aliases to them)
+    "dns_name",
+    "canonical_hosted_zone_id",
+    "zone_id",
 ];
+
+/// Kinds whose `version` is the software version they run (compared, category version), not a
+/// counter of edits (`ssm.parameter`'s `version`, volatile everywhere else).
+const VERSIONED_KINDS: &[&str] = &["eks.cluster", "eks.node_group"];
 
 /// Generated per-resource values Terraform records for unmapped types: ids, account-specific
 /// ARNs and DNS names, hashes and etags, times.
@@ -235,6 +381,8 @@ fn terraform_volatile(attribute: &str) -> bool {
         "qualified_arn",
         "invoke_arn",
         "hosted_zone_id",
+        "latest_revision",
+        "task_definition_revision",
     ];
     NAMES.contains(&attribute)
         || attribute.ends_with("_date")
@@ -253,7 +401,16 @@ pub fn exists_category(kind: &str) -> Category {
     }
 }
 
+/// `*` at the end matches any rest; `*` inside one segment (`container.*.cpu`) matches any
+/// one container name.
 fn matches(pattern: &str, value: &str) -> bool {
+    if let Some((head, tail)) = pattern.split_once(".*.") {
+        return value
+            .strip_prefix(head)
+            .and_then(|rest| rest.strip_prefix('.'))
+            .and_then(|rest| rest.split_once('.'))
+            .is_some_and(|(_, rest)| matches(tail, rest));
+    }
     match pattern.strip_suffix('*') {
         Some(prefix) => value.starts_with(prefix),
         None => pattern == value,
@@ -271,12 +428,22 @@ pub fn spec(kind: &str, attribute: &str) -> AttributeSpec {
             .map(|(_, _, c)| *c)
             .unwrap_or(Category::Config)
     };
-    let volatile = VOLATILE.contains(&attribute)
+    let volatile = (VOLATILE.contains(&attribute)
+        && !(attribute == "version" && VERSIONED_KINDS.contains(&kind)))
         || attribute.ends_with("_timestamp")
         || (kind.starts_with("tf.") && terraform_volatile(attribute));
     let compare = match (kind, attribute) {
         ("ec2.vpc" | "ec2.subnet", "cidr_block" | "ipv6_cidr_block") => Compare::PrefixLength,
         ("lambda.function", "layers") => Compare::Ordered,
+        ("elbv2.listener", "certificate" | "default_actions")
+        | ("ecs.service", "load_balancers" | "task_definition" | "cluster")
+        | ("ecs.task_definition", "task_role" | "execution_role")
+        | ("eks.cluster", "role" | "secrets_encryption_key")
+        | ("eks.node_group", "node_role")
+        | ("s3.bucket", "encryption_kms_key") => Compare::References,
+        (k, a) if k.starts_with("tf.") && (a.ends_with("_arn") || a.ends_with("_arns")) => {
+            Compare::References
+        }
         _ => Compare::Plain,
     };
     AttributeSpec {
@@ -340,6 +507,18 @@ mod tests {
             ),
             ("lambda.function", "runtime", Category::Version),
             ("lambda.function", "layers", Category::Version),
+            // the application's own version where it runs in containers
+            (
+                "ecs.task_definition",
+                "container.*.image_tag",
+                Category::Version,
+            ),
+            ("ecs.service", "platform_version", Category::Version),
+            ("eks.cluster", "version", Category::Version),
+            ("eks.node_group", "version", Category::Version),
+            ("eks.node_group", "release_version", Category::Version),
+            ("eks.node_group", "ami_type", Category::Version),
+            ("elbv2.listener", "ssl_policy", Category::Security),
             ("lambda.function", "reserved_concurrency", Category::Size),
             ("lambda.function", "vpc", Category::Network),
             ("lambda.function", "environment.DB_HOST", Category::Config),
@@ -373,6 +552,88 @@ mod tests {
         assert!(spec("cloudwatch.alarm", "alarm_name").volatile);
         assert!(!spec("autoscaling.group", "launch_template_version").volatile);
         assert_eq!(spec("lambda.function", "layers").compare, Compare::Ordered);
+    }
+
+    #[test]
+    fn application_layer_kinds_follow_the_issue() {
+        let cases = [
+            (
+                "elbv2.target_group",
+                "health_check.path",
+                Category::Resilience,
+            ),
+            ("elbv2.target_group", "registered_targets", Category::Size),
+            ("elbv2.load_balancer", "security_groups", Category::Security),
+            ("elbv2.load_balancer", "idle_timeout", Category::Config),
+            ("elbv2.listener", "certificate", Category::Security),
+            (
+                "ecs.task_definition",
+                "container.api.image_tag",
+                Category::Version,
+            ),
+            ("ecs.task_definition", "container.api.cpu", Category::Size),
+            (
+                "ecs.task_definition",
+                "container.api.image_repository",
+                Category::Config,
+            ),
+            (
+                "ecs.task_definition",
+                "container.api.secrets.DB_PASSWORD",
+                Category::Security,
+            ),
+            ("ecs.service", "desired_count", Category::Size),
+            ("eks.cluster", "version", Category::Version),
+            ("eks.node_group", "desired_size", Category::Size),
+            ("s3.bucket", "versioning", Category::Resilience),
+            (
+                "s3.bucket",
+                "public_access_block.block_public_acls",
+                Category::Security,
+            ),
+        ];
+        for (kind, attribute, category) in cases {
+            assert_eq!(
+                spec(kind, attribute).category,
+                category,
+                "{kind} {attribute}"
+            );
+        }
+        // a Kubernetes version is compared; a parameter's edit counter is not
+        assert!(!spec("eks.cluster", "version").volatile);
+        assert!(spec("ssm.parameter", "version").volatile);
+        for (kind, attribute) in [
+            ("ecs.task_definition", "revision"),
+            ("tf.aws_ecs_task_definition", "revision"),
+            ("tf.aws_iam_policy", "policy_id"),
+            ("elbv2.load_balancer", "dns_name"),
+            ("elbv2.load_balancer", "canonical_hosted_zone_id"),
+            ("tf.aws_route53_record", "zone_id"),
+        ] {
+            assert!(spec(kind, attribute).volatile, "{kind} {attribute}");
+        }
+        assert_eq!(
+            spec("tf.aws_cloudwatch_composite_alarm", "alarm_arns").compare,
+            Compare::References
+        );
+        assert_eq!(
+            spec("tf.aws_lb_listener", "certificate_arn").compare,
+            Compare::References
+        );
+        assert!(spec("tf.aws_lb_listener", "arn").volatile);
+        // Terraform does not know the registered targets or the fingerprinted environment
+        assert!(!terraform_records(
+            "elbv2.target_group",
+            "registered_targets"
+        ));
+        assert!(!terraform_records(
+            "ecs.task_definition",
+            "container.api.environment.DB_HOST"
+        ));
+        assert!(terraform_records(
+            "ecs.task_definition",
+            "container.api.image_tag"
+        ));
     }
 
     #[test]

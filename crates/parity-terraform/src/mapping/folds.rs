@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::ec2::{route_object, rules_of_sg_rule, rules_of_vpc_sg_rule};
 use super::fields::{non_empty_str, str_attr};
@@ -23,16 +23,49 @@ pub(super) struct Folds {
     pub associations: HashMap<String, Vec<String>>,
     /// route tables made main by `aws_main_route_table_association`
     pub main: HashSet<String>,
+    /// bucket name → the configuration resources of an `aws_s3_bucket` in the state
+    /// (`aws_s3_bucket_versioning`, …), as (type, attributes)
+    pub s3_parts: HashMap<String, Vec<S3Part>>,
     /// indices of the folded instances
     pub folded: HashSet<usize>,
 }
 
+/// A bucket's configuration resource: its type and attributes.
+pub(super) type S3Part = (String, Map<String, Value>);
+
+/// The separate configuration resources of a bucket (AWS provider ≥ 4), folded into it.
+pub(super) const S3_PART_TYPES: &[&str] = &[
+    "aws_s3_bucket_versioning",
+    "aws_s3_bucket_server_side_encryption_configuration",
+    "aws_s3_bucket_public_access_block",
+    "aws_s3_bucket_ownership_controls",
+    "aws_s3_bucket_logging",
+    "aws_s3_bucket_lifecycle_configuration",
+];
+
 impl Folds {
     pub(super) fn collect(instances: &[ManagedInstance<'_>], index: &StateIndex<'_>) -> Self {
         let mut folds = Folds::default();
+        let buckets: HashSet<&str> = instances
+            .iter()
+            .filter(|m| m.resource_type() == "aws_s3_bucket")
+            .filter_map(|m| non_empty_str(m.attributes(), "bucket"))
+            .collect();
         for (i, m) in instances.iter().enumerate() {
             let a = m.attributes();
             let folded = match m.resource_type() {
+                t if S3_PART_TYPES.contains(&t) => {
+                    let Some(bucket) = non_empty_str(a, "bucket").filter(|b| buckets.contains(b))
+                    else {
+                        continue;
+                    };
+                    folds
+                        .s3_parts
+                        .entry(bucket.to_string())
+                        .or_default()
+                        .push((t.to_string(), a.clone()));
+                    true
+                }
                 "aws_security_group_rule" => {
                     let Some(sg) = str_attr(a, "security_group_id")
                         .filter(|sg| index.get(sg, SG_TYPES).is_some())

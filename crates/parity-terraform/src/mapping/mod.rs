@@ -5,13 +5,18 @@
 //!
 //! One file per AWS service, like parity-aws's collectors: `ec2` (VPCs, subnets, NAT
 //! gateways, route tables, security groups, instances), `rds` (DB instances and parameter
-//! groups), `ssm` (parameters); `folds` gathers the rule, route and association resources,
+//! groups), `ssm` (parameters), `elbv2` (load balancers, listeners, target groups), `ecs` (ECS
+//! clusters, services, task definitions; EKS clusters and node groups), `s3` (buckets with
+//! their configuration resources); `folds` gathers the rule, route and association resources,
 //! `fields` reads Terraform attribute values.
 
 mod ec2;
+mod ecs;
+mod elbv2;
 mod fields;
 mod folds;
 mod rds;
+mod s3;
 mod ssm;
 
 use std::collections::{BTreeMap, HashMap};
@@ -31,7 +36,8 @@ pub struct ImportSummary {
     pub managed_instances: usize,
     /// Data-source instances skipped.
     pub data_sources_skipped: usize,
-    /// Instances mapped onto an API kind (`ec2.*`, `rds.*`, `ssm.*`).
+    /// Instances mapped onto an API kind (`ec2.*`, `rds.*`, `ssm.*`, `elbv2.*`, `ecs.*`,
+    /// `eks.*`).
     pub mapped: usize,
     /// Instances kept as generic `tf.<type>` resources.
     pub generic: usize,
@@ -154,6 +160,18 @@ pub const MAPPED_TYPES: &[&str] = &[
     "aws_db_instance",
     "aws_db_parameter_group",
     "aws_ssm_parameter",
+    "aws_lb",
+    "aws_alb",
+    "aws_lb_listener",
+    "aws_alb_listener",
+    "aws_lb_target_group",
+    "aws_alb_target_group",
+    "aws_ecs_cluster",
+    "aws_ecs_service",
+    "aws_ecs_task_definition",
+    "aws_eks_cluster",
+    "aws_eks_node_group",
+    "aws_s3_bucket",
 ];
 
 /// Types folded into their security group or route table when that is in the state.
@@ -164,6 +182,12 @@ pub const FOLDED_TYPES: &[&str] = &[
     "aws_route",
     "aws_route_table_association",
     "aws_main_route_table_association",
+    "aws_s3_bucket_versioning",
+    "aws_s3_bucket_server_side_encryption_configuration",
+    "aws_s3_bucket_public_access_block",
+    "aws_s3_bucket_ownership_controls",
+    "aws_s3_bucket_logging",
+    "aws_s3_bucket_lifecycle_configuration",
 ];
 
 /// What a service's mapper reads about one managed instance.
@@ -218,6 +242,15 @@ fn map_instance(
         "aws_db_instance" => rds::db_instance(&input),
         "aws_db_parameter_group" => rds::db_parameter_group(&input),
         "aws_ssm_parameter" => ssm::parameter(&input),
+        "aws_lb" | "aws_alb" => elbv2::load_balancer(&input),
+        "aws_lb_listener" | "aws_alb_listener" => elbv2::listener(&input),
+        "aws_lb_target_group" | "aws_alb_target_group" => elbv2::target_group(&input),
+        "aws_ecs_cluster" => ecs::cluster(&input),
+        "aws_ecs_service" => ecs::service(&input),
+        "aws_ecs_task_definition" => ecs::task_definition(&input),
+        "aws_eks_cluster" => ecs::eks_cluster(&input),
+        "aws_eks_node_group" => ecs::eks_node_group(&input),
+        "aws_s3_bucket" => s3::bucket(&input),
         _ => return None,
     };
     finish(&mut r, a, tags, true);
@@ -272,6 +305,15 @@ fn generic_resource(m: &ManagedInstance<'_>) -> Resource {
             continue;
         }
         r.attributes.insert(k.clone(), v.clone());
+    }
+    if m.resource_type() == "aws_route53_record" {
+        // An alias names its target by DNS name (a load balancer's resolves to it); the target's
+        // hosted zone is the load balancer's generated zone id: volatile like `zone_id`.
+        if let Some(Value::Array(aliases)) = r.attributes.get_mut("alias") {
+            for alias in aliases.iter_mut().filter_map(Value::as_object_mut) {
+                alias.remove("zone_id");
+            }
+        }
     }
     finish(&mut r, a, raw_tags(a), false);
     r

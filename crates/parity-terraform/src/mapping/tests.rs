@@ -334,8 +334,8 @@ fn secure_string_values_are_never_stored() {
 fn addresses_pair_across_environments_with_tokens_stripped() {
     let env_state = |env: &str| {
         state(json!([
-            [format!("module.app_{env}"), "aws_s3_bucket", "logs", [
-                {"index_key": env, "attributes": {"id": format!("{env}-logs"), "arn": format!("arn:aws:s3:::{env}-logs"), "tags": {"Env": env}}},
+            [format!("module.app_{env}"), "aws_sns_topic", "logs", [
+                {"index_key": env, "attributes": {"id": format!("{env}-logs"), "arn": format!("arn:aws:sns:us-east-1:111111111111:{env}-logs"), "tags": {"Env": env}}},
                 {"index_key": "shared", "attributes": {"id": format!("{env}-shared")}}]],
             ["module.queues", "aws_sqs_queue", "jobs", [{"index_key": 0, "attributes": {"id": "q", "visibility_timeout_seconds": 30}}]],
             ["module.queues", "aws_sqs_queue", "jobs_dlq", [{"index_key": 0, "attributes": {"id": "q2", "redrive_policy": null}}]]
@@ -346,18 +346,21 @@ fn addresses_pair_across_environments_with_tokens_stripped() {
         let snap = to_snapshot(&env_state(env), env, taken_at());
         let bucket = find(
             &snap,
-            &format!("module.app_{env}.aws_s3_bucket.logs[\"{env}\"]"),
+            &format!("module.app_{env}.aws_sns_topic.logs[\"{env}\"]"),
         );
-        assert_eq!(bucket.kind, "tf.aws_s3_bucket");
+        assert_eq!(bucket.kind, "tf.aws_sns_topic");
         assert_eq!(
             bucket.identity,
             Identity::Address {
-                address: format!("module.app_{env}.aws_s3_bucket.logs[\"{env}\"]")
+                address: format!("module.app_{env}.aws_sns_topic.logs[\"{env}\"]")
             }
         );
         assert_eq!(
             bucket.aliases,
-            vec![format!("{env}-logs"), format!("arn:aws:s3:::{env}-logs")]
+            vec![
+                format!("{env}-logs"),
+                format!("arn:aws:sns:us-east-1:111111111111:{env}-logs")
+            ]
         );
         assert!(!find(&snap, "module.queues.aws_sqs_queue.jobs_dlq[0]")
             .attributes
@@ -369,7 +372,7 @@ fn addresses_pair_across_environments_with_tokens_stripped() {
     }
     assert_eq!(keys[0], keys[1]);
     assert!(
-        keys[0].contains(&"tf.aws_s3_bucket/module.app.aws_s3_bucket.logs[\"shared\"]".to_string()),
+        keys[0].contains(&"tf.aws_sns_topic/module.app.aws_sns_topic.logs[\"shared\"]".to_string()),
         "{:?}",
         keys[0]
     );

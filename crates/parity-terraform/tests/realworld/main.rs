@@ -105,6 +105,12 @@ fn count_managed_instances(bytes: &[u8]) -> (usize, usize) {
                     | "aws_route"
                     | "aws_route_table_association"
                     | "aws_main_route_table_association"
+                    | "aws_s3_bucket_versioning"
+                    | "aws_s3_bucket_server_side_encryption_configuration"
+                    | "aws_s3_bucket_public_access_block"
+                    | "aws_s3_bucket_ownership_controls"
+                    | "aws_s3_bucket_logging"
+                    | "aws_s3_bucket_lifecycle_configuration"
             )
         ) {
             foldable += n;
@@ -130,8 +136,8 @@ fn every_version_4_file_imports_all_managed_instances() {
         v4.len()
     );
     println!(
-        "{:<110} {:>7} {:>9} {:>6} {:>7} {:>6}",
-        "file", "managed", "resources", "mapped", "generic", "folded"
+        "{:<110} {:>7} {:>9} {:>6} {:>7} {:>6} {:>9}",
+        "file", "managed", "resources", "mapped", "generic", "folded", "ecs/elbv2"
     );
     for s in v4 {
         let bytes = read(&s.file);
@@ -145,14 +151,22 @@ fn every_version_4_file_imports_all_managed_instances() {
         );
         let import = import_state(&state, "env", taken_at());
         let sum = &import.summary;
+        // the application layer mapped from ECS and load-balancer states
+        let app_layer = import
+            .snapshot
+            .resources
+            .iter()
+            .filter(|r| r.kind.starts_with("ecs.") || r.kind.starts_with("elbv2."))
+            .count();
         println!(
-            "{:<110} {:>7} {:>9} {:>6} {:>7} {:>6}",
+            "{:<110} {:>7} {:>9} {:>6} {:>7} {:>6} {:>9}",
             s.file,
             expected,
             import.snapshot.resources.len(),
             sum.mapped,
             sum.generic,
-            sum.folded
+            sum.folded,
+            app_layer
         );
         assert_eq!(
             sum.managed_instances, expected,
@@ -623,4 +637,120 @@ fn regex_like_ordinary() -> impl Fn(&str) -> bool {
             || number
             || boolean
     }
+}
+
+/// The crafted application-layer states (`tests/fixtures/tfstate/app-layer-{staging,prod}`): the
+/// volatile patterns real multi-environment states showed — an ECS task definition's `revision`,
+/// an IAM policy's `policy_id`, a scaling policy's generated `alarm_arns`, a Route 53 alias to a
+/// load balancer's DNS name and zone — leave no unexplained row; the planted drift (health-check
+/// path, image tag, deletion protection) is all that differs.
+#[test]
+fn crafted_application_layer_states_differ_only_where_planted() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/tfstate");
+    let snapshots: Vec<(String, Snapshot)> = ["staging", "prod"]
+        .iter()
+        .map(|env| {
+            let file = format!("app-layer-{env}.tfstate.json");
+            let bytes = fs::read(dir.join(&file)).unwrap_or_else(|e| panic!("read {file}: {e}"));
+            let state = parse_state(&bytes, &file).unwrap_or_else(|e| panic!("{e}"));
+            let import = import_state(&state, env, taken_at());
+            // every aws_* type of the app layer maps onto an API kind; the versioning is folded
+            assert_eq!(import.summary.folded, 1, "{env}");
+            (env.to_string(), import.snapshot)
+        })
+        .collect();
+    let kinds: BTreeSet<&str> = snapshots[1]
+        .1
+        .resources
+        .iter()
+        .map(|r| r.kind.as_str())
+        .collect();
+    for kind in [
+        "elbv2.load_balancer",
+        "elbv2.listener",
+        "elbv2.target_group",
+        "ecs.cluster",
+        "ecs.service",
+        "ecs.task_definition",
+        "s3.bucket",
+    ] {
+        assert!(kinds.contains(kind), "{kind} not mapped: {kinds:?}");
+    }
+    let configs: Vec<EnvironmentConfig> = snapshots
+        .iter()
+        .map(|(env, _)| EnvironmentConfig::new(env))
+        .collect();
+    let columns: Vec<Column<'_>> = snapshots
+        .iter()
+        .zip(&configs)
+        .map(|((env, snapshot), config)| Column {
+            label: env.clone(),
+            env: config,
+            snapshot,
+        })
+        .collect();
+    let matrix = Matrix::compute(
+        &columns,
+        MatrixOptions {
+            rules: &[],
+            ignores: &[],
+            exceptions: &[],
+            today: taken_at().date_naive(),
+        },
+    )
+    .expect("matrix computes");
+    let differing: BTreeSet<(String, String)> = matrix
+        .rows
+        .iter()
+        .filter(|r| !r.status.is_parity())
+        .map(|r| (r.key.to_string(), r.attribute.to_string()))
+        .collect();
+    let expected: BTreeSet<(String, String)> = [
+        ("elbv2.target_group/shop", "health_check.path"),
+        ("ecs.task_definition/shop-api", "container.api.image_tag"),
+        ("elbv2.load_balancer/shop", "deletion_protection"),
+    ]
+    .iter()
+    .map(|(k, a)| (k.to_string(), a.to_string()))
+    .collect();
+    assert_eq!(differing, expected);
+    // the volatile fields have no row at all; references resolved
+    for (key, attribute) in [
+        ("ecs.task_definition/shop-api", "revision"),
+        (
+            "tf.aws_iam_policy/module.app.aws_iam_policy.task",
+            "policy_id",
+        ),
+        ("elbv2.load_balancer/shop", "dns_name"),
+    ] {
+        assert!(
+            !matrix
+                .rows
+                .iter()
+                .any(|r| &*r.key == key && &*r.attribute == attribute),
+            "{key} {attribute} has a row"
+        );
+    }
+    let compared = |key: &str, attribute: &str| {
+        matrix
+            .rows
+            .iter()
+            .find(|r| &*r.key == key && &*r.attribute == attribute)
+            .unwrap_or_else(|| panic!("no row {key} {attribute}"))
+            .status
+            .is_parity()
+    };
+    assert!(compared(
+        "tf.aws_appautoscaling_policy/module.app.aws_appautoscaling_policy.cpu",
+        "alarm_arns"
+    ));
+    assert!(compared(
+        "tf.aws_route53_record/module.app.aws_route53_record.api",
+        "alias"
+    ));
+    assert!(compared("ecs.service/shop-api", "load_balancers"));
+    assert!(compared("ecs.service/shop-api", "task_definition"));
+    assert!(compared("elbv2.listener/shop/443", "default_actions"));
+    assert!(compared("elbv2.listener/shop/443", "certificate"));
+    assert!(compared("s3.bucket/shop-assets", "versioning"));
 }
