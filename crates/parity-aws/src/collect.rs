@@ -24,9 +24,18 @@ use crate::progress::{Phase, ProgressEvent, Reporter};
 use crate::scope::Scope;
 use crate::secrets::ValueFingerprinter;
 use crate::{
-    autoscaling, cloudformation, cloudwatch, dynamodb, ec2, elasticache, lambda, rds, ssm,
-    FEATURE_FLAG_KIND,
+    autoscaling, cloudformation, cloudwatch, dynamodb, ec2, ecs, eks, elasticache, elbv2, lambda,
+    rds, s3, ssm, FEATURE_FLAG_KIND,
 };
+
+/// The kinds of the application-layer collectors, each collected in one pass per service.
+const ELBV2_KINDS: &[&str] = &[
+    "elbv2.load_balancer",
+    "elbv2.listener",
+    "elbv2.target_group",
+];
+const ECS_KINDS: &[&str] = &["ecs.cluster", "ecs.service", "ecs.task_definition"];
+const EKS_KINDS: &[&str] = &["eks.cluster", "eks.node_group"];
 
 const EC2_KINDS: &[&str] = &[
     "ec2.vpc",
@@ -313,6 +322,36 @@ async fn run_kind(
     out.push((kind, result));
 }
 
+/// Runs a collector that produces several kinds in one pass (a service's resources that refer to
+/// each other), reporting and recording each kind; a failure fails all of them.
+async fn run_kinds(
+    reporter: Reporter<'_>,
+    out: &Results,
+    kinds: &[&'static str],
+    fut: impl Future<Output = Result<Vec<Resource>, CallFailure>>,
+) {
+    for kind in kinds {
+        reporter.emit(Some(kind), Phase::Started);
+    }
+    match fut.await {
+        Ok(resources) => {
+            let mut by_kind: BTreeMap<&str, Vec<Resource>> =
+                kinds.iter().map(|k| (*k, Vec::new())).collect();
+            for r in resources {
+                if let Some(list) = by_kind.get_mut(r.kind.as_str()) {
+                    list.push(r);
+                }
+            }
+            for kind in kinds {
+                let list = by_kind.remove(kind).unwrap_or_default();
+                reporter.emit(Some(kind), Phase::Done { count: list.len() });
+                out.push((kind, Ok(list)));
+            }
+        }
+        Err(failure) => failed(reporter, out, kinds, &failure),
+    }
+}
+
 fn failed(reporter: Reporter<'_>, out: &Results, kinds: &[&'static str], failure: &CallFailure) {
     for kind in kinds {
         reporter.emit(
@@ -359,13 +398,70 @@ async fn collect_breadth(
     let asg_client = client!(aws_sdk_autoscaling, prepared, region, "autoscaling");
     let cw_client = client!(aws_sdk_cloudwatch, prepared, region, "cloudwatch");
     let cfn_client = client!(aws_sdk_cloudformation, prepared, region, "cloudformation");
+    let elb_client = client!(
+        aws_sdk_elasticloadbalancingv2,
+        prepared,
+        region,
+        "elasticloadbalancing"
+    );
+    let ecs_client = client!(aws_sdk_ecs, prepared, region, "ecs");
+    let eks_client = client!(aws_sdk_eks, prepared, region, "eks");
+    // Path-style addressing against a custom endpoint (an emulator has no per-bucket host names).
+    let s3_client = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&prepared.sdk)
+            .region(aws_sdk_s3::config::Region::new(region.to_string()))
+            .http_client(prepared.http_for(region, "s3"))
+            .interceptor(crate::limits::RetryCap)
+            .retry_partition(crate::limits::retry_partition("s3"))
+            .force_path_style(env.endpoint_url.is_some())
+            .build(),
+    );
     let scope = Scope::new(env, Default::default());
     let scope = &scope;
+    // Functions, balancers, target groups and clusters attached to an in-scope VPC belong too;
+    // without the VPCs, tags and names still decide.
+    let vpc_scope = vpc_scope.shared();
+    let vpc_scoped = || {
+        let vpc_scope = vpc_scope.clone();
+        async move {
+            let vpc_ids = vpc_scope.await.map(|s| s.vpc_ids()).unwrap_or_default();
+            Scope::new(env, vpc_ids)
+        }
+    };
+    let elbv2_part = async {
+        let scope = vpc_scoped().await;
+        run_kinds(
+            reporter,
+            out,
+            ELBV2_KINDS,
+            elbv2::collect(&elb_client, &scope, region, ctx.max_requests),
+        )
+        .await
+    };
+    let eks_part = async {
+        let scope = vpc_scoped().await;
+        run_kinds(
+            reporter,
+            out,
+            EKS_KINDS,
+            eks::collect(&eks_client, &scope, region, ctx.max_requests),
+        )
+        .await
+    };
+    let s3_part = run_kind(
+        reporter,
+        out,
+        "s3.bucket",
+        s3::buckets(&s3_client, scope, region, ctx.max_requests),
+    );
+    let ecs_part = run_kinds(
+        reporter,
+        out,
+        ECS_KINDS,
+        ecs::collect(&ecs_client, scope, region, fingerprinter, ctx.max_requests),
+    );
     let lambda_part = async {
-        // Functions attached to an in-scope VPC belong too; without the VPCs, tags and names
-        // still decide.
-        let vpc_ids = vpc_scope.await.map(|s| s.vpc_ids()).unwrap_or_default();
-        let scope = Scope::new(env, vpc_ids);
+        let scope = vpc_scoped().await;
         lambda::functions(
             &lambda_client,
             &scope,
@@ -391,7 +487,7 @@ async fn collect_breadth(
         }
     };
     reporter.emit(Some(cloudwatch::KIND), Phase::Started);
-    let ((), (), (), (), (), alarms) = futures::join!(
+    let ((), (), (), (), (), (), (), (), (), alarms) = futures::join!(
         run_kind(
             reporter,
             out,
@@ -412,6 +508,10 @@ async fn collect_breadth(
             cloudformation::stacks(&cfn_client, scope, region, fingerprinter, ctx.max_requests)
         ),
         flags_part,
+        elbv2_part,
+        ecs_part,
+        eks_part,
+        s3_part,
         cloudwatch::alarms(&cw_client, region),
     );
     alarms

@@ -1,6 +1,7 @@
 //! EnvParity's AWS inventory: resolves an environment's credentials (profiles through aws-config,
 //! static keys only from the OS keyring), collects EC2, RDS, SSM, ElastiCache, Lambda, Auto
-//! Scaling, CloudWatch, CloudFormation (and, opted in, DynamoDB feature flag) resources
+//! Scaling, CloudWatch, CloudFormation, Elastic Load Balancing v2, ECS, EKS, S3 (and, opted in,
+//! DynamoDB feature flag) resources
 //! concurrently into a `parity_core::Snapshot` (partial, with reasons, when calls fail) and
 //! publishes the exact list of AWS operations it calls as a least-privilege IAM policy. The only
 //! crate that knows the SDK.
@@ -12,7 +13,10 @@ pub mod collect;
 pub mod credentials;
 mod dynamodb;
 mod ec2;
+mod ecs;
+mod eks;
 mod elasticache;
+mod elbv2;
 mod failure;
 mod http;
 pub mod iam;
@@ -20,6 +24,7 @@ mod lambda;
 pub mod limits;
 pub mod progress;
 mod rds;
+mod s3;
 mod scope;
 pub mod secrets;
 mod ssm;
@@ -52,6 +57,15 @@ pub const KINDS: &[&str] = &[
     "autoscaling.group",
     "cloudwatch.alarm",
     "cloudformation.stack",
+    "elbv2.load_balancer",
+    "elbv2.listener",
+    "elbv2.target_group",
+    "ecs.cluster",
+    "ecs.service",
+    "ecs.task_definition",
+    "eks.cluster",
+    "eks.node_group",
+    "s3.bucket",
 ];
 
 /// Feature flags from DynamoDB: collected only for environments with `feature_flags` configured

@@ -382,13 +382,14 @@ async fn forward(
 
 /// The operation of a request that carries neither `X-Amz-Target` nor `Action=`, from its request
 /// line: Smithy RPC v2 CBOR (`POST /service/<Service>/operation/<Op>`, CloudWatch, whose signing
-/// name `monitoring` is `cloudwatch` in IAM) and the Lambda REST routes parity-aws calls;
-/// otherwise `<service>:<METHOD> <path>`, so an unknown call is never mistaken for a known one.
+/// name `monitoring` is `cloudwatch` in IAM) and the Lambda, EKS and S3 (path-style, the
+/// sub-resource in the query: `?tagging`) REST routes parity-aws calls; otherwise
+/// `<service>:<METHOD> <path>`, so an unknown call is never mistaken for a known one.
 fn path_operation(scope_service: &str, request_line: &str) -> String {
     let mut parts = request_line.split_whitespace();
     let method = parts.next().unwrap_or_default();
     let target = parts.next().unwrap_or_default();
-    let path = target.split('?').next().unwrap_or_default();
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let service = match scope_service {
         "monitoring" => "cloudwatch",
         other => other,
@@ -403,7 +404,37 @@ fn path_operation(scope_service: &str, request_line: &str) -> String {
         }
         ("lambda", "GET", [_, "tags", ..]) => "ListTags".to_string(),
         ("lambda", "GET", [_, "layers"]) => "ListLayers".to_string(),
-        _ => format!("{method} {path}"),
+        ("eks", "GET", ["clusters"]) => "ListClusters".to_string(),
+        ("eks", "GET", ["clusters", _]) => "DescribeCluster".to_string(),
+        ("eks", "GET", ["clusters", _, "node-groups"]) => "ListNodegroups".to_string(),
+        ("eks", "GET", ["clusters", _, "node-groups", _]) => "DescribeNodegroup".to_string(),
+        // S3 by its IAM action names (what the least-privilege policy must allow)
+        ("s3", "GET", [""]) if query.contains("x-id=ListBuckets") || query.is_empty() => {
+            "ListAllMyBuckets".to_string()
+        }
+        ("s3", "GET", [_]) => query
+            .split('&')
+            .map(|kv| kv.split('=').next().unwrap_or_default())
+            .find_map(|sub| {
+                Some(match sub {
+                    "location" => "GetBucketLocation",
+                    "tagging" => "GetBucketTagging",
+                    "versioning" => "GetBucketVersioning",
+                    "encryption" => "GetEncryptionConfiguration",
+                    "publicAccessBlock" => "GetBucketPublicAccessBlock",
+                    "ownershipControls" => "GetBucketOwnershipControls",
+                    "logging" => "GetBucketLogging",
+                    "lifecycle" => "GetLifecycleConfiguration",
+                    _ => return None,
+                })
+            })
+            .unwrap_or_default()
+            .to_string(),
+        _ => String::new(),
+    };
+    let op = match op.as_str() {
+        "" => format!("{method} {path}"),
+        _ => op,
     };
     format!("{service}:{op}")
 }

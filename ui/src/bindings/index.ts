@@ -15,7 +15,7 @@ export type Category = "size" | "version" | "network" | "security" | "resilience
 export const CATEGORIES: readonly Category[] = ["size", "version", "network", "security", "resilience", "config"];
 
 /** The kinds the AWS collectors produce, in report order (crates/parity-core/KINDS.md). */
-export const KINDS: readonly string[] = ["ec2.vpc", "ec2.subnet", "ec2.nat_gateway", "ec2.route_table", "ec2.security_group", "ec2.instance", "rds.db_instance", "rds.db_parameter_group", "ssm.parameter", "elasticache.cluster", "lambda.function", "autoscaling.group", "cloudwatch.alarm", "cloudformation.stack", "dynamodb.item"];
+export const KINDS: readonly string[] = ["ec2.vpc", "ec2.subnet", "ec2.nat_gateway", "ec2.route_table", "ec2.security_group", "ec2.instance", "rds.db_instance", "rds.db_parameter_group", "ssm.parameter", "elasticache.cluster", "lambda.function", "autoscaling.group", "cloudwatch.alarm", "cloudformation.stack", "elbv2.load_balancer", "elbv2.listener", "elbv2.target_group", "ecs.cluster", "ecs.service", "ecs.task_definition", "eks.cluster", "eks.node_group", "s3.bucket", "dynamodb.item"];
 
 export type IpcError = { code: IpcErrorCode, message: string, };
 

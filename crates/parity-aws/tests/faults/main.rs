@@ -1,6 +1,6 @@
 //! The fault matrix: every collector against every fault the testkit's proxy injects, on a seeded
-//! schedule, in front of a real moto server seeded with every kind (the drift scenario and the
-//! breadth seed). Transient faults must give the same complete snapshot as a clean run;
+//! schedule, in front of a real moto server seeded with every kind (the drift scenario, the
+//! breadth seed and the application-layer seed's S3 buckets, so REST-XML is in the matrix). Transient faults must give the same complete snapshot as a clean run;
 //! persistent ones a partial snapshot whose every kind says why; nothing may hang or panic.
 //! Short timeouts keep it quick; the table it prints is the matrix's result.
 
@@ -33,6 +33,22 @@ fn seed_breadth(moto: &Moto) {
         .arg(moto.endpoint())
         .output()
         .expect("run tests/breadth/seed.py");
+    assert!(
+        out.status.success(),
+        "seed.py failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// S3 buckets (REST-XML) from the application-layer seed.
+fn seed_buckets(moto: &Moto) {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/kinds/seed.py");
+    let out = Command::new(python())
+        .arg(script)
+        .arg(moto.endpoint())
+        .arg("s3")
+        .output()
+        .expect("run tests/kinds/seed.py");
     assert!(
         out.status.success(),
         "seed.py failed: {}",
@@ -121,6 +137,7 @@ async fn every_collector_against_every_fault() {
     let moto = Moto::start();
     moto.seed(&["drift"]);
     seed_breadth(&moto);
+    seed_buckets(&moto);
     let flags = Some("feature-flags");
 
     let (clean, clean_time) = run(&moto, flags, None).await;
@@ -241,6 +258,30 @@ async fn every_collector_against_every_fault() {
             "other attributes kept"
         );
     }
+    // S3 speaks REST-XML: a bucket's configuration call throttled for good (`SlowDown`) leaves
+    // that attribute unknown, the bucket and its other attributes stay.
+    assert!(kinds.contains("s3.bucket"), "the clean run has the bucket");
+    let plan = Arc::new(
+        FaultPlan::persistent(Fault::Throttle)
+            .only(&["s3"])
+            .matching("versioning"),
+    );
+    let (snapshot, _) = run(&moto, flags, Some(plan.clone())).await;
+    assert!(snapshot.missing.is_empty(), "{:?}", snapshot.missing);
+    assert!(plan.injected() > 0);
+    let bucket = snapshot
+        .resources
+        .iter()
+        .find(|r| r.kind == "s3.bucket")
+        .expect("prod's bucket");
+    assert!(!bucket.attributes.contains_key("versioning"));
+    assert!(
+        bucket.unknown["versioning"].contains("SlowDown")
+            && bucket.unknown["versioning"].contains("s3:GetBucketVersioning"),
+        "{:?}",
+        bucket.unknown
+    );
+    assert_eq!(bucket.attributes["encryption_algorithm"], "AES256");
     let plan = Arc::new(
         FaultPlan::persistent(Fault::Internal)
             .only(&["cloudformation"])
