@@ -2,7 +2,9 @@
 //! (instance types; DB class, Multi-AZ, storage, backup retention, parameter-group values;
 //! subnets, NAT gateways, a security group open wider in staging; PostgreSQL, Redis and runtime
 //! versions; SSM paths per environment; scaling policies, alarms, a feature flag in DynamoDB and a
-//! CloudFormation stack) with dev allowed to differ in size and the article's intentional
+//! CloudFormation stack; a load balancer whose target group checks `/` in staging and `/healthz`
+//! in prod, and the orders API on ECS with a newer image tag in prod than in staging) with dev
+//! allowed to differ in size and the article's intentional
 //! differences recorded as exceptions — one expired, one violated — so the matrix shows every
 //! status. Attribute names are exactly those parity-aws's collectors produce (KINDS.md).
 
@@ -37,6 +39,9 @@ struct EnvShape {
     node_runtime: &'static str,
     python_runtime: &'static str,
     asg: (i64, i64, i64),
+    health_check_path: &'static str,
+    image_tag: &'static str,
+    api_tasks: i64,
     cpu_alarm: bool,
     log_level: &'static str,
     new_checkout_flag: bool,
@@ -66,6 +71,9 @@ fn shapes() -> [EnvShape; 3] {
             node_runtime: "nodejs18.x",
             python_runtime: "python3.9",
             asg: (1, 2, 1),
+            health_check_path: "/",
+            image_tag: "1.9.0",
+            api_tasks: 1,
             cpu_alarm: false,
             log_level: "debug",
             new_checkout_flag: false,
@@ -92,6 +100,11 @@ fn shapes() -> [EnvShape; 3] {
             node_runtime: "nodejs20.x",
             python_runtime: "python3.10",
             asg: (1, 2, 1),
+            // the article's example: staging's health check is the bare `/`, prod's `/healthz`,
+            // and prod already runs a newer build than staging
+            health_check_path: "/",
+            image_tag: "1.8.2",
+            api_tasks: 2,
             cpu_alarm: false,
             log_level: "info",
             new_checkout_flag: true,
@@ -118,6 +131,9 @@ fn shapes() -> [EnvShape; 3] {
             node_runtime: "nodejs20.x",
             python_runtime: "python3.11",
             asg: (3, 10, 4),
+            health_check_path: "/healthz",
+            image_tag: "1.8.3",
+            api_tasks: 2,
             cpu_alarm: true,
             log_level: "warn",
             new_checkout_flag: false,
@@ -562,6 +578,7 @@ fn snapshot(s: &EnvShape, now: DateTime<Utc>) -> Snapshot {
         Some(&format!("{e}-sessions.cache.internal")),
     ));
     out.push(param("api/log_level", "String", Some(s.log_level)));
+    out.extend(web_tier(s, &vpc, &subnet_ids, &web_sg));
     if s.new_checkout_flag {
         out.push(param("features/new_checkout", "String", Some("true")));
     }
@@ -573,6 +590,142 @@ fn snapshot(s: &EnvShape, now: DateTime<Utc>) -> Snapshot {
         missing: Vec::new(),
         resources: out,
     }
+}
+
+/// The web tier in front of the instances and the orders API on ECS (KINDS.md's `elbv2.*` and
+/// `ecs.*`): a load balancer, its HTTPS listener, the target group with its health check, a
+/// cluster, the API's service and its active task definition.
+fn web_tier(s: &EnvShape, vpc: &str, subnet_ids: &[String], web_sg: &str) -> Vec<Resource> {
+    let e = s.name;
+    let region = "us-east-1";
+    let account = "123456789012";
+    let elb = |what: &str, n: u32| {
+        format!(
+            "arn:aws:elasticloadbalancing:{region}:{account}:{what}/{e}-web/{:016x}",
+            u64::from(s.index) << 32 | u64::from(n)
+        )
+    };
+    let lb_arn = elb("loadbalancer/app", 1);
+    let tg_arn = elb("targetgroup", 2);
+    let (_, _, desired) = s.asg;
+    let load_balancer = Resource::named("elbv2.load_balancer", &lb_arn, &format!("{e}-web"))
+        .with_region(region)
+        .with_parent(vpc)
+        .with_attr("type", "application")
+        .with_attr("scheme", "internet-facing")
+        .with_attr("ip_address_type", "ipv4")
+        .with_attr("vpc", vpc)
+        .with_attr("security_groups", json!([web_sg]))
+        .with_attr("subnets", json!(subnet_ids))
+        .with_attr("idle_timeout", 60)
+        .with_attr("deletion_protection", e == "prod")
+        .with_attr("access_logs_enabled", e == "prod")
+        .with_attr("http2_enabled", true)
+        .with_attr("drop_invalid_header_fields", true)
+        .with_attr(
+            "dns_name",
+            format!(
+                "{e}-web-{}.{region}.elb.amazonaws.com",
+                1000 + u32::from(s.index)
+            ),
+        )
+        .with_attr("canonical_hosted_zone_id", "Z35SXDOTRQ7X7K");
+    let listener = Resource::new(
+        "elbv2.listener",
+        &elb("listener/app", 3),
+        Identity::Child {
+            parent: lb_arn.clone(),
+            role: "443".into(),
+        },
+    )
+    .with_region(region)
+    .with_attr("port", 443)
+    .with_attr("protocol", "HTTPS")
+    .with_attr("ssl_policy", "ELBSecurityPolicy-TLS13-1-2-2021-06")
+    .with_attr(
+        "certificate",
+        format!("arn:aws:acm:{region}:{account}:certificate/{e}-0000-1111"),
+    )
+    .with_attr(
+        "default_actions",
+        json!([{"type": "forward", "target_groups": [tg_arn]}]),
+    );
+    let target_group = Resource::named("elbv2.target_group", &tg_arn, &format!("{e}-web"))
+        .with_region(region)
+        .with_parent(vpc)
+        .with_attr("protocol", "HTTP")
+        .with_attr("port", 8080)
+        .with_attr("target_type", "instance")
+        .with_attr("vpc", vpc)
+        .with_attr("health_check.enabled", true)
+        .with_attr("health_check.protocol", "HTTP")
+        .with_attr("health_check.path", s.health_check_path)
+        .with_attr("health_check.port", "traffic-port")
+        .with_attr("health_check.interval", 15)
+        .with_attr("health_check.timeout", 5)
+        .with_attr("health_check.healthy_threshold", 2)
+        .with_attr("health_check.unhealthy_threshold", 3)
+        .with_attr("health_check.matcher", "200")
+        .with_attr("deregistration_delay", 30)
+        .with_attr("stickiness.enabled", false)
+        .with_attr("registered_targets", desired);
+    let cluster_arn = format!("arn:aws:ecs:{region}:{account}:cluster/shop-{e}");
+    let revision = 40 + i64::from(s.index) * 7;
+    let td_arn =
+        format!("arn:aws:ecs:{region}:{account}:task-definition/{e}-orders-api:{revision}");
+    let cluster = Resource::named("ecs.cluster", &cluster_arn, &format!("shop-{e}"))
+        .with_region(region)
+        .with_attr(
+            "container_insights",
+            if e == "dev" { "disabled" } else { "enabled" },
+        )
+        .with_attr("capacity_providers", json!(["FARGATE", "FARGATE_SPOT"]));
+    let service = Resource::named(
+        "ecs.service",
+        &format!("arn:aws:ecs:{region}:{account}:service/shop-{e}/{e}-orders-api"),
+        &format!("{e}-orders-api"),
+    )
+    .with_region(region)
+    .with_attr("cluster", cluster_arn.clone())
+    .with_attr("launch_type", "FARGATE")
+    .with_attr("platform_version", "1.4.0")
+    .with_attr("desired_count", s.api_tasks)
+    .with_attr("task_definition", td_arn.clone())
+    .with_attr("deployment_minimum_healthy_percent", 100)
+    .with_attr("deployment_maximum_percent", 200)
+    .with_attr("circuit_breaker.enable", true)
+    .with_attr("circuit_breaker.rollback", true)
+    .with_attr("subnets", json!(subnet_ids))
+    .with_attr("security_groups", json!([web_sg]))
+    .with_attr("assign_public_ip", "DISABLED")
+    .with_attr("load_balancers", json!([]));
+    let task_definition =
+        Resource::named("ecs.task_definition", &td_arn, &format!("{e}-orders-api"))
+            .with_region(region)
+            .with_attr("revision", revision)
+            .with_attr("cpu", 512)
+            .with_attr("memory", 1024)
+            .with_attr("network_mode", "awsvpc")
+            .with_attr("requires_compatibilities", json!(["FARGATE"]))
+            .with_attr("runtime_platform.cpu_architecture", "ARM64")
+            .with_attr("container.api.image_repository", "ecr/shop-orders-api")
+            .with_attr("container.api.image_tag", s.image_tag)
+            .with_attr("container.api.memory", 1024)
+            .with_attr("container.api.ports", json!(["8080/tcp"]))
+            .with_attr("container.api.essential", true)
+            .with_attr("container.api.log_driver", "awslogs")
+            .with_attr(
+                "container.api.environment.DB_HOST",
+                fingerprint("{env}-orders-db.internal"),
+            );
+    vec![
+        tagged(load_balancer, e),
+        listener,
+        tagged(target_group, e),
+        tagged(cluster, e),
+        tagged(service, e),
+        tagged(task_definition, e),
+    ]
 }
 
 fn exception(
@@ -717,4 +870,75 @@ pub fn demo_file(now: DateTime<Utc>) -> WorkspaceFile {
 /// The demo's snapshots, taken relative to `now`.
 pub fn demo_snapshots(now: DateTime<Utc>) -> Vec<Snapshot> {
     shapes().iter().map(|s| snapshot(s, now)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use parity_core::{Column, Matrix, MatrixOptions, Status};
+
+    /// The seed article's example, as the demo shows it: staging's target group checks `/` and
+    /// prod's `/healthz`; prod runs a newer image tag than staging. Both are unexplained drift.
+    #[test]
+    fn the_demo_shows_the_articles_health_check_and_image_tag() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 26, 12, 0, 0).unwrap();
+        let file = demo_file(now);
+        let snapshots = demo_snapshots(now);
+        let columns: Vec<Column> = file
+            .environments
+            .iter()
+            .zip(&snapshots)
+            .map(|(env, snapshot)| Column {
+                label: env.name.clone(),
+                env,
+                snapshot,
+            })
+            .collect();
+        let matrix = Matrix::compute(
+            &columns,
+            MatrixOptions {
+                rules: &file.rules,
+                ignores: &file.ignores,
+                exceptions: &file.exceptions,
+                today: now.date_naive(),
+            },
+        )
+        .unwrap();
+        let row = |key: &str, attribute: &str| {
+            matrix
+                .rows
+                .iter()
+                .find(|r| &*r.key == key && &*r.attribute == attribute)
+                .unwrap_or_else(|| panic!("no row {key} {attribute}"))
+        };
+        // columns: dev, staging, prod
+        let path = row("elbv2.target_group/web", "health_check.path");
+        assert_eq!(path.raw[1], json!("/"));
+        assert_eq!(path.raw[2], json!("/healthz"));
+        assert_eq!(path.pair_status(1, 2), Some(Status::Drift));
+        assert_eq!(path.category, Category::Resilience);
+        let tag = row("ecs.task_definition/orders-api", "container.api.image_tag");
+        assert_eq!(tag.raw[1], json!("1.8.2"));
+        assert_eq!(tag.raw[2], json!("1.8.3"));
+        assert_eq!(tag.pair_status(1, 2), Some(Status::Drift));
+        assert_eq!(tag.category, Category::Version);
+        // what only differs by environment pairs: references, the fingerprinted DB host
+        for (key, attribute) in [
+            ("elbv2.listener/web/443", "default_actions"),
+            ("elbv2.listener/web/443", "certificate"),
+            ("elbv2.load_balancer/web", "security_groups"),
+            ("ecs.service/orders-api", "task_definition"),
+            (
+                "ecs.task_definition/orders-api",
+                "container.api.environment.DB_HOST",
+            ),
+        ] {
+            assert_eq!(
+                row(key, attribute).pair_status(1, 2),
+                Some(Status::Same),
+                "{key} {attribute}"
+            );
+        }
+    }
 }
