@@ -10,7 +10,7 @@ use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::Client;
 use futures::{StreamExt, TryStreamExt};
 use parity_core::{Identity, Resource};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::failure::{describe, CallFailure};
 use crate::scope::{user_tags, Scope};
