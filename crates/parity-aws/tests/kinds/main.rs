@@ -255,9 +255,10 @@ async fn application_layer_kinds_with_the_articles_drift() {
     assert_eq!(ng.attributes["desired_size"], 3);
     assert_eq!(ng.attributes["cluster"], ids("prod", "eks"));
 
-    // S3: the tagged buckets of each environment (the untagged logs buckets are in no scope).
+    // S3: each environment's buckets — the tagged assets bucket, and the untagged logs bucket by
+    // the environment token in its name (qa's are in neither).
     for s in [staging, prod] {
-        assert_eq!(count(s, "s3.bucket"), 1, "{}", s.environment);
+        assert_eq!(count(s, "s3.bucket"), 2, "{}", s.environment);
     }
     let bucket = find(prod, "s3.bucket", "shop-assets-prod");
     assert_eq!(bucket.attributes["versioning"], "Enabled");
