@@ -7,6 +7,7 @@ use std::path::Path;
 /// The app's commands (src-tauri/src/commands.rs), as registered in `run()`.
 const COMMANDS: &[&str] = &[
     "workspace_info",
+    "choose_file",
     "open_workspace",
     "create_workspace",
     "open_demo",

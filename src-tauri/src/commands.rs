@@ -5,11 +5,23 @@ use parity_api::api;
 use parity_api::dto::*;
 use parity_api::{CollectControl, Session};
 use tauri::ipc::Channel;
-use tauri::State;
+use tauri::{State, WebviewWindow};
+
+use crate::dialogs::NativeDialog;
 
 #[tauri::command(async)]
 pub fn workspace_info(session: State<'_, Session>) -> IpcResult<WorkspaceDto> {
     api::workspace_info(&session)
+}
+
+#[tauri::command(async)]
+pub fn choose_file(
+    session: State<'_, Session>,
+    window: WebviewWindow,
+    purpose: FilePurpose,
+    format: Option<String>,
+) -> IpcResult<Option<String>> {
+    api::choose_file(&session, &NativeDialog(window), purpose, format)
 }
 
 #[tauri::command(async)]

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { askThen } from "../src/lib/confirm";
-import { folderOf, rememberFolder, startFolder } from "../src/lib/files";
 import { withFlags } from "../src/features/environments/EnvironmentForm";
 import { toIpcError, errorTitle } from "../src/lib/errors";
 import { formatAge, formatPercent, isoDatePlus, parseTags, splitList } from "../src/lib/format";
@@ -139,17 +138,6 @@ describe("environment form", () => {
     expect(withFlags(null, { table: "flags" })).toEqual({ table: "flags", environment_attribute: "", name_attribute: "" });
     const set = { table: "flags", environment_attribute: "env", name_attribute: "flag" };
     expect(withFlags(set, { name_attribute: "name" })).toEqual({ ...set, name_attribute: "name" });
-  });
-});
-
-describe("dialog start folders", () => {
-  it("starts where the last file for the same purpose was chosen", async () => {
-    const store = new Map<string, string>();
-    const storage = { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v) };
-    expect(folderOf("/home/me/infra/prod.tfstate")).toBe("/home/me/infra");
-    expect(folderOf("C:\\infra\\prod.tfstate")).toBe("C:\\infra");
-    rememberFolder("tfstate", "/home/me/infra/prod.tfstate", storage);
-    expect(await startFolder("tfstate", storage)).toBe("/home/me/infra");
   });
 });
 

@@ -2,7 +2,7 @@
 //! session and plain arguments, calls parity-app's use cases and returns DTOs or an
 //! `IpcError {code, message}`. The Tauri shell only forwards to these.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -16,6 +16,7 @@ use parity_core::ExceptionRule;
 use parity_report::{MarkdownOptions, ReportFormat};
 
 use crate::dto::*;
+use crate::picker::{self, FilePicker, FilePurpose};
 use crate::session::Session;
 
 fn ipc<T>(r: AppResult<T>) -> IpcResult<T> {
@@ -47,14 +48,44 @@ pub fn workspace_info(session: &Session) -> IpcResult<WorkspaceDto> {
     ipc(workspace_dto(session))
 }
 
+/// Shows the native dialog for `purpose` (a report's needs its `format`) and returns the path
+/// the user chose (`None`: cancelled). Only a path chosen here is accepted by the command that
+/// reads or writes that kind of file (`picker`).
+pub fn choose_file(
+    session: &Session,
+    picker: &dyn FilePicker,
+    purpose: FilePurpose,
+    format: Option<String>,
+) -> IpcResult<Option<String>> {
+    ipc((|| {
+        let request = picker::request(purpose, format.as_deref(), session.start_dir(purpose))?;
+        let Some(path) = picker.pick(&request) else {
+            return Ok(None);
+        };
+        let shown = path.to_str().map(str::to_string).ok_or_else(|| {
+            AppError::bad_input(format!(
+                "{}: EnvParity needs file names in UTF-8",
+                path.display()
+            ))
+        })?;
+        session.grant(purpose, path);
+        Ok(Some(shown))
+    })())
+}
+
+/// Opens the workspace chosen in the Open dialog or one from the Recent list.
 pub fn open_workspace(session: &Session, path: String) -> IpcResult<WorkspaceDto> {
     ipc(session
-        .switch(&PathBuf::from(path), DbOpenMode::Existing)
+        .openable(&path)
+        .and_then(|path| session.switch(&path, DbOpenMode::Existing))
         .and_then(|_| workspace_dto(session)))
 }
 
+/// Creates a workspace at the path chosen in the New workspace dialog.
 pub fn create_workspace(session: &Session, path: String, name: String) -> IpcResult<WorkspaceDto> {
-    ipc(create(session, Path::new(&path), &name))
+    ipc(session
+        .take_grant(FilePurpose::NewWorkspace, &path)
+        .and_then(|path| create(session, &path, &name)))
 }
 
 fn create(session: &Session, path: &Path, name: &str) -> AppResult<WorkspaceDto> {
@@ -79,11 +110,16 @@ pub fn workspace_toml(session: &Session) -> IpcResult<String> {
     ipc(session.with(|o| o.workspace.export()?.render()))
 }
 
+/// Writes the workspace file to the path chosen in its save dialog.
 pub fn save_workspace_file(session: &Session, path: String) -> IpcResult<()> {
-    ipc(session.with(|o| {
-        let text = o.workspace.export()?.render()?;
-        write_atomic(Path::new(&path), text.as_bytes())
-    }))
+    ipc(session
+        .take_grant(FilePurpose::WorkspaceFile, &path)
+        .and_then(|path| {
+            session.with(|o| {
+                let text = o.workspace.export()?.render()?;
+                write_atomic(&path, text.as_bytes())
+            })
+        }))
 }
 
 // ---- environments ---------------------------------------------------------------------------
@@ -551,7 +587,9 @@ pub fn import_tfstate(
     environment: String,
     path: String,
 ) -> IpcResult<TfImportDto> {
-    ipc(import(session, &environment, &path))
+    ipc(session
+        .take_grant(FilePurpose::Tfstate, &path)
+        .and_then(|_| import(session, &environment, &path)))
 }
 
 fn import(session: &Session, environment: &str, path: &str) -> AppResult<TfImportDto> {
@@ -576,12 +614,14 @@ fn import(session: &Session, environment: &str, path: &str) -> AppResult<TfImpor
 
 /// Writes a report of the current comparison (`html`, `markdown`, `json` or `junit`) to `path`,
 /// atomically.
+/// Writes a report of the current comparison to the path chosen in the report's save dialog.
 pub fn save_report(session: &Session, path: String, format: String) -> IpcResult<()> {
     let now = Utc::now();
     ipc(format
         .parse::<ReportFormat>()
         .map_err(AppError::bad_input)
         .and_then(|format| {
+            let path = session.take_grant(FilePurpose::Report, &path)?;
             session.with(|o| {
                 let columns = o.columns.clone();
                 o.view(&columns)?;
@@ -594,7 +634,7 @@ pub fn save_report(session: &Session, path: String, format: String) -> IpcResult
                 let text = o
                     .workspace
                     .report(cmp, format, MarkdownOptions::default(), now)?;
-                write_atomic(Path::new(&path), text.as_bytes())
+                write_atomic(&path, text.as_bytes())
             })
         }))
 }

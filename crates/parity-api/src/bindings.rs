@@ -60,6 +60,7 @@ pub fn render() -> String {
     let decls = [
         IpcError::decl(),
         IpcErrorCode::decl(),
+        FilePurpose::decl(),
         WorkspaceDto::decl(),
         CredentialsDto::decl(),
         EnvironmentDto::decl(),
@@ -106,7 +107,13 @@ pub fn render() -> String {
 /// its arguments typed as Rust declares them.
 pub fn render_commands() -> String {
     let all = commands();
-    // Every type name the wrappers mention, imported from index.ts.
+    // Every type name the wrappers mention that index.ts exports, imported from it.
+    let exported: BTreeSet<String> = render()
+        .lines()
+        .filter_map(|l| l.strip_prefix("export type "))
+        .filter_map(|l| l.split(|c: char| !c.is_ascii_alphanumeric()).next())
+        .map(str::to_string)
+        .collect();
     let mut types = BTreeSet::new();
     for c in &all {
         for t in c
@@ -116,7 +123,7 @@ pub fn render_commands() -> String {
             .chain([c.returns.as_str()])
         {
             for word in t.split(|ch: char| !ch.is_ascii_alphanumeric()) {
-                if word.ends_with("Dto") {
+                if exported.contains(word) {
                     types.insert(word.to_string());
                 }
             }

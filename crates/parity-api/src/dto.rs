@@ -16,6 +16,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
 
+pub use crate::picker::FilePurpose;
+
 /// An error as the UI receives it: a closed set of codes and a readable message.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct IpcError {

@@ -64,6 +64,7 @@ pub const PROGRESS_CHANNEL: &str = "Channel<ProgressDto>";
 
 registry! {
     workspace_info() -> WorkspaceDto;
+    choose_file(purpose: FilePurpose, format: Option<String>) -> Option<String>;
     open_workspace(path: String) -> WorkspaceDto;
     create_workspace(path: String, name: String) -> WorkspaceDto;
     open_demo() -> WorkspaceDto;

@@ -1,11 +1,12 @@
 // Generated from crates/parity-api/src/registry.rs. Do not edit: run `cargo run -p envparity-desktop --bin envparity-seed -- bindings`.
 
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { AuditEntryDto, CollectOutcomeDto, ConnectionDto, EnvironmentDto, EnvironmentStatusDto, ExceptionDto, ExceptionInputDto, ExceptionViewDto, MatrixMetaDto, MatrixPageDto, MatrixQueryDto, ProgressDto, RowDetailDto, SnapshotDto, StaticKeysInputDto, TfImportDto, WorkspaceDto } from "./index";
+import type { AuditEntryDto, CollectOutcomeDto, ConnectionDto, EnvironmentDto, EnvironmentStatusDto, ExceptionDto, ExceptionInputDto, ExceptionViewDto, FilePurpose, MatrixMetaDto, MatrixPageDto, MatrixQueryDto, ProgressDto, RowDetailDto, SnapshotDto, StaticKeysInputDto, TfImportDto, WorkspaceDto } from "./index";
 
 /** Every IPC command, typed as the Rust side declares it. */
 export const commands = {
   workspaceInfo: () => invoke<WorkspaceDto>("workspace_info"),
+  chooseFile: (purpose: FilePurpose, format: string | null) => invoke<string | null>("choose_file", { purpose, format }),
   openWorkspace: (path: string) => invoke<WorkspaceDto>("open_workspace", { path }),
   createWorkspace: (path: string, name: string) => invoke<WorkspaceDto>("create_workspace", { path, name }),
   openDemo: () => invoke<WorkspaceDto>("open_demo"),

@@ -21,6 +21,8 @@ export type IpcError = { code: IpcErrorCode, message: string, };
 
 export type IpcErrorCode = "bad_input" | "not_found" | "conflict" | "stale" | "store" | "aws" | "keyring" | "internal";
 
+export type FilePurpose = "open-workspace" | "new-workspace" | "workspace-file" | "tfstate" | "report";
+
 export type WorkspaceDto = { id: string, name: string, path: string, is_demo: boolean, 
 /**
  * Other workspaces opened before, newest first.
