@@ -9,6 +9,7 @@
 mod cli_support;
 mod support;
 
+mod crash;
 mod cross_source;
 mod drift;
 mod keyring;

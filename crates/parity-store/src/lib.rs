@@ -465,15 +465,26 @@ pub(crate) fn decode_at<T: serde::de::DeserializeOwned>(
     })
 }
 
-/// Environment variable for crash tests only: when set, a process about to commit a write
-/// transaction that changed rows prints `HOLD_MARKER` on stderr and stops there for good, so a test can kill it
-/// (`kill -9`) at exactly that point. Never set in normal use.
+/// Environment variable for crash tests only: when set to N (a number ≥ 1; any other value means
+/// 1), a process about to commit its Nth write transaction that changed rows prints `HOLD_MARKER`
+/// on stderr and stops there for good, so a test can kill it (`kill -9`) at exactly that point.
+/// Never set in normal use.
 pub const HOLD_ENV: &str = "ENVPARITY_TEST_HOLD_BEFORE_COMMIT";
 /// What a held process prints.
 pub const HOLD_MARKER: &str = "envparity-test: holding before commit";
 
 fn hold_before_commit_for_tests() {
-    if std::env::var_os(HOLD_ENV).is_some() {
+    static COMMITS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let Some(value) = std::env::var_os(HOLD_ENV) else {
+        return;
+    };
+    let nth = value
+        .to_str()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| *n >= 1)
+        .unwrap_or(1);
+    let this = COMMITS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+    if this == nth {
         eprintln!("{HOLD_MARKER}");
         loop {
             std::thread::park();
