@@ -651,6 +651,7 @@ pub fn demo_file(now: DateTime<Utc>) -> WorkspaceFile {
     connections.expected.insert("prod".into(), json!("500"));
     WorkspaceFile {
         name: Some(DEMO_NAME.into()),
+        group_numbered: None,
         environments,
         rules: Vec::new(),
         ignores: vec![IgnoreRule {
