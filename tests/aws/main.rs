@@ -13,4 +13,5 @@ mod cross_source;
 mod drift;
 mod keyring;
 mod partial;
+mod replicas;
 mod timeouts;
