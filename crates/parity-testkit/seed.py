@@ -6,7 +6,8 @@ Prints one JSON object with the ids the tests assert on.
 - drift: dev, staging and prod with real drift (and qa noise) for the drift/partial/e2e tests;
 - replicas: staging (`stg-*`) and prod (`prd-*`) named the way teams do: numbered web replicas
   (`prd-web-01` … `prd-web-06`, one of them another type; `stg-web-01`, `stg-web-02`), two named
-  subnets per VPC in whichever zones the account offers (staging's both in one zone);
+  subnets per VPC in whichever zones the account offers (staging's both in one zone), and an Auto
+  Scaling group of unnamed instances (desired 1 in staging, 3 in prod);
 - scale: N instances (one per RunInstances call) and N parameters in one environment (pagination);
 - bench: dev, staging and prod with N instances (PER_CALL per RunInstances call) and N String
   parameters each, plus a DB instance and its parameter group (the collect benchmark).
@@ -239,6 +240,10 @@ def seed_bench(endpoint, n, per_call):
 
 def seed_replicas(endpoint):
     ec2, _, _ = clients(endpoint)
+    autoscaling = boto3.client(
+        "autoscaling", endpoint_url=endpoint, region_name=REGION,
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+    )
     image = ami(ec2)
     zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]]
     # staging's subnets share one zone; prod's sit in two others (names are account aliases)
@@ -270,6 +275,21 @@ def seed_replicas(endpoint):
                 SubnetId=subnets[k % 2],
                 TagSpecifications=tags("instance", env, f"{token}-web-{k + 1:02d}"),
             )["Instances"][0]["InstanceId"])
+        # an Auto Scaling group launching unnamed instances (tagged `aws:autoscaling:groupName`)
+        # into the first subnet: one in staging, three in prod
+        desired = {"staging": 1, "prod": 3}[env]
+        ec2.create_launch_template(
+            LaunchTemplateName=f"{token}-api-lt",
+            LaunchTemplateData={"ImageId": image, "InstanceType": "t3.small"},
+        )
+        autoscaling.create_auto_scaling_group(
+            AutoScalingGroupName=f"{token}-api-asg",
+            LaunchTemplate={"LaunchTemplateName": f"{token}-api-lt", "Version": "$Latest"},
+            MinSize=desired, MaxSize=desired * 2, DesiredCapacity=desired,
+            VPCZoneIdentifier=subnets[0],
+            Tags=[{"Key": "Environment", "Value": env, "PropagateAtLaunch": True,
+                   "ResourceId": f"{token}-api-asg", "ResourceType": "auto-scaling-group"}],
+        )
         out[env] = {"vpc": vpc, "subnets": subnets, "instances": ids}
     return out
 

@@ -1,7 +1,8 @@
 //! Pairing the way teams name things (docs/CONTRACTS.md "Groups: numbered replicas and Auto
 //! Scaling instances", "Availability zones: spread, not names"): numbered replicas in moto form
-//! one group per environment, zones left to the emulator compare by spread, and an exception on
-//! the group's `count` covers the replica count.
+//! one group per environment, zones left to the emulator compare by spread, an exception on the
+//! group's `count` covers the replica count, and an Auto Scaling group's capacity exception
+//! covers the count of the instances it launched.
 
 use std::collections::BTreeSet;
 
@@ -17,6 +18,15 @@ attribute = "count"
 environments = ["prod"]
 expected = { prod = 6 }
 justification = "Prod serves the traffic: six web replicas; staging runs two."
+owner = "platform-team"
+created = "2026-11-01"
+
+[[exception]]
+id = "prod-api-capacity"
+resource = "autoscaling.group/api-asg"
+attribute = "{min_size,max_size,desired_capacity}"
+environments = ["prod"]
+justification = "Prod runs three API instances; staging one."
 owner = "platform-team"
 created = "2026-11-01"
 "#;
@@ -78,6 +88,19 @@ fn numbered_replicas_group_and_zones_compare_by_spread() {
         assert_eq!(spread["raw"]["staging"], 1, "{key}");
         assert_eq!(spread["raw"]["prod"], 2, "{key}");
     }
+    // Auto Scaling instances roll up under their group: the group's capacity exception covers
+    // their count
+    let capacity = row(&doc, "autoscaling.group/api-asg", "desired_capacity");
+    assert_eq!(capacity["status"], "intentional");
+    let instances = row(&doc, "ec2.instance/api-asg", "count");
+    assert_eq!(instances["raw"]["staging"], 1);
+    assert_eq!(instances["raw"]["prod"], 3);
+    assert_eq!(instances["status"], "intentional");
+    assert_eq!(instances["exceptions"][0], "prod-api-capacity");
+    assert_eq!(
+        row(&doc, "ec2.instance/api-asg", "autoscaling_group")["values"]["prod"],
+        "autoscaling.group/api-asg"
+    );
     // no per-replica key, no per-resource zone row
     for r in doc["rows"].as_array().unwrap() {
         let key = r["key"].as_str().unwrap();
