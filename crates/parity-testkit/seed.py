@@ -1,9 +1,13 @@
 """Seeds a moto server for parity-aws's integration tests through boto3.
 
-usage: seed.py ENDPOINT drift|scale N|bench N [PER_CALL]
+usage: seed.py ENDPOINT drift|replicas|scale N|bench N [PER_CALL]
 Prints one JSON object with the ids the tests assert on.
 
 - drift: dev, staging and prod with real drift (and qa noise) for the drift/partial/e2e tests;
+- replicas: staging (`stg-*`) and prod (`prd-*`) named the way teams do: numbered web replicas
+  (`prd-web-01` … `prd-web-06`, one of them another type; `stg-web-01`, `stg-web-02`), two named
+  subnets per VPC in whichever zones the account offers (staging's both in one zone), and an Auto
+  Scaling group of unnamed instances (desired 1 in staging, 3 in prod);
 - scale: N instances (one per RunInstances call) and N parameters in one environment (pagination);
 - bench: dev, staging and prod with N instances (PER_CALL per RunInstances call) and N String
   parameters each, plus a DB instance and its parameter group (the collect benchmark).
@@ -234,10 +238,68 @@ def seed_bench(endpoint, n, per_call):
     return out
 
 
+def seed_replicas(endpoint):
+    ec2, _, _ = clients(endpoint)
+    autoscaling = boto3.client(
+        "autoscaling", endpoint_url=endpoint, region_name=REGION,
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+    )
+    image = ami(ec2)
+    zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]]
+    # staging's subnets share one zone; prod's sit in two others (names are account aliases)
+    placement = {"staging": [zones[-1], zones[-1]], "prod": [zones[1], zones[2]]}
+    shape = {
+        "staging": ("stg", ["m5.xlarge"] * 2),
+        "prod": ("prd", ["m5.xlarge", "m5.xlarge", "m5.xlarge", "m5.large", "m5.xlarge", "m5.xlarge"]),
+    }
+    out = {}
+    for n, env in enumerate(["staging", "prod"], start=1):
+        token, types = shape[env]
+        vpc = ec2.create_vpc(
+            CidrBlock=f"10.{n}.0.0/16",
+            TagSpecifications=tags("vpc", env, f"{token}-main-vpc"),
+        )["Vpc"]["VpcId"]
+        subnets = [
+            ec2.create_subnet(
+                VpcId=vpc,
+                CidrBlock=f"10.{n}.{k + 1}.0/24",
+                AvailabilityZone=zone,
+                TagSpecifications=tags("subnet", env, f"{token}-web-{'ab'[k]}"),
+            )["Subnet"]["SubnetId"]
+            for k, zone in enumerate(placement[env])
+        ]
+        ids = []
+        for k, instance_type in enumerate(types):
+            ids.append(ec2.run_instances(
+                ImageId=image, MinCount=1, MaxCount=1, InstanceType=instance_type,
+                SubnetId=subnets[k % 2],
+                TagSpecifications=tags("instance", env, f"{token}-web-{k + 1:02d}"),
+            )["Instances"][0]["InstanceId"])
+        # an Auto Scaling group launching unnamed instances (tagged `aws:autoscaling:groupName`)
+        # into the first subnet: one in staging, three in prod
+        desired = {"staging": 1, "prod": 3}[env]
+        ec2.create_launch_template(
+            LaunchTemplateName=f"{token}-api-lt",
+            LaunchTemplateData={"ImageId": image, "InstanceType": "t3.small"},
+        )
+        autoscaling.create_auto_scaling_group(
+            AutoScalingGroupName=f"{token}-api-asg",
+            LaunchTemplate={"LaunchTemplateName": f"{token}-api-lt", "Version": "$Latest"},
+            MinSize=desired, MaxSize=desired * 2, DesiredCapacity=desired,
+            VPCZoneIdentifier=subnets[0],
+            Tags=[{"Key": "Environment", "Value": env, "PropagateAtLaunch": True,
+                   "ResourceId": f"{token}-api-asg", "ResourceType": "auto-scaling-group"}],
+        )
+        out[env] = {"vpc": vpc, "subnets": subnets, "instances": ids}
+    return out
+
+
 if __name__ == "__main__":
     endpoint, scenario = sys.argv[1], sys.argv[2]
     if scenario == "drift":
         result = seed_drift(endpoint)
+    elif scenario == "replicas":
+        result = seed_replicas(endpoint)
     elif scenario == "scale":
         result = seed_scale(endpoint, int(sys.argv[3]))
     elif scenario == "bench":

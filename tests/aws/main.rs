@@ -14,4 +14,5 @@ mod cross_source;
 mod drift;
 mod keyring;
 mod partial;
+mod replicas;
 mod timeouts;

@@ -208,3 +208,70 @@ fn an_import_that_would_change_credentials_or_endpoint_lists_them_and_writes_not
     );
     s.run(&["import", &regions]).ok();
 }
+
+#[test]
+fn group_numbered_is_stored_exported_and_changes_the_pairing() {
+    // docs/CONTRACTS.md "Groups: numbered replicas and Auto Scaling instances"
+    let demo = Sandbox::demo();
+    let grouped = demo.diff_json(&[]);
+    assert_eq!(
+        crate::support::row(&grouped, "ec2.instance/web", "count")["raw"]["prod"],
+        4
+    );
+    assert!(
+        !demo.run(&["export"]).ok().contains("group_numbered"),
+        "the default is not written"
+    );
+
+    let off = demo.file("off.toml", "group_numbered = false\n");
+    demo.run(&["import", &off]).code(0);
+    assert!(demo
+        .run(&["export"])
+        .ok()
+        .lines()
+        .any(|l| l == "group_numbered = false"));
+    let one_by_one = demo.diff_json(&[]);
+    let keys: Vec<&str> = crate::support::rows(&one_by_one)
+        .iter()
+        .filter(|r| r["attribute"] == "exists")
+        .filter_map(|r| r["key"].as_str())
+        .filter(|k| k.starts_with("ec2.instance/web"))
+        .collect();
+    assert_eq!(
+        keys,
+        vec![
+            "ec2.instance/web-01",
+            "ec2.instance/web-02",
+            "ec2.instance/web-03",
+            "ec2.instance/web-04"
+        ]
+    );
+    assert_eq!(
+        crate::support::status_of(&one_by_one, "ec2.instance/web-03", "exists"),
+        "missing"
+    );
+
+    // a file that does not state it keeps the setting; a list of kinds replaces it
+    let none = demo.file("none.toml", "name = \"shop-demo\"\n");
+    demo.run(&["import", &none]).code(0);
+    assert!(demo
+        .run(&["export"])
+        .ok()
+        .contains("group_numbered = false"));
+    let kinds = demo.file("kinds.toml", "group_numbered = [\"ec2.instance\"]\n");
+    demo.run(&["import", &kinds]).code(0);
+    assert!(demo
+        .run(&["export"])
+        .ok()
+        .contains("group_numbered = [\"ec2.instance\"]"));
+    let regrouped = demo.diff_json(&[]);
+    assert_eq!(
+        crate::support::row(&regrouped, "ec2.instance/web", "count")["raw"]["prod"],
+        4
+    );
+    // bad input: named, exit 2, nothing changed
+    let bad = demo.file("bad.toml", "group_numbered = \"yes\"\n");
+    demo.run(&["import", &bad])
+        .code(2)
+        .stderr_has(&["bad.toml", "group_numbered"]);
+}

@@ -126,6 +126,7 @@ impl Workspace {
         let rules = self.store().rules()?;
         let ignores = self.store().ignores()?;
         let exceptions = self.store().exceptions()?;
+        let group_numbered = self.store().group_numbered()?;
         let columns: Vec<Column> = chosen
             .iter()
             .zip(&environments)
@@ -139,6 +140,7 @@ impl Workspace {
         let matrix = Matrix::compute(
             &columns,
             MatrixOptions {
+                group_numbered: &group_numbered,
                 rules: &rules,
                 ignores: &ignores,
                 exceptions: &exceptions,

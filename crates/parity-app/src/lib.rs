@@ -304,6 +304,7 @@ impl Workspace {
         let info = self.store.workspace()?;
         Ok(WorkspaceFile {
             name: (!info.name.is_empty()).then_some(info.name),
+            group_numbered: Some(self.store.group_numbered()?).filter(|g| !g.is_default()),
             environments: self.store.environments()?,
             rules: self.store.rules()?,
             ignores: self.store.ignores()?,
@@ -370,6 +371,9 @@ impl Workspace {
                         info.name
                     ));
                 }
+            }
+            if let Some(setting) = &file.group_numbered {
+                store.set_group_numbered(setting)?;
             }
             for env in &file.environments {
                 match existing.iter().find(|e| e.name == env.name) {

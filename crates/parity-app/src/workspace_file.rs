@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use parity_core::{EnvironmentConfig, ExceptionRule, IgnoreRule, RewriteRule};
+use parity_core::{EnvironmentConfig, ExceptionRule, GroupNumbered, IgnoreRule, RewriteRule};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, AppResult};
@@ -15,6 +15,9 @@ use crate::error::{AppError, AppResult};
 pub struct WorkspaceFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Which kinds' numbered replicas form groups; absent: keep the workspace's setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_numbered: Option<GroupNumbered>,
     #[serde(default, rename = "environment", skip_serializing_if = "Vec::is_empty")]
     pub environments: Vec<EnvironmentConfig>,
     #[serde(default, rename = "rule", skip_serializing_if = "Vec::is_empty")]
@@ -71,6 +74,9 @@ impl WorkspaceFile {
     /// Checks everything that does not need the database.
     pub fn validate(&self, file: &str) -> AppResult<()> {
         let bad = |msg: String| AppError::bad_input(format!("{file}: {msg}"));
+        if let Some(setting) = &self.group_numbered {
+            setting.validate().map_err(|e| bad(e.to_string()))?;
+        }
         let mut names = BTreeSet::new();
         for env in &self.environments {
             env.validate().map_err(|e| bad(e.to_string()))?;
@@ -288,6 +294,43 @@ ticket = "https://tracker.example/OPS-42"
             "{rendered}"
         );
         assert_eq!(WorkspaceFile::parse(&rendered, "again.toml").unwrap(), file);
+    }
+
+    #[test]
+    fn group_numbered_is_a_flag_or_a_list_of_kinds() {
+        let parse = |v: &str| WorkspaceFile::parse(&format!("group_numbered = {v}\n"), "g.toml");
+        assert_eq!(
+            parse("false").unwrap().group_numbered,
+            Some(GroupNumbered::Off)
+        );
+        assert_eq!(
+            parse("[]").unwrap().group_numbered,
+            Some(GroupNumbered::Off)
+        );
+        assert_eq!(
+            parse("true").unwrap().group_numbered,
+            Some(GroupNumbered::Default)
+        );
+        let kinds = parse("[\"ec2.instance\", \"rds.db_instance\"]").unwrap();
+        assert_eq!(
+            kinds.group_numbered,
+            Some(GroupNumbered::Kinds(vec![
+                "ec2.instance".into(),
+                "rds.db_instance".into()
+            ]))
+        );
+        let rendered = kinds.render().unwrap();
+        assert!(
+            rendered.starts_with("group_numbered = [\"ec2.instance\", \"rds.db_instance\"]"),
+            "{rendered}"
+        );
+        let off = parse("false").unwrap().render().unwrap();
+        assert_eq!(off, "group_numbered = false\n");
+        for bad in ["\"yes\"", "3", "[\"\"]", "[\"ec2 instance\"]"] {
+            let e = parse(bad).unwrap_err();
+            assert!(e.message.contains("g.toml"), "{bad}: {}", e.message);
+            assert!(e.message.contains("group_numbered"), "{bad}: {}", e.message);
+        }
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub use model::{Category, Identity, MissingKind, Resource, Snapshot, SnapshotSta
 pub use status::Status;
 pub use workspace::{
     check_endpoint_url, parse_duration_secs, Credentials, EnvironmentConfig, FeatureFlags,
-    IgnoreRule, RateShare, RewriteRule, WorkspaceConfig,
+    GroupNumbered, IgnoreRule, RateShare, RewriteRule, WorkspaceConfig,
 };
 
 /// Errors from validating user-supplied engine input (globs, patterns, dates).

@@ -372,10 +372,88 @@ pub struct IgnoreRule {
     pub attribute: String,
 }
 
+/// The kinds whose numbered replicas form groups by default (docs/CONTRACTS.md "Groups:
+/// numbered replicas and Auto Scaling instances"): fleet-like kinds, never network slots.
+pub const DEFAULT_GROUP_NUMBERED: &[&str] = &["ec2.instance", "elasticache.cluster"];
+
+/// The workspace's `group_numbered` setting: which kinds' numbered replicas (`web-01`, `web-02`)
+/// form one group. In files: absent or `true` (the default kinds), `false` (off), or a list of
+/// kinds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum GroupNumbered {
+    #[default]
+    Default,
+    Off,
+    Kinds(Vec<String>),
+}
+
+impl GroupNumbered {
+    /// Whether numbered replicas of `kind` form groups.
+    pub fn applies_to(&self, kind: &str) -> bool {
+        match self {
+            GroupNumbered::Default => DEFAULT_GROUP_NUMBERED.contains(&kind),
+            GroupNumbered::Off => false,
+            GroupNumbered::Kinds(kinds) => kinds.iter().any(|k| k == kind),
+        }
+    }
+
+    pub fn is_default(&self) -> bool {
+        *self == GroupNumbered::Default
+    }
+
+    pub fn validate(&self) -> Result<(), CoreError> {
+        if let GroupNumbered::Kinds(kinds) = self {
+            if let Some(bad) = kinds
+                .iter()
+                .find(|k| k.trim().is_empty() || k.chars().any(char::is_whitespace))
+            {
+                return Err(CoreError::Invalid(format!(
+                    "group_numbered: `{bad}` is not a kind name (e.g. `ec2.instance`)"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum GroupNumberedRepr {
+    Flag(bool),
+    Kinds(Vec<String>),
+}
+
+impl Serialize for GroupNumbered {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            GroupNumbered::Default => GroupNumberedRepr::Flag(true).serialize(s),
+            GroupNumbered::Off => GroupNumberedRepr::Flag(false).serialize(s),
+            GroupNumbered::Kinds(k) => GroupNumberedRepr::Kinds(k.clone()).serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for GroupNumbered {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let repr = GroupNumberedRepr::deserialize(d).map_err(|_| {
+            serde::de::Error::custom("group_numbered must be true, false or a list of kinds")
+        })?;
+        Ok(match repr {
+            GroupNumberedRepr::Flag(true) => GroupNumbered::Default,
+            GroupNumberedRepr::Flag(false) => GroupNumbered::Off,
+            GroupNumberedRepr::Kinds(k) if k.is_empty() => GroupNumbered::Off,
+            GroupNumberedRepr::Kinds(k) => GroupNumbered::Kinds(k),
+        })
+    }
+}
+
 /// Everything the engine needs to know about a workspace besides snapshots.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkspaceConfig {
     pub name: String,
+    /// Which kinds' numbered replicas form groups.
+    #[serde(default, skip_serializing_if = "GroupNumbered::is_default")]
+    pub group_numbered: GroupNumbered,
     pub environments: Vec<EnvironmentConfig>,
     pub rules: Vec<RewriteRule>,
     pub ignores: Vec<IgnoreRule>,

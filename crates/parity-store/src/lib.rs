@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use parity_core::{EnvironmentConfig, IgnoreRule, RewriteRule};
+use parity_core::{EnvironmentConfig, GroupNumbered, IgnoreRule, RewriteRule};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 #[cfg(test)]
 use rusqlite_migration::{Migrations, M};
@@ -49,6 +49,7 @@ pub const APPLICATION_ID: i32 = 0x4550_5259;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/001_initial.sql"),
     include_str!("../migrations/002_secrets.sql"),
+    include_str!("../migrations/003_group_numbered.sql"),
 ];
 
 /// How long a write waits for another process's write to finish before giving up.
@@ -247,6 +248,33 @@ impl Store {
     pub fn set_workspace_name(&self, name: &str) -> Result<(), StoreError> {
         self.conn
             .execute("UPDATE workspace SET name = ?1", params![name])
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// The workspace's `group_numbered` setting (docs/CONTRACTS.md "Groups: numbered replicas
+    /// and Auto Scaling instances").
+    pub fn group_numbered(&self) -> Result<GroupNumbered, StoreError> {
+        let text: Option<String> = self
+            .conn
+            .query_row("SELECT group_numbered FROM workspace", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        match text {
+            None => Ok(GroupNumbered::Default),
+            Some(t) => serde_json::from_str(&t).map_err(|e| StoreError::Corrupt {
+                path: self.path.clone(),
+                detail: format!("workspace.group_numbered `{t}`: {e}"),
+            }),
+        }
+    }
+
+    pub fn set_group_numbered(&self, setting: &GroupNumbered) -> Result<(), StoreError> {
+        let text = (!setting.is_default())
+            .then(|| serde_json::to_string(setting))
+            .transpose()
+            .map_err(|e| StoreError::Encode(e.to_string()))?;
+        self.conn
+            .execute("UPDATE workspace SET group_numbered = ?1", params![text])
             .map_err(|e| self.err(e))?;
         Ok(())
     }
