@@ -11,6 +11,7 @@ pub mod demo;
 mod error;
 pub mod exceptions;
 pub mod files;
+pub mod org;
 pub mod query;
 pub mod report;
 pub mod secrets;
