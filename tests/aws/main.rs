@@ -9,6 +9,7 @@
 mod cli_support;
 mod support;
 
+mod accounts;
 mod cross_source;
 mod drift;
 mod keyring;
