@@ -2,8 +2,8 @@
 //! the role's account (moto takes the account from the role ARN; resources are seeded per account
 //! with its `x-moto-account-id` header) and send the external id (the recording proxy); a refused
 //! AssumeRole and a refused Describe read differently; `org discover` proposes one environment
-//! per account of an Organization, which imports and collects as it is; two dozen accounts
-//! collect side by side.
+//! per account of an Organization, which imports and collects as it is; twenty accounts collect
+//! side by side.
 
 use std::time::Duration;
 
@@ -303,8 +303,8 @@ fn org_discover_proposes_an_environment_per_account_that_imports_and_collects_as
 }
 
 #[test]
-fn two_dozen_accounts_collect_side_by_side() {
-    const N: usize = 24;
+fn twenty_accounts_collect_side_by_side() {
+    const N: usize = 20;
     let moto = Moto::start();
     let accounts: Vec<String> = (1..=N)
         .map(|i| format!("{:012}", 100_000_000_000 + i))
