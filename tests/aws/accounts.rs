@@ -71,6 +71,10 @@ fn assumed_roles_collect_in_their_accounts_and_send_the_external_id() {
         &["--external-id", "shop-ext-1", "--session-name", "parity-ci"],
     );
     add_role_env(&ws, "staging", "222222222222", &proxy.endpoint(), &[]);
+    ws.run(&["env", "list"]).stdout_has(&[&format!(
+        "default chain → role {}",
+        role_arn("111111111111")
+    )]);
     let export = ws.run(&["export"]).ok().to_string();
     assert!(
         export.contains(&format!(

@@ -502,6 +502,10 @@ fn run_env(
                     Some(Credentials::Keyring { .. }) => "keyring".to_string(),
                     None => "default chain".to_string(),
                 };
+                let creds = match &c.assume_role {
+                    Some(role) => format!("{creds} → role {}", role.role_arn),
+                    None => creds,
+                };
                 let latest = e
                     .latest
                     .as_ref()
