@@ -1,10 +1,9 @@
 //! EnvParity's AWS inventory: resolves an environment's credentials (profiles through aws-config,
-//! static keys only from the OS keyring, a role assumed on top), collects EC2, RDS, SSM, ElastiCache, Lambda, Auto
-//! Scaling, CloudWatch, CloudFormation (and, opted in, DynamoDB feature flag) resources
-//! concurrently into a `parity_core::Snapshot` (partial, with reasons, when calls fail) and
-//! publishes the exact list of AWS operations it calls as a least-privilege IAM policy; lists an
-//! Organization's accounts (`org discover`). The only
-//! crate that knows the SDK.
+//! static keys only from the OS keyring, a role assumed on top), collects EC2, RDS, SSM,
+//! ElastiCache, Lambda, Auto Scaling, CloudWatch, CloudFormation (and, opted in, DynamoDB feature
+//! flag) resources concurrently into a `parity_core::Snapshot` (partial, with reasons, when calls
+//! fail), publishes the exact list of AWS operations it calls as a least-privilege IAM policy, and
+//! lists an Organization's accounts (`org discover`). The only crate that knows the SDK.
 
 mod assume;
 mod autoscaling;
