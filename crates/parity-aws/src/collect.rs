@@ -884,3 +884,52 @@ pub async fn test_connection(
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parity_core::{AssumeRole, Credentials};
+
+    fn env(name: &str, profile: Option<&str>, role_account: Option<&str>) -> EnvironmentConfig {
+        let mut env = EnvironmentConfig::new(name);
+        env.credentials = profile.map(|p| Credentials::Profile {
+            profile: p.to_string(),
+        });
+        env.assume_role = role_account
+            .map(|a| AssumeRole::new(&format!("arn:aws:iam::{a}:role/EnvParityReadOnly")));
+        env
+    }
+
+    #[test]
+    fn environments_share_a_concurrency_bound_only_within_one_account() {
+        // Roles: the role's account decides, whatever the source.
+        assert_eq!(
+            account_key(&env("a", Some("org"), Some("111122223333"))),
+            account_key(&env("b", None, Some("111122223333")))
+        );
+        assert_ne!(
+            account_key(&env("a", Some("org"), Some("111122223333"))),
+            account_key(&env("b", Some("org"), Some("444455556666")))
+        );
+        // Without a role: the profile (the account it stands for), or the default chain.
+        assert_eq!(
+            account_key(&env("a", Some("prod"), None)),
+            account_key(&env("b", Some("prod"), None))
+        );
+        assert_ne!(
+            account_key(&env("a", Some("prod"), None)),
+            account_key(&env("b", Some("staging"), None))
+        );
+        assert_eq!(
+            account_key(&env("a", None, None)),
+            account_key(&env("b", None, None))
+        );
+        // The endpoint is part of it: moto is not AWS.
+        let mut local = env("a", None, Some("111122223333"));
+        local.endpoint_url = Some("http://127.0.0.1:5000".into());
+        assert_ne!(
+            account_key(&local),
+            account_key(&env("a", None, Some("111122223333")))
+        );
+    }
+}
