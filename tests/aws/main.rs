@@ -10,6 +10,7 @@ mod cli_support;
 mod support;
 
 mod crash;
+mod accounts;
 mod cross_source;
 mod drift;
 mod keyring;

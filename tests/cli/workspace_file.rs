@@ -275,3 +275,57 @@ fn group_numbered_is_stored_exported_and_changes_the_pairing() {
         .code(2)
         .stderr_has(&["bad.toml", "group_numbered"]);
 }
+
+#[test]
+fn a_changed_assume_role_is_a_credential_change_for_import() {
+    let s = Sandbox::new();
+    let role = "arn:aws:iam::111122223333:role/EnvParityReadOnly";
+    let first = s.file(
+        "team.toml",
+        &format!("[[environment]]\nname = \"prod\"\ncredentials = {{ profile = \"org\" }}\nassume_role = {{ role_arn = \"{role}\" }}\nregions = [\"us-east-1\"]\n"),
+    );
+    s.run(&["import", &first]).ok();
+    // the export carries it, inline, right after the credentials
+    let export = s.run(&["export"]).ok().to_string();
+    assert!(
+        export.contains(&format!(
+            "credentials = {{ profile = \"org\" }}\nassume_role = {{ role_arn = \"{role}\" }}\n"
+        )),
+        "{export}"
+    );
+    for (file, change) in [
+        (
+            "other-role.toml",
+            "assume_role = { role_arn = \"arn:aws:iam::444455556666:role/EnvParityReadOnly\" }\n",
+        ),
+        (
+            "external-id.toml",
+            "assume_role = { role_arn = \"arn:aws:iam::111122223333:role/EnvParityReadOnly\", external_id = \"other\" }\n",
+        ),
+        ("no-role.toml", ""),
+    ] {
+        let changed = s.file(
+            file,
+            &format!("[[environment]]\nname = \"prod\"\ncredentials = {{ profile = \"org\" }}\n{change}regions = [\"us-east-1\"]\n"),
+        );
+        let before = DbFiles::of(s.db());
+        s.run(&["import", &changed]).code(2).stderr_has(&[
+            file,
+            "nothing was imported",
+            &format!("environment `prod`: assume_role `{role}` → "),
+            "--allow-changes",
+        ]);
+        assert_eq!(DbFiles::of(s.db()).content, before.content, "{file}: nothing written");
+    }
+    // importing the same role again changes nothing that needs the flag
+    s.run(&["import", &first]).ok();
+    let moved = s.file(
+        "moved.toml",
+        "[[environment]]\nname = \"prod\"\ncredentials = { profile = \"org\" }\nassume_role = { role_arn = \"arn:aws:iam::444455556666:role/EnvParityReadOnly\" }\nregions = [\"us-east-1\"]\n",
+    );
+    s.run(&["import", &moved, "--allow-changes"]).ok();
+    assert!(s
+        .run(&["export"])
+        .ok()
+        .contains("arn:aws:iam::444455556666:role/EnvParityReadOnly"));
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { askThen } from "../src/lib/confirm";
-import { withFlags } from "../src/features/environments/EnvironmentForm";
+import { withFlags, withRole } from "../src/features/environments/EnvironmentForm";
 import { toIpcError, errorTitle } from "../src/lib/errors";
 import { formatAge, formatPercent, isoDatePlus, parseTags, splitList } from "../src/lib/format";
 import { isFailing, worst } from "../src/lib/status";
@@ -138,6 +138,13 @@ describe("environment form", () => {
     expect(withFlags(null, { table: "flags" })).toEqual({ table: "flags", environment_attribute: "", name_attribute: "" });
     const set = { table: "flags", environment_attribute: "env", name_attribute: "flag" };
     expect(withFlags(set, { name_attribute: "name" })).toEqual({ ...set, name_attribute: "name" });
+  });
+
+  it("fills the assumed role from nothing and keeps the rest when one field changes", () => {
+    const arn = "arn:aws:iam::111122223333:role/EnvParityReadOnly";
+    expect(withRole(null, { role_arn: arn })).toEqual({ role_arn: arn, external_id: "", session_name: "" });
+    const set = { role_arn: arn, external_id: "shop", session_name: "" };
+    expect(withRole(set, { session_name: "ci" })).toEqual({ ...set, session_name: "ci" });
   });
 });
 

@@ -64,6 +64,7 @@ pub fn render() -> String {
         WorkspaceDto::decl(),
         CredentialsDto::decl(),
         EnvironmentDto::decl(),
+        AssumeRoleDto::decl(),
         FeatureFlagsDto::decl(),
         MissingDto::decl(),
         SnapshotDto::decl(),

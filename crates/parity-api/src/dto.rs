@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use parity_app::exceptions::{ExceptionStanding, ExceptionView};
 use parity_app::{AppError, AuditEntry, ErrorCode, SnapshotInfo};
 use parity_core::{
-    Category, Credentials, EnvironmentConfig, ExceptionRule, FeatureFlags, Row, Status,
+    AssumeRole, Category, Credentials, EnvironmentConfig, ExceptionRule, FeatureFlags, Row, Status,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -99,6 +99,8 @@ pub struct EnvironmentDto {
     pub name: String,
     pub aliases: Vec<String>,
     pub credentials: CredentialsDto,
+    /// A role assumed on top of the credentials (docs/CONTRACTS.md: `assume_role`).
+    pub assume_role: Option<AssumeRoleDto>,
     pub regions: Vec<String>,
     pub tags: BTreeMap<String, String>,
     pub ssm_prefix: Option<String>,
@@ -107,6 +109,14 @@ pub struct EnvironmentDto {
     pub may_differ_in: Vec<String>,
     /// Opt-in: the DynamoDB table of this environment's feature flags.
     pub feature_flags: Option<FeatureFlagsDto>,
+}
+
+/// The role an environment assumes; blank `external_id` / `session_name` mean none / the default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AssumeRoleDto {
+    pub role_arn: String,
+    pub external_id: String,
+    pub session_name: String,
 }
 
 /// Where an environment's feature flags live (docs/CONTRACTS.md: `feature_flags` in the workspace file).
@@ -129,6 +139,11 @@ impl From<&EnvironmentConfig> for EnvironmentDto {
                 },
                 Some(Credentials::Keyring { keyring: true }) => CredentialsDto::Keyring,
             },
+            assume_role: e.assume_role.as_ref().map(|r| AssumeRoleDto {
+                role_arn: r.role_arn.clone(),
+                external_id: r.external_id.clone().unwrap_or_default(),
+                session_name: r.session_name.clone().unwrap_or_default(),
+            }),
             regions: e.regions.clone(),
             tags: e.tags.clone(),
             ssm_prefix: e.ssm_prefix.clone(),
@@ -155,6 +170,16 @@ impl EnvironmentDto {
             }),
             CredentialsDto::Keyring => Some(Credentials::Keyring { keyring: true }),
         };
+        // An empty role ARN means "no role".
+        env.assume_role = self
+            .assume_role
+            .as_ref()
+            .filter(|r| !r.role_arn.trim().is_empty())
+            .map(|r| AssumeRole {
+                role_arn: r.role_arn.trim().to_string(),
+                external_id: Some(r.external_id.trim().to_string()).filter(|s| !s.is_empty()),
+                session_name: Some(r.session_name.trim().to_string()).filter(|s| !s.is_empty()),
+            });
         env.regions = clean_list(&self.regions);
         env.tags = self
             .tags
@@ -676,8 +701,21 @@ mod tests {
             profile: "shop".into(),
         });
         env.regions = vec!["us-east-1".into()];
+        env.assume_role = Some(AssumeRole {
+            role_arn: "arn:aws:iam::111122223333:role/EnvParityReadOnly".into(),
+            external_id: Some("shop".into()),
+            session_name: None,
+        });
         let dto = EnvironmentDto::from(&env);
         assert_eq!(dto.to_config().unwrap(), env);
+        // a blank ARN is no role; a bad one is refused with the field named
+        let mut none = dto.clone();
+        none.assume_role.as_mut().unwrap().role_arn = " ".into();
+        assert_eq!(none.to_config().unwrap().assume_role, None);
+        let mut bad = dto.clone();
+        bad.assume_role.as_mut().unwrap().role_arn = "EnvParityReadOnly".into();
+        let err = bad.to_config().unwrap_err().to_string();
+        assert!(err.contains("assume_role.role_arn"), "{err}");
         let mut bad = dto.clone();
         bad.ssm_prefix = Some("nope".into());
         assert_eq!(bad.to_config().unwrap_err().code, ErrorCode::BadInput);

@@ -11,6 +11,7 @@ pub mod demo;
 mod error;
 pub mod exceptions;
 pub mod files;
+pub mod org;
 pub mod query;
 pub mod report;
 pub mod secrets;
@@ -48,8 +49,9 @@ pub struct Workspace {
     store: Store,
 }
 
-/// The changes `file` would make to what existing environments connect to: credentials and
-/// endpoint URL, one line each (`staging: credentials profile shop-staging → keyring`).
+/// The changes `file` would make to what existing environments connect to: credentials, the role
+/// they assume (a credential change too) and endpoint URL, one line each
+/// (`staging: credentials profile shop-staging → keyring`).
 fn sensitive_changes(existing: &[EnvironmentConfig], file: &WorkspaceFile) -> Vec<String> {
     fn credentials(c: &Option<parity_core::Credentials>) -> String {
         match c {
@@ -70,6 +72,21 @@ fn sensitive_changes(existing: &[EnvironmentConfig], file: &WorkspaceFile) -> Ve
                 .unwrap_or_else(|| format!("{c:?}")),
         }
     }
+    fn assume_role(r: &Option<parity_core::AssumeRole>) -> String {
+        match r {
+            None => "none".to_string(),
+            Some(r) => {
+                let mut text = format!("`{}`", r.role_arn);
+                if let Some(id) = &r.external_id {
+                    text.push_str(&format!(" (external id `{id}`)"));
+                }
+                if let Some(name) = &r.session_name {
+                    text.push_str(&format!(" (session `{name}`)"));
+                }
+                text
+            }
+        }
+    }
     fn endpoint(e: &Option<String>) -> String {
         e.as_deref()
             .map(|u| format!("`{u}`"))
@@ -86,6 +103,14 @@ fn sensitive_changes(existing: &[EnvironmentConfig], file: &WorkspaceFile) -> Ve
                 new.name,
                 credentials(&old.credentials),
                 credentials(&new.credentials)
+            ));
+        }
+        if old.assume_role != new.assume_role {
+            out.push(format!(
+                "environment `{}`: assume_role {} → {}",
+                new.name,
+                assume_role(&old.assume_role),
+                assume_role(&new.assume_role)
             ));
         }
         if old.endpoint_url != new.endpoint_url {

@@ -134,7 +134,7 @@ impl WorkspaceFile {
         Ok(())
     }
 
-    /// Renders the file: deterministic, with inline tables for credentials, tags and expected
+    /// Renders the file: deterministic, with inline tables for credentials, assume_role, tags and expected
     /// values as in the documented format.
     pub fn render(&self) -> AppResult<String> {
         let text = toml::to_string(self).map_err(|e| {
@@ -154,6 +154,7 @@ impl WorkspaceFile {
             "name",
             "aliases",
             "credentials",
+            "assume_role",
             "regions",
             "tags",
             "ssm_prefix",
@@ -179,7 +180,7 @@ impl WorkspaceFile {
         for (section, inline_keys, order) in [
             (
                 "environment",
-                &["credentials", "tags", "feature_flags"][..],
+                &["credentials", "assume_role", "tags", "feature_flags"][..],
                 ENVIRONMENT_ORDER,
             ),
             ("exception", &["expected"][..], EXCEPTION_ORDER),
@@ -331,6 +332,31 @@ ticket = "https://tracker.example/OPS-42"
             assert!(e.message.contains("g.toml"), "{bad}: {}", e.message);
             assert!(e.message.contains("group_numbered"), "{bad}: {}", e.message);
         }
+    }
+
+    #[test]
+    fn assume_role_renders_inline_after_credentials_and_round_trips() {
+        let text = CONTRACT_EXAMPLE.replace(
+            "credentials = { profile = \"shop-dev\" }",
+            "credentials = { profile = \"org\" }\nassume_role = { session_name = \"ci\", role_arn = \"arn:aws:iam::111122223333:role/EnvParityReadOnly\", external_id = \"shop\" }",
+        );
+        let file = WorkspaceFile::parse(&text, "roles.toml").unwrap();
+        let role = file.environments[2].assume_role.as_ref().unwrap();
+        assert_eq!(role.external_id.as_deref(), Some("shop"));
+        let rendered = file.render().unwrap();
+        assert!(
+            rendered.contains("credentials = { profile = \"org\" }\nassume_role = { role_arn = \"arn:aws:iam::111122223333:role/EnvParityReadOnly\", external_id = \"shop\", session_name = \"ci\" }\nregions"),
+            "{rendered}"
+        );
+        assert_eq!(WorkspaceFile::parse(&rendered, "again.toml").unwrap(), file);
+        let bad = text.replace("arn:aws:iam::111122223333:role/", "arn:aws:iam::1:role/");
+        let err = WorkspaceFile::parse(&bad, "roles.toml")
+            .unwrap_err()
+            .message;
+        assert!(
+            err.starts_with("roles.toml: environment `dev`: assume_role.role_arn"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -71,8 +71,16 @@ pub enum Command {
         #[command(subcommand)]
         command: CredentialsCommand,
     },
-    /// Print the least-privilege IAM policy for exactly the calls EnvParity makes.
-    IamPolicy,
+    /// Print the IAM policies EnvParity needs: the least-privilege permissions for exactly the
+    /// calls collect makes, the trust policy of roles environments assume, and the policy of the
+    /// identity that assumes them and runs `org discover`. One flag prints that policy alone, as
+    /// bare JSON.
+    IamPolicy(IamPolicyArgs),
+    /// AWS Organizations: propose one environment per account.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
     /// Bring the workspace up to date: re-apply the secret detector to snapshots an earlier
     /// EnvParity stored and erase the old bytes (any writing command does this first).
     Migrate,
@@ -81,6 +89,65 @@ pub enum Command {
         #[command(subcommand)]
         command: TfstateCommand,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct IamPolicyArgs {
+    /// Only the permissions policy (what collect calls), for the role or user it runs as.
+    #[arg(long, group = "part")]
+    pub permissions: bool,
+    /// Only the trust policy of a role environments assume (`assume_role`).
+    #[arg(long, group = "part")]
+    pub trust: bool,
+    /// Only the policy of the identity that assumes the roles and runs `org discover`
+    /// (sts:AssumeRole and the Organizations calls).
+    #[arg(long, group = "part")]
+    pub source: bool,
+    /// The trust policy's principal: the account id (its root) or IAM ARN EnvParity runs as.
+    #[arg(
+        long,
+        value_name = "ACCOUNT_OR_ARN",
+        default_value = "SOURCE_ACCOUNT_ID"
+    )]
+    pub principal: String,
+    /// Require this external id in the trust policy.
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+    /// The name of the roles environments assume (the source policy's resource).
+    #[arg(long, value_name = "NAME", default_value = "EnvParityReadOnly")]
+    pub role: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// List the organization's accounts (with their OUs and tags) and write a workspace file
+    /// proposing one environment per active account, each assuming a role in its account.
+    /// Review it, then `envparity import FILE`.
+    Discover(OrgDiscoverArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OrgDiscoverArgs {
+    /// The profile to list the organization with (the management or a delegated administrator
+    /// account); it also becomes the proposed environments' credentials. Default: the default
+    /// credential chain.
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+    /// Endpoint URL (an emulator); the proposed environments get it too.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// A region the proposed environments inventory (repeatable; required).
+    #[arg(long, value_name = "REGION")]
+    pub region: Vec<String>,
+    /// The account tag whose value names an account's environment (else its OU, else its name).
+    #[arg(long, value_name = "TAG", default_value = "Environment")]
+    pub name_tag: String,
+    /// The role to assume in every account (a name; each account's ARN is built from it).
+    #[arg(long, value_name = "NAME", default_value = "EnvParityReadOnly")]
+    pub role: String,
+    /// Where to write the workspace file (default: stdout).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -130,6 +197,16 @@ pub struct EnvAddArgs {
     /// Use static keys kept in the OS keyring (`envparity credentials set NAME`).
     #[arg(long)]
     pub keyring: bool,
+    /// Assume this IAM role (its ARN) on top of the credentials above (or the default chain):
+    /// collect calls are made as the role, in its account.
+    #[arg(long, value_name = "ROLE_ARN")]
+    pub assume_role: Option<String>,
+    /// The external id the role's trust policy requires.
+    #[arg(long, value_name = "ID", requires = "assume_role")]
+    pub external_id: Option<String>,
+    /// The role session's name (default `envparity`).
+    #[arg(long, value_name = "NAME", requires = "assume_role")]
+    pub session_name: Option<String>,
     /// Region to inventory (repeatable).
     #[arg(long)]
     pub region: Vec<String>,

@@ -29,11 +29,14 @@ use parity_app::exceptions::{parse_date, parse_expected, ExceptionPatch};
 use parity_app::query::{parse_categories, parse_pair, parse_statuses, RowQuery};
 use parity_app::Via;
 use parity_app::{AppError, AppResult, DbOpenMode, KeysRemoved, Workspace, WorkspaceFile};
-use parity_core::{Credentials, EnvironmentConfig, ExceptionRule, FeatureFlags, Status};
+use parity_core::{
+    AssumeRole, Credentials, EnvironmentConfig, ExceptionRule, FeatureFlags, Status,
+};
 use parity_report::{display_value, MarkdownOptions, TableOptions};
 
 use args::{
-    Cli, Command, CredentialsCommand, EnvCommand, ExceptionCommand, Format, TfstateCommand,
+    Cli, Command, CredentialsCommand, EnvCommand, ExceptionCommand, Format, OrgCommand,
+    TfstateCommand,
 };
 
 /// Writes one line to stdout; a closed pipe ends the process with success, other errors with 2.
@@ -80,7 +83,7 @@ fn color_stdout() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
-fn write_out(path: Option<&str>, text: &str) -> AppResult<()> {
+pub(crate) fn write_out(path: Option<&str>, text: &str) -> AppResult<()> {
     match path {
         None | Some("-") => {
             let mut out = std::io::stdout().lock();
@@ -130,7 +133,8 @@ fn writes(command: &Command) -> bool {
         | Command::Check(_)
         | Command::Report(_)
         | Command::Export { .. }
-        | Command::IamPolicy => false,
+        | Command::IamPolicy(_)
+        | Command::Org { .. } => false,
     }
 }
 
@@ -335,7 +339,10 @@ fn run(cli: Cli) -> AppResult<u8> {
                 CredentialsCommand::Test { env } => aws_cmd::credentials_test(&ws, &env),
             }
         }
-        Command::IamPolicy => aws_cmd::iam_policy(),
+        Command::IamPolicy(a) => aws_cmd::iam_policy(&a),
+        Command::Org {
+            command: OrgCommand::Discover(a),
+        } => aws_cmd::org_discover(a),
         Command::Tfstate {
             command:
                 TfstateCommand::Import {
@@ -495,6 +502,10 @@ fn run_env(
                     Some(Credentials::Keyring { .. }) => "keyring".to_string(),
                     None => "default chain".to_string(),
                 };
+                let creds = match &c.assume_role {
+                    Some(role) => format!("{creds} → role {}", role.role_arn),
+                    None => creds,
+                };
                 let latest = e
                     .latest
                     .as_ref()
@@ -554,6 +565,11 @@ fn run_env(
                 (None, true) => Some(Credentials::Keyring { keyring: true }),
                 (None, false) => None,
             };
+            env.assume_role = a.assume_role.map(|arn| AssumeRole {
+                role_arn: arn,
+                external_id: a.external_id,
+                session_name: a.session_name,
+            });
             for t in a.tag {
                 let (k, v) = t.split_once('=').ok_or_else(|| {
                     AppError::bad_input(format!("--tag `{t}`: expected KEY=VALUE"))

@@ -23,8 +23,9 @@ pub use matrix::{Column, CompiledFilter, Matrix, MatrixOptions, PairScore, Row, 
 pub use model::{Category, Identity, MissingKind, Resource, Snapshot, SnapshotStatus, Source};
 pub use status::Status;
 pub use workspace::{
-    check_endpoint_url, parse_duration_secs, Credentials, EnvironmentConfig, FeatureFlags,
-    GroupNumbered, IgnoreRule, RateShare, RewriteRule, WorkspaceConfig,
+    check_endpoint_url, parse_duration_secs, parse_role_arn, AssumeRole, Credentials,
+    EnvironmentConfig, FeatureFlags, GroupNumbered, IgnoreRule, RateShare, RewriteRule,
+    WorkspaceConfig,
 };
 
 /// Errors from validating user-supplied engine input (globs, patterns, dates).

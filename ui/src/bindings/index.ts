@@ -36,11 +36,17 @@ launch_error: string | null, };
 
 export type CredentialsDto = { "source": "default" } | { "source": "profile", profile: string, } | { "source": "keyring" };
 
-export type EnvironmentDto = { name: string, aliases: Array<string>, credentials: CredentialsDto, regions: Array<string>, tags: { [key in string]?: string }, ssm_prefix: string | null, vpcs: Array<string>, endpoint_url: string | null, may_differ_in: Array<string>, 
+export type EnvironmentDto = { name: string, aliases: Array<string>, credentials: CredentialsDto, 
+/**
+ * A role assumed on top of the credentials (docs/CONTRACTS.md: `assume_role`).
+ */
+assume_role: AssumeRoleDto | null, regions: Array<string>, tags: { [key in string]?: string }, ssm_prefix: string | null, vpcs: Array<string>, endpoint_url: string | null, may_differ_in: Array<string>, 
 /**
  * Opt-in: the DynamoDB table of this environment's feature flags.
  */
 feature_flags: FeatureFlagsDto | null, };
+
+export type AssumeRoleDto = { role_arn: string, external_id: string, session_name: string, };
 
 export type FeatureFlagsDto = { table: string, environment_attribute: string, name_attribute: string, };
 
