@@ -437,6 +437,8 @@ pub struct ExceptionDto {
     pub environments: Vec<String>,
     /// Expected raw values per environment, as JSON text (`true`, `30`, `"x"`).
     pub expected: BTreeMap<String, String>,
+    /// The only extra elements it accepts on set-valued rows (canonical element text).
+    pub elements: Vec<String>,
     pub justification: String,
     pub owner: String,
     pub created: Option<String>,
@@ -456,6 +458,7 @@ impl From<&ExceptionRule> for ExceptionDto {
                 .iter()
                 .map(|(k, v)| (k.clone(), v.to_string()))
                 .collect(),
+            elements: r.elements.clone(),
             justification: r.justification.clone(),
             owner: r.owner.clone(),
             created: r.created.map(|d| d.to_string()),
@@ -504,6 +507,10 @@ pub struct ExceptionInputDto {
     pub environments: Vec<String>,
     /// Expected values per environment as typed: JSON when it parses, else text.
     pub expected: BTreeMap<String, String>,
+    /// Accepted extra elements; absent when editing keeps them as they are.
+    #[serde(default)]
+    #[ts(optional)]
+    pub elements: Option<Vec<String>>,
     pub justification: String,
     pub owner: String,
     /// `YYYY-MM-DD`, or absent for no expiry.

@@ -51,6 +51,8 @@ pub struct ExceptionPatch {
     pub attribute: Option<String>,
     pub environments: Option<Vec<String>>,
     pub expected: Option<Vec<(String, serde_json::Value)>>,
+    /// Replaces the accepted elements (docs/CONTRACTS.md "Element differences").
+    pub elements: Option<Vec<String>>,
     pub justification: Option<String>,
     pub owner: Option<String>,
     pub expires: Option<Option<NaiveDate>>,
@@ -180,6 +182,9 @@ impl Workspace {
         if let Some(v) = patch.expected {
             rule.expected = v.into_iter().collect();
         }
+        if let Some(v) = patch.elements {
+            rule.elements = v;
+        }
         if let Some(v) = patch.justification {
             rule.justification = v;
         }
@@ -279,6 +284,20 @@ impl Workspace {
                             .map(|c| row.raw[c].clone())
                     };
                     if !rule.expectations_hold(observed) {
+                        violated = true;
+                    }
+                    // docs/CONTRACTS.md "Element differences": an extra element it does not list
+                    if !rule.elements.is_empty()
+                        && row.pairs.iter().any(|p| {
+                            p.status != Status::Same
+                                && (compiled.names_env(&cmp.matrix.environments[p.a])
+                                    || compiled.names_env(&cmp.matrix.environments[p.b]))
+                                && !rule.elements_hold(&parity_core::elements::pair_elements(
+                                    row.value(p.a),
+                                    row.value(p.b),
+                                ))
+                        })
+                    {
                         violated = true;
                     }
                 }

@@ -164,6 +164,7 @@ impl WorkspaceFile {
             "attribute",
             "environments",
             "expected",
+            "elements",
             "justification",
             "owner",
             "created",
