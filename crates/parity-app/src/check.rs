@@ -90,6 +90,7 @@ pub fn check_against(
     };
     let shared_secrets: Vec<usize> = (0..cmp.matrix.shared_secrets.len())
         .filter(|&i| cmp.matrix.shared_secrets[i].accepted_by.is_none())
+        .filter(|i| !matched.as_ref().is_some_and(|m| m.shared.contains(i)))
         .collect();
     let exit_code = if !failures.is_empty() || !shared_secrets.is_empty() {
         1

@@ -59,6 +59,13 @@ pub struct ExceptionPatch {
     pub ticket: Option<Option<String>>,
 }
 
+/// Elements as typed (`  tcp 443 from 0.0.0.0/0 `, `a -> b`) stored in canonical element text.
+fn canonical_elements(rule: &mut ExceptionRule) {
+    for e in &mut rule.elements {
+        *e = parity_core::elements::comparable_text(e);
+    }
+}
+
 /// Parses `ENV=VALUE` for an expected value: JSON when it parses (`true`, `30`, `"x"`), else the
 /// text as a string.
 pub fn parse_expected(text: &str) -> AppResult<(String, serde_json::Value)> {
@@ -103,6 +110,7 @@ impl Workspace {
         now: DateTime<Utc>,
     ) -> AppResult<ExceptionRule> {
         rule.validate()?;
+        canonical_elements(&mut rule);
         rule.id = rule.effective_id();
         if rule.created.is_none() {
             rule.created = Some(now.date_naive());
@@ -184,6 +192,8 @@ impl Workspace {
         }
         if let Some(v) = patch.elements {
             rule.elements = v;
+            rule.validate()?;
+            canonical_elements(&mut rule);
         }
         if let Some(v) = patch.justification {
             rule.justification = v;

@@ -470,8 +470,9 @@ fn print_check(
             );
         }
         outln!(
-            "baselined: {} rows ({file}); {} entries no longer occur",
+            "baselined: {} rows and {} shared secrets ({file}); {} entries no longer occur",
             m.baselined_rows(),
+            m.shared.len(),
             m.gone.len()
         );
     }

@@ -20,8 +20,9 @@ pub const FORMAT_LINE: &str = "envparity-baseline 1";
 /// One known unexplained difference: a row's failing pair and its values' fingerprint.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct BaselineEntry {
-    /// The status when written (informational: matching ignores it).
-    pub status: Status,
+    /// The status when written (informational: matching ignores it), or `shared` for a secret
+    /// two environments share.
+    pub status: String,
     pub resource: String,
     pub attribute: String,
     pub a: String,
@@ -57,6 +58,8 @@ pub struct BaselineMatch {
     pub pairs: HashSet<(usize, usize, usize)>,
     /// Failing pairs whose entry exists with another fingerprint (values changed since).
     pub changed: HashSet<(usize, usize, usize)>,
+    /// Indices into `Matrix::shared_secrets` of unaccepted shared secrets an entry matches.
+    pub shared: HashSet<usize>,
     /// Per row: it has a failing pair and every failing pair is baselined.
     pub rows: Vec<bool>,
     /// Entries that match no failing pair any more (the file can shrink).
@@ -75,35 +78,28 @@ impl BaselineMatch {
 }
 
 impl Baseline {
-    /// Every failing pair of every row of `matrix`, in row then pair order.
+    /// Every failing pair of every row of `matrix`, in row then pair order, then every shared
+    /// secret no exception accepts.
     pub fn from_matrix(matrix: &Matrix) -> Baseline {
-        let mut entries = Vec::new();
-        for row in &matrix.rows {
-            for p in row.pairs.iter().filter(|p| p.status.is_failure()) {
-                entries.push(BaselineEntry {
-                    status: p.status,
-                    resource: row.key.to_string(),
-                    attribute: row.attribute.to_string(),
-                    a: matrix.labels[p.a].clone(),
-                    b: matrix.labels[p.b].clone(),
-                    fingerprint: fingerprint(row.value(p.a), row.value(p.b)),
-                });
-            }
+        Baseline {
+            entries: failing_items(matrix).into_iter().map(|i| i.entry).collect(),
         }
-        Baseline { entries }
     }
 
     /// The file text for `matrix`'s failing pairs: a summary, the format line, one
     /// tab-separated line per entry with a comment line of its values' readable text.
     pub fn write(matrix: &Matrix) -> String {
         let baseline = Baseline::from_matrix(matrix);
-        let mut by_status: BTreeMap<Status, usize> = BTreeMap::new();
+        let mut by_status: BTreeMap<(u8, String), usize> = BTreeMap::new();
         let mut by_kind: BTreeMap<&str, usize> = BTreeMap::new();
-        for row in &matrix.rows {
-            for p in row.pairs.iter().filter(|p| p.status.is_failure()) {
-                *by_status.entry(p.status).or_default() += 1;
-                *by_kind.entry(&row.kind).or_default() += 1;
-            }
+        for item in failing_items(matrix) {
+            let rank = item
+                .entry
+                .status
+                .parse::<Status>()
+                .map_or(u8::MAX, |s| 10 - s.severity()); // worst first, `shared` last
+            *by_status.entry((rank, item.entry.status)).or_default() += 1;
+            *by_kind.entry(&matrix.rows[item.row].kind).or_default() += 1;
         }
         let mut out = String::new();
         out.push_str(
@@ -127,7 +123,12 @@ impl Baseline {
             };
             out.push_str(&format!(
                 "#   by status: {}\n",
-                list(by_status.iter().map(|(s, n)| (s.to_string(), *n)).collect())
+                list(
+                    by_status
+                        .iter()
+                        .map(|((_, s), n)| (s.clone(), *n))
+                        .collect()
+                )
             ));
             out.push_str(&format!(
                 "#   by kind: {}\n",
@@ -137,12 +138,12 @@ impl Baseline {
         out.push_str(FORMAT_LINE);
         out.push('\n');
         out.push_str("# status\tresource\tattribute\ta\tb\tfingerprint\n");
-        let mut i = 0;
-        for row in &matrix.rows {
+        for item in failing_items(matrix) {
+            let e = &item.entry;
+            let row = &matrix.rows[item.row];
             let set_valued = is_set_valued(&row.kind, &row.attribute, row.values());
-            for p in row.pairs.iter().filter(|p| p.status.is_failure()) {
-                let e = &baseline.entries[i];
-                i += 1;
+            let p = (item.a, item.b);
+            {
                 let fields = [
                     e.status.as_str(),
                     &e.resource,
@@ -154,8 +155,10 @@ impl Baseline {
                 let line: Vec<String> = fields.iter().map(|f| escape(f)).collect();
                 out.push_str(&line.join("\t"));
                 out.push('\n');
-                let (va, vb) = (row.value(p.a), row.value(p.b));
-                let note = if set_valued {
+                let (va, vb) = (row.value(p.0), row.value(p.1));
+                let note = if item.shared {
+                    format!("the same secret in {} and {}", e.a, e.b)
+                } else if set_valued {
                     let extra = pair_elements(va, vb);
                     let mut parts: Vec<String> = extra
                         .only_a
@@ -221,14 +224,17 @@ impl Baseline {
                     ),
                 ));
             }
-            let status: Status = fields[0]
-                .parse()
-                .map_err(|_| bad(n, format!("unknown status `{}`", fields[0])))?;
-            if !status.is_failure() {
-                return Err(bad(
-                    n,
-                    format!("status `{status}` is not a failing status (drift, missing, violated, expired)"),
-                ));
+            let status = fields[0];
+            if status != "shared" {
+                let parsed: Status = status
+                    .parse()
+                    .map_err(|_| bad(n, format!("unknown status `{status}`")))?;
+                if !parsed.is_failure() {
+                    return Err(bad(
+                        n,
+                        format!("status `{status}` is not a failing status (drift, missing, violated, expired, shared)"),
+                    ));
+                }
             }
             let fp = fields[5];
             let valid_fp = fp.strip_prefix("sha256:").is_some_and(|h| {
@@ -250,7 +256,7 @@ impl Baseline {
                 Ok(v)
             };
             entries.push(BaselineEntry {
-                status,
+                status: status.to_string(),
                 resource: field(1, "resource")?,
                 attribute: field(2, "attribute")?,
                 a: field(3, "a")?,
@@ -277,29 +283,41 @@ impl Baseline {
             ..BaselineMatch::default()
         };
         let mut used: HashSet<(&str, &str, &str, &str)> = HashSet::new();
-        for (i, row) in matrix.rows.iter().enumerate() {
-            let mut failing = 0;
-            let mut matched = 0;
-            for p in row.pairs.iter().filter(|p| p.status.is_failure()) {
-                failing += 1;
-                let place = (
-                    &*row.key,
-                    &*row.attribute,
-                    matrix.labels[p.a].as_str(),
-                    matrix.labels[p.b].as_str(),
-                );
-                let Some((key, fps)) = by_place.get_key_value(&place) else {
-                    continue;
-                };
-                used.insert(*key);
-                if fps.contains(&fingerprint(row.value(p.a), row.value(p.b)).as_str()) {
-                    matched += 1;
-                    out.pairs.insert((i, p.a, p.b));
-                } else {
-                    out.changed.insert((i, p.a, p.b));
+        let mut failing = vec![0usize; matrix.rows.len()];
+        let mut matched = vec![0usize; matrix.rows.len()];
+        let items = failing_items(matrix);
+        for item in &items {
+            let e = &item.entry;
+            if !item.shared {
+                failing[item.row] += 1;
+            }
+            let place = (
+                e.resource.as_str(),
+                e.attribute.as_str(),
+                e.a.as_str(),
+                e.b.as_str(),
+            );
+            let Some((key, fps)) = by_place.get_key_value(&place) else {
+                continue;
+            };
+            used.insert(*key);
+            let hit = fps.contains(&e.fingerprint.as_str());
+            match (item.shared, hit) {
+                (true, true) => {
+                    out.shared.insert(item.shared_index);
+                }
+                (true, false) => {}
+                (false, true) => {
+                    matched[item.row] += 1;
+                    out.pairs.insert((item.row, item.a, item.b));
+                }
+                (false, false) => {
+                    out.changed.insert((item.row, item.a, item.b));
                 }
             }
-            out.rows[i] = failing > 0 && matched == failing;
+        }
+        for (i, r) in out.rows.iter_mut().enumerate() {
+            *r = failing[i] > 0 && matched[i] == failing[i];
         }
         out.gone = self
             .entries
@@ -333,6 +351,62 @@ impl DiffDocument {
             }
         }
     }
+}
+
+/// One failing pair (or unaccepted shared secret) and its entry.
+struct Item {
+    row: usize,
+    a: usize,
+    b: usize,
+    shared: bool,
+    shared_index: usize,
+    entry: BaselineEntry,
+}
+
+fn failing_items(matrix: &Matrix) -> Vec<Item> {
+    let mut out = Vec::new();
+    for (i, row) in matrix.rows.iter().enumerate() {
+        for p in row.pairs.iter().filter(|p| p.status.is_failure()) {
+            out.push(Item {
+                row: i,
+                a: p.a,
+                b: p.b,
+                shared: false,
+                shared_index: 0,
+                entry: BaselineEntry {
+                    status: p.status.as_str().to_string(),
+                    resource: row.key.to_string(),
+                    attribute: row.attribute.to_string(),
+                    a: matrix.labels[p.a].clone(),
+                    b: matrix.labels[p.b].clone(),
+                    fingerprint: fingerprint(row.value(p.a), row.value(p.b)),
+                },
+            });
+        }
+    }
+    for (k, s) in matrix.shared_secrets.iter().enumerate() {
+        if s.accepted_by.is_some() {
+            continue;
+        }
+        let row = &matrix.rows[s.row];
+        // the tokens themselves (keyed fingerprints): a rotated secret changes them
+        out.push(Item {
+            row: s.row,
+            a: s.a,
+            b: s.b,
+            shared: true,
+            shared_index: k,
+            entry: BaselineEntry {
+                status: "shared".to_string(),
+                resource: row.key.to_string(),
+                attribute: row.attribute.to_string(),
+                a: matrix.labels[s.a].clone(),
+                b: matrix.labels[s.b].clone(),
+                fingerprint: fingerprint(&row.raw[s.a], &row.raw[s.b]),
+            },
+        });
+    }
+    out
 }
 
 fn escape(s: &str) -> String {
