@@ -34,6 +34,7 @@ const COMMANDS: &[&str] = &[
     "delete_snapshot",
     "import_tfstate",
     "save_report",
+    "set_baseline",
 ];
 
 fn main() {

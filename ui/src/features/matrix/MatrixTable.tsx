@@ -8,6 +8,7 @@ import type { MatrixMetaDto, MatrixQueryDto, RowDto } from "../../bindings";
 import { api } from "../../api";
 import { StatusBadge } from "../../components/StatusBadge";
 import { ErrorNote } from "../../components/ErrorNote";
+import { markerText, markerTitle } from "../../lib/elements";
 import { formatAge } from "../../lib/format";
 import { PAGE_SIZE, pagesFor } from "./query";
 
@@ -94,7 +95,19 @@ export function MatrixTable({ columns, meta, query, selected, onSelect, onOpen, 
           </span>
         ),
       }),
-      helper.accessor("status", { header: "Status", cell: (c) => <StatusBadge status={c.getValue()} /> }),
+      helper.accessor("status", {
+        header: "Status",
+        cell: (c) => (
+          <span className="status-cell">
+            <StatusBadge status={c.getValue()} />
+            {c.row.original.baselined && (
+              <span className="baselined" title="in the baseline: known before, unchanged since" data-testid="baselined">
+                baselined
+              </span>
+            )}
+          </span>
+        ),
+      }),
       ...meta.columns.map((col, i) =>
         helper.display({
           id: `col-${i}`,
@@ -120,7 +133,12 @@ export function MatrixTable({ columns, meta, query, selected, onSelect, onOpen, 
                   onOpen(c.row.original, i);
                 }}
               >
-                {cell?.value ?? (cell?.status ? "—" : "n/a")}
+                <span className="cell-value">{cell?.value ?? (cell?.status ? "—" : "n/a")}</span>
+                {cell?.marker && (
+                  <span className="marker" data-testid="marker" title={markerTitle(cell.marker, col.label)}>
+                    {markerText(cell.marker)}
+                  </span>
+                )}
               </span>
             );
           },
@@ -261,6 +279,7 @@ export function sameRow(a: MatrixRowProps, b: MatrixRowProps): boolean {
     x.attribute === y.attribute &&
     x.status === y.status &&
     x.groupStart === y.groupStart &&
+    x.baselined === y.baselined &&
     x.cells === y.cells
   );
 }
