@@ -57,8 +57,8 @@ describe("element differences", () => {
     expect(markerTitle({ plus: 1, minus: 2, against: "dev" }, "staging")).toBe(
       "staging has 1 element that dev lacks, and lacks 2 elements that dev has",
     );
-    expect(pairLines(detail.pairs[0])).toEqual([`+ ${WORLD}`]);
-    expect(pairLines(detail.pairs[2])).toEqual([`- ${WORLD}`]);
+    expect(pairLines(detail.pairs[0]!)).toEqual([`+ ${WORLD}`]);
+    expect(pairLines(detail.pairs[2]!)).toEqual([`- ${WORLD}`]);
     expect(pairLines({ a: "a", b: "b", status: "drift", only_a: null, only_b: null, baselined: false })).toEqual([]);
   });
 

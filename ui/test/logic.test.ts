@@ -106,7 +106,7 @@ describe("exceptions", () => {
   });
   it("filters by standing; active includes expiring", () => {
     const v = (id: string, standing: string): ExceptionViewDto => ({
-      rule: { ...base, id, expected: {}, created: null },
+      rule: { ...base, id, expected: {}, elements: [], created: null },
       standing,
       rows_covered: 1,
       version: 1,
