@@ -157,7 +157,7 @@ export function MatrixTable({ columns, meta, query, selected, onSelect, onOpen, 
   const byPos = table.getRowModel().rowsById;
   const scrollTop = virtualizer.scrollOffset ?? 0;
   const firstVisible = items.find((i) => i.end > scrollTop)?.index ?? 0;
-  const gridTemplate = `minmax(260px, 2.4fr) minmax(170px, 1.3fr) 100px repeat(${meta.columns.length}, minmax(140px, 1.5fr))`;
+  const gridTemplate = `minmax(260px, 2.4fr) minmax(170px, 1.3fr) 150px repeat(${meta.columns.length}, minmax(140px, 1.5fr))`;
 
   useEffect(() => {
     if (selected !== null && selected < total) virtualizer.scrollToIndex(selected, { align: "auto" });
