@@ -35,6 +35,7 @@ const COMMANDS: &[&str] = &[
     "delete_snapshot",
     "import_tfstate",
     "save_report",
+    "set_baseline",
 ];
 
 fn main() {

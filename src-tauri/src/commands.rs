@@ -204,3 +204,9 @@ pub fn import_tfstate(
 pub fn save_report(session: State<'_, Session>, path: String, format: String) -> IpcResult<()> {
     api::save_report(&session, path, format)
 }
+
+/// Chooses (or clears, with `null`) the baseline file of the open workspace.
+#[tauri::command(async)]
+pub fn set_baseline(session: State<'_, Session>, path: Option<String>) -> IpcResult<()> {
+    api::set_baseline(&session, path)
+}

@@ -14,15 +14,16 @@ pub struct NativeDialog(pub WebviewWindow);
 
 impl FilePicker for NativeDialog {
     fn pick(&self, request: &PickRequest) -> Option<PathBuf> {
-        let (name, extensions) = &request.filter;
-        let extensions: Vec<&str> = extensions.iter().map(String::as_str).collect();
         let mut dialog = self
             .0
             .dialog()
             .file()
             .set_parent(&self.0)
-            .set_title(&request.title)
-            .add_filter(name, &extensions);
+            .set_title(&request.title);
+        if let Some((name, extensions)) = &request.filter {
+            let extensions: Vec<&str> = extensions.iter().map(String::as_str).collect();
+            dialog = dialog.add_filter(name, &extensions);
+        }
         if let Some(dir) = &request.directory {
             dialog = dialog.set_directory(dir);
         }

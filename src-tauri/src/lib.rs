@@ -57,6 +57,7 @@ pub fn run() {
             commands::delete_snapshot,
             commands::import_tfstate,
             commands::save_report,
+            commands::set_baseline,
         ])
         .run(tauri::generate_context!("tauri.conf.json"));
     if let Err(e) = result {

@@ -7,6 +7,7 @@ mod bad_input;
 mod concurrency;
 mod crash;
 mod demo_flow;
+mod elements_baseline;
 mod environments;
 mod filters;
 mod secrets;

@@ -59,4 +59,5 @@ export const api = {
   deleteSnapshot: wrap(commands.deleteSnapshot),
   saveReport: wrap(commands.saveReport),
   importTfstate: wrap(commands.importTfstate),
+  setBaseline: wrap(commands.setBaseline),
 };

@@ -105,7 +105,7 @@ describe("exceptions", () => {
   });
   it("filters by standing; active includes expiring", () => {
     const v = (id: string, standing: string): ExceptionViewDto => ({
-      rule: { ...base, id, expected: {}, created: null },
+      rule: { ...base, id, expected: {}, elements: [], created: null },
       standing,
       rows_covered: 1,
       version: 1,
@@ -169,6 +169,8 @@ describe("matrix rows", () => {
     // a re-fetched page: new objects, same content
     expect(sameRow(props({}), props({}))).toBe(true);
     expect(sameRow(props({}), props({ status: "intentional" }))).toBe(false);
+    // a baseline chosen or cleared re-renders the rows it marks
+    expect(sameRow(props({}), props({ baselined: true }))).toBe(false);
     expect(sameRow(props({}), props({ cells: [...cells] }))).toBe(false);
     expect(sameRow(props({}), props({}, { selected: true }))).toBe(false);
     expect(sameRow(props({}), props({}, { start: 150 }))).toBe(false);

@@ -334,8 +334,25 @@ pub fn matrix_meta(session: &Session, columns: Vec<String>) -> IpcResult<MatrixM
             infos.push(o.workspace.store().snapshot_info(id)?);
         }
         let compute_ms = o.compute_ms;
-        let view = o.view(&columns)?;
+        let baseline_path = o
+            .baseline
+            .as_ref()
+            .map(|(p, b)| (p.clone(), b.entries.len()));
+        let (view, matched) = o.view_and_baseline(&columns)?;
         let m = &view.comparison().matrix;
+        let baseline = match (baseline_path, matched) {
+            (Some((path, entries)), Some(matched)) => Some(BaselineDto {
+                path,
+                entries,
+                baselined_rows: matched.baselined_rows(),
+                gone: matched
+                    .gone
+                    .iter()
+                    .map(|e| format!("{} {} {},{}", e.resource, e.attribute, e.a, e.b))
+                    .collect(),
+            }),
+            _ => None,
+        };
         Ok(MatrixMetaDto {
             columns: m
                 .labels
@@ -366,6 +383,7 @@ pub fn matrix_meta(session: &Session, columns: Vec<String>) -> IpcResult<MatrixM
             tag_keys: view.tag_keys().to_vec(),
             skipped: view.comparison().skipped.clone(),
             compute_ms,
+            baseline,
             shared_secrets: m
                 .shared_secrets
                 .iter()
@@ -391,12 +409,16 @@ pub fn matrix_page(
 ) -> IpcResult<MatrixPageDto> {
     let started = Instant::now();
     ipc(session.with(|o| {
-        let view = o.view(&columns)?;
+        let (view, matched) = o.view_and_baseline(&columns)?;
         let page = view.page(&row_query(query), offset, limit.min(2_000))?;
+        let labels = view.comparison().matrix.labels.clone();
         let rows = page
             .rows
             .iter()
-            .map(|&i| Ok(RowDto::new(i, view.row(i)?)))
+            .map(|&i| {
+                let baselined = matched.is_some_and(|m| m.row_baselined(i));
+                Ok(RowDto::new(i, view.row(i)?, &labels, baselined))
+            })
             .collect::<AppResult<_>>()?;
         Ok(MatrixPageDto {
             total: page.total,
@@ -413,11 +435,24 @@ pub fn row_detail(
     index: usize,
 ) -> IpcResult<RowDetailDto> {
     ipc(session.with(|o| {
-        let view = o.view(&columns)?;
+        let (view, matched) = o.view_and_baseline(&columns)?;
         let labels = &view.comparison().matrix.labels;
         let d = view.detail(index)?;
+        let set_valued =
+            parity_core::elements::is_set_valued(&d.row.kind, &d.row.attribute, d.row.values());
+        let texts = |items: &[serde_json::Value]| -> Vec<String> {
+            items
+                .iter()
+                .map(parity_core::elements::element_text)
+                .collect()
+        };
         Ok(RowDetailDto {
-            row: RowDto::new(index, d.row),
+            row: RowDto::new(
+                index,
+                d.row,
+                labels,
+                matched.is_some_and(|m| m.row_baselined(index)),
+            ),
             columns: labels
                 .iter()
                 .enumerate()
@@ -426,6 +461,8 @@ pub fn row_detail(
                     status: d.row.cells[c],
                     raw: value_text(&d.row.raw[c]),
                     normalised: value_text(d.row.value(c)),
+                    elements: (set_valued && d.row.cells[c].is_some())
+                        .then(|| texts(parity_core::elements::elements_of(d.row.value(c)))),
                     taken_at: parity_core::document::timestamp(&d.taken_at[c]),
                 })
                 .collect(),
@@ -433,10 +470,18 @@ pub fn row_detail(
                 .row
                 .pairs
                 .iter()
-                .map(|p| PairDto {
-                    a: labels[p.a].clone(),
-                    b: labels[p.b].clone(),
-                    status: p.status,
+                .map(|p| {
+                    let extra = set_valued.then(|| {
+                        parity_core::elements::pair_elements(d.row.value(p.a), d.row.value(p.b))
+                    });
+                    PairDto {
+                        a: labels[p.a].clone(),
+                        b: labels[p.b].clone(),
+                        status: p.status,
+                        only_a: extra.as_ref().map(|e| texts(&e.only_a)),
+                        only_b: extra.as_ref().map(|e| texts(&e.only_b)),
+                        baselined: matched.is_some_and(|m| m.pairs.contains(&(index, p.a, p.b))),
+                    }
                 })
                 .collect(),
             pairings: d
@@ -511,6 +556,7 @@ fn add(session: &Session, input: &ExceptionInputDto) -> AppResult<ExceptionDto> 
         attribute: input.attribute.trim().to_string(),
         environments: input.environments.clone(),
         expected: expected_values(input).into_iter().collect(),
+        elements: input.elements.clone().unwrap_or_default(),
         justification: input.justification.trim().to_string(),
         owner: input.owner.trim().to_string(),
         created: None,
@@ -535,6 +581,7 @@ fn edit(session: &Session, input: &ExceptionInputDto) -> AppResult<ExceptionDto>
         attribute: Some(input.attribute.trim().to_string()),
         environments: Some(input.environments.clone()),
         expected: Some(expected_values(input)),
+        elements: input.elements.clone(),
         justification: Some(input.justification.trim().to_string()),
         owner: Some(input.owner.trim().to_string()),
         expires: Some(expires(input)?),
@@ -610,10 +657,28 @@ fn import(session: &Session, environment: &str, path: &str) -> AppResult<TfImpor
     })
 }
 
+// ---- baseline -------------------------------------------------------------------------------
+
+/// Chooses the baseline file for the open workspace (for this session), or clears it (`None`).
+/// A file that is not a baseline is refused (`bad_input`) and the earlier choice kept.
+pub fn set_baseline(session: &Session, path: Option<String>) -> IpcResult<()> {
+    ipc((|| {
+        let baseline = match path {
+            None => None,
+            Some(p) => {
+                let file = session.take_grant(FilePurpose::Baseline, &p)?;
+                Some((p, parity_app::check::read_baseline(&file)?))
+            }
+        };
+        session.with(|o| {
+            o.set_baseline(baseline);
+            Ok(())
+        })
+    })())
+}
+
 // ---- export ---------------------------------------------------------------------------------
 
-/// Writes a report of the current comparison (`html`, `markdown`, `json` or `junit`) to `path`,
-/// atomically.
 /// Writes a report of the current comparison to the path chosen in the report's save dialog.
 pub fn save_report(session: &Session, path: String, format: String) -> IpcResult<()> {
     let now = Utc::now();
@@ -631,9 +696,14 @@ pub fn save_report(session: &Session, path: String, format: String) -> IpcResult
                     .as_ref()
                     .map(|v| v.comparison())
                     .ok_or_else(|| AppError::new(ErrorCode::Internal, "no comparison"))?;
-                let text = o
-                    .workspace
-                    .report(cmp, format, MarkdownOptions::default(), now)?;
+                let baseline = o.baseline.as_ref().map(|(_, b)| b);
+                let text = o.workspace.report_against(
+                    cmp,
+                    format,
+                    MarkdownOptions::default(),
+                    now,
+                    baseline,
+                )?;
                 write_atomic(&path, text.as_bytes())
             })
         }))

@@ -321,6 +321,8 @@ pub struct MatrixMetaDto {
     /// Milliseconds spent computing the comparison.
     #[ts(type = "number")]
     pub compute_ms: u64,
+    /// The baseline chosen for this workspace, and how the comparison stands against it.
+    pub baseline: Option<BaselineDto>,
     /// The same secret in two environments (docs/CONTRACTS.md "Secrets").
     pub shared_secrets: Vec<SharedSecretDto>,
 }
@@ -354,13 +356,39 @@ pub struct MatrixQueryDto {
     pub unexplained_only: bool,
 }
 
+/// The chosen baseline file against the current comparison.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct BaselineDto {
+    pub path: String,
+    pub entries: usize,
+    /// Rows whose every failing pair it lists.
+    pub baselined_rows: usize,
+    /// Entries that no longer occur (`resource attribute a,b`).
+    pub gone: Vec<String>,
+}
+
 /// One cell: its status (absent where the column's source never produces the kind) and its
 /// normalised value as text.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct CellDto {
     #[ts(type = "Status | null")]
     pub status: Option<Status>,
+    /// The value in canonical element text (`tcp 443 from 0.0.0.0/0`), never JSON.
     pub value: Option<String>,
+    /// On a set-valued cell that differs from its reference column: `+plus -minus`.
+    pub marker: Option<ElementMarkerDto>,
+}
+
+/// A set-valued cell's extra elements against its reference column (the first other column
+/// compared with it; docs/CONTRACTS.md "Element differences").
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ElementMarkerDto {
+    /// Elements this column has and the reference lacks.
+    pub plus: usize,
+    /// Elements the reference has and this column lacks.
+    pub minus: usize,
+    /// The reference column's label.
+    pub against: String,
 }
 
 /// One matrix row as the table shows it.
@@ -377,13 +405,31 @@ pub struct RowDto {
     pub status: Status,
     pub cells: Vec<CellDto>,
     pub exceptions: Vec<String>,
+    /// Every failing pair matches the chosen baseline (docs/CONTRACTS.md "Baseline").
+    pub baselined: bool,
 }
 
 /// Longest value text sent in a table cell; the detail panel has the full value.
 const CELL_TEXT_LIMIT: usize = 160;
 
 impl RowDto {
-    pub fn new(index: usize, row: &Row) -> Self {
+    /// The row as the table shows it; `labels` are the matrix's column labels.
+    pub fn new(index: usize, row: &Row, labels: &[String], baselined: bool) -> Self {
+        let set_valued =
+            parity_core::elements::is_set_valued(&row.kind, &row.attribute, row.values());
+        let marker = |c: usize| -> Option<ElementMarkerDto> {
+            if !set_valued {
+                return None;
+            }
+            let reference =
+                (0..row.cells.len()).find(|&r| r != c && row.pair_status(c, r).is_some())?;
+            let extra = parity_core::elements::pair_elements(row.value(c), row.value(reference));
+            (!extra.is_empty()).then(|| ElementMarkerDto {
+                plus: extra.only_a.len(),
+                minus: extra.only_b.len(),
+                against: labels.get(reference).cloned().unwrap_or_default(),
+            })
+        };
         RowDto {
             index,
             kind: row.kind.to_string(),
@@ -399,9 +445,11 @@ impl RowDto {
                 .map(|(c, status)| CellDto {
                     status: *status,
                     value: value_text(row.value(c)).map(|t| truncate(t, CELL_TEXT_LIMIT)),
+                    marker: marker(c),
                 })
                 .collect(),
             exceptions: row.exceptions.clone(),
+            baselined,
         }
     }
 }
@@ -424,6 +472,12 @@ pub struct PairDto {
     pub b: String,
     #[ts(type = "Status")]
     pub status: Status,
+    /// On set-valued rows: `a`'s elements not in `b`'s, in canonical element text.
+    pub only_a: Option<Vec<String>>,
+    /// On set-valued rows: `b`'s elements not in `a`'s.
+    pub only_b: Option<Vec<String>>,
+    /// This failing pair matches the chosen baseline.
+    pub baselined: bool,
 }
 
 /// Why one resource of one column got the row's key.
@@ -442,6 +496,8 @@ pub struct DetailColumnDto {
     pub status: Option<Status>,
     pub raw: Option<String>,
     pub normalised: Option<String>,
+    /// On set-valued rows: the normalised value's elements, one text each.
+    pub elements: Option<Vec<String>>,
     pub taken_at: String,
 }
 
@@ -464,6 +520,8 @@ pub struct ExceptionDto {
     pub environments: Vec<String>,
     /// Expected raw values per environment, as JSON text (`true`, `30`, `"x"`).
     pub expected: BTreeMap<String, String>,
+    /// The only extra elements it accepts on set-valued rows (canonical element text).
+    pub elements: Vec<String>,
     pub justification: String,
     pub owner: String,
     pub created: Option<String>,
@@ -483,6 +541,7 @@ impl From<&ExceptionRule> for ExceptionDto {
                 .iter()
                 .map(|(k, v)| (k.clone(), v.to_string()))
                 .collect(),
+            elements: r.elements.clone(),
             justification: r.justification.clone(),
             owner: r.owner.clone(),
             created: r.created.map(|d| d.to_string()),
@@ -531,6 +590,10 @@ pub struct ExceptionInputDto {
     pub environments: Vec<String>,
     /// Expected values per environment as typed: JSON when it parses, else text.
     pub expected: BTreeMap<String, String>,
+    /// Accepted extra elements; absent when editing keeps them as they are.
+    #[serde(default)]
+    #[ts(optional)]
+    pub elements: Option<Vec<String>>,
     pub justification: String,
     pub owner: String,
     /// `YYYY-MM-DD`, or absent for no expiry.
@@ -624,11 +687,12 @@ pub struct TfImportDto {
 
 /// A value as display text: strings as they are, everything else as canonical JSON; `None` for
 /// null (absent or unknown).
+/// A value as people read it: the canonical element text (docs/CONTRACTS.md "Element
+/// differences"), never JSON; `None` for `null`.
 pub fn value_text(v: &Value) -> Option<String> {
     match v {
         Value::Null => None,
-        Value::String(s) => Some(s.clone()),
-        other => Some(parity_core::normalize::canonical(other)),
+        other => Some(parity_core::elements::element_text(other)),
     }
 }
 

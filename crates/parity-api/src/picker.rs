@@ -31,6 +31,8 @@ pub enum FilePurpose {
     Tfstate,
     /// A report to save (the format picks the title and extension).
     Report,
+    /// A baseline file (`envparity baseline write`) to mark the matrix's baselined rows.
+    Baseline,
 }
 
 impl FilePurpose {
@@ -41,6 +43,7 @@ impl FilePurpose {
             FilePurpose::WorkspaceFile => "workspace-file",
             FilePurpose::Tfstate => "tfstate",
             FilePurpose::Report => "report",
+            FilePurpose::Baseline => "baseline",
         }
     }
 }
@@ -57,8 +60,8 @@ pub enum PickMode {
 pub struct PickRequest {
     pub mode: PickMode,
     pub title: String,
-    /// The file-type filter: its name and extensions (without the dot).
-    pub filter: (String, Vec<String>),
+    /// The file-type filter: its name and extensions (without the dot); `None`: any file.
+    pub filter: Option<(String, Vec<String>)>,
     /// The folder the dialog starts in.
     pub directory: Option<PathBuf>,
     /// The proposed file name (save dialogs).
@@ -132,10 +135,10 @@ pub fn request(
         (_, None) => None,
     };
     let filter = |name: &str, exts: &[&str]| {
-        (
+        Some((
             name.to_string(),
             exts.iter().map(|e| e.to_string()).collect(),
-        )
+        ))
     };
     let (mode, title, filter, file_name) = match purpose {
         FilePurpose::OpenWorkspace => (
@@ -160,6 +163,12 @@ pub fn request(
             PickMode::Open,
             "Import a Terraform state".to_string(),
             filter("Terraform state", &["tfstate", "json"]),
+            None,
+        ),
+        FilePurpose::Baseline => (
+            PickMode::Open,
+            "Choose a baseline file".to_string(),
+            None,
             None,
         ),
         FilePurpose::Report => {
@@ -200,7 +209,9 @@ mod tests {
         assert_eq!(r.mode, PickMode::Save);
         assert_eq!(r.title, "Save the Markdown (PR comment)");
         assert_eq!(r.file_name.as_deref(), Some("parity-report.md"));
-        assert_eq!(r.filter, ("MD".to_string(), vec!["md".to_string()]));
+        assert_eq!(r.filter, Some(("MD".to_string(), vec!["md".to_string()])));
+        let r = request(FilePurpose::Baseline, None, None).unwrap();
+        assert_eq!((r.mode, r.filter), (PickMode::Open, None));
         let r = request(FilePurpose::Tfstate, None, Some("/home/u".into())).unwrap();
         assert_eq!(r.mode, PickMode::Open);
         assert_eq!(r.directory, Some(PathBuf::from("/home/u")));

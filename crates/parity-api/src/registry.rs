@@ -92,6 +92,7 @@ registry! {
     delete_snapshot(id: i64) -> ();
     import_tfstate(environment: String, path: String) -> TfImportDto;
     save_report(path: String, format: String) -> ();
+    set_baseline(path: Option<String>) -> ();
 }
 
 /// `snake_case` → `camelCase`, as Tauri maps command argument names.

@@ -12,6 +12,7 @@ use std::time::Instant;
 use chrono::Utc;
 use parity_app::view::MatrixView;
 use parity_app::{AppError, AppResult, DbOpenMode, Workspace};
+use parity_core::baseline::{Baseline, BaselineMatch};
 use serde::{Deserialize, Serialize};
 
 use crate::picker::{not_chosen, FilePurpose};
@@ -45,6 +46,11 @@ pub struct Open {
     /// The columns the view compares (empty: every environment's newest snapshot).
     pub columns: Vec<String>,
     pub compute_ms: u64,
+    /// The baseline file chosen for this workspace (its path as given), for the session
+    /// (docs/CONTRACTS.md "Baseline").
+    pub baseline: Option<(String, Baseline)>,
+    /// How the cached view stands against the baseline (`None` without a baseline or view).
+    pub baseline_match: Option<BaselineMatch>,
 }
 
 impl Open {
@@ -55,6 +61,10 @@ impl Open {
             let today = Utc::now().date_naive();
             let comparison = self.workspace.compare(columns, today)?;
             let exceptions = self.workspace.store().exceptions()?;
+            self.baseline_match = self
+                .baseline
+                .as_ref()
+                .map(|(_, b)| b.apply(&comparison.matrix));
             self.view = Some(MatrixView::new(comparison, exceptions));
             self.columns = columns.to_vec();
             self.compute_ms = started.elapsed().as_millis() as u64;
@@ -67,6 +77,29 @@ impl Open {
     /// Drops the cached matrix after a change (exceptions, snapshots, environments).
     pub fn invalidate(&mut self) {
         self.view = None;
+        self.baseline_match = None;
+    }
+
+    /// The view for `columns` beside its baseline match.
+    pub fn view_and_baseline(
+        &mut self,
+        columns: &[String],
+    ) -> AppResult<(&mut MatrixView, Option<&BaselineMatch>)> {
+        self.view(columns)?;
+        let view = self
+            .view
+            .as_mut()
+            .ok_or_else(|| AppError::new(parity_app::ErrorCode::Internal, "matrix view missing"))?;
+        Ok((view, self.baseline_match.as_ref()))
+    }
+
+    /// Chooses (or clears) the baseline; the cached view is matched against it anew.
+    pub fn set_baseline(&mut self, baseline: Option<(String, Baseline)>) {
+        self.baseline = baseline;
+        self.baseline_match = match (&self.baseline, &self.view) {
+            (Some((_, b)), Some(v)) => Some(b.apply(&v.comparison().matrix)),
+            _ => None,
+        };
     }
 }
 
@@ -217,6 +250,8 @@ impl Session {
             view: None,
             columns: Vec::new(),
             compute_ms: 0,
+            baseline: None,
+            baseline_match: None,
         });
         {
             let mut recent = self.lock_recent()?;

@@ -628,6 +628,7 @@ fn exception(
         attribute: attribute.into(),
         environments: vec!["prod".into()],
         expected: Default::default(),
+        elements: vec![],
         justification: justification.into(),
         owner: owner.into(),
         created: Some(created),

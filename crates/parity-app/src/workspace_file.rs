@@ -171,6 +171,7 @@ impl WorkspaceFile {
             "attribute",
             "environments",
             "expected",
+            "elements",
             "justification",
             "owner",
             "created",

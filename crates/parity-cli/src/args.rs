@@ -37,6 +37,11 @@ pub enum Command {
     Check(CheckArgs),
     /// Write a shareable parity report: HTML, Markdown, JSON or JUnit XML.
     Report(crate::report_cmd::ReportArgs),
+    /// Record today's unexplained differences, so `check --baseline` fails only on new ones.
+    Baseline {
+        #[command(subcommand)]
+        command: BaselineCommand,
+    },
     /// Manage documented intentional differences.
     Exception {
         #[command(subcommand)]
@@ -304,6 +309,10 @@ pub struct CheckArgs {
     /// Also write a report to this file (written before the verdict, whatever it is).
     #[arg(long, value_name = "FILE")]
     pub report: Option<String>,
+    /// Pass the differences this baseline file lists while their values are unchanged
+    /// (`envparity baseline write FILE`); the report marks them.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<String>,
     /// The report's format: html, markdown, json or junit (default: from the file's extension,
     /// else html).
     #[arg(
@@ -314,6 +323,18 @@ pub struct CheckArgs {
         requires = "report"
     )]
     pub report_format: Option<parity_report::ReportFormat>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Overwrite FILE with every unexplained difference of the comparison (row, pair, a
+    /// fingerprint of the values), a summary at the top.
+    Write {
+        /// The baseline file to write.
+        file: String,
+        /// Columns as for `check` (default: every environment's newest snapshot).
+        columns: Vec<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -359,6 +380,10 @@ pub struct ExceptionAddArgs {
     /// Expected raw value, ENV=VALUE (repeatable), e.g. prod=true.
     #[arg(long, value_name = "ENV=VALUE")]
     pub expect: Vec<String>,
+    /// On a set-valued row, an extra element it accepts, as the diff table prints it
+    /// (repeatable), e.g. "tcp 443 from 0.0.0.0/0"; other extra elements then fail.
+    #[arg(long, value_name = "TEXT")]
+    pub element: Vec<String>,
     /// A ticket link.
     #[arg(long)]
     pub ticket: Option<String>,
@@ -379,6 +404,12 @@ pub struct ExceptionEditArgs {
     pub env: Vec<String>,
     #[arg(long)]
     pub justification: Option<String>,
+    /// Replaces the accepted extra elements (repeatable).
+    #[arg(long, value_name = "TEXT", conflicts_with = "no_elements")]
+    pub element: Vec<String>,
+    /// Accepts any extra elements again (removes `elements`).
+    #[arg(long)]
+    pub no_elements: bool,
     #[arg(long)]
     pub owner: Option<String>,
     #[arg(long, conflicts_with = "no_expiry")]

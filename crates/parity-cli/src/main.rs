@@ -23,7 +23,9 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
 use clap::Parser;
-use parity_app::check::{check, parse_duration, CheckOptions};
+use parity_app::check::{
+    check_against, parse_duration, read_baseline, write_baseline, CheckOptions,
+};
 use parity_app::compare::Comparison;
 use parity_app::exceptions::{parse_date, parse_expected, ExceptionPatch};
 use parity_app::query::{parse_categories, parse_pair, parse_statuses, RowQuery};
@@ -35,7 +37,8 @@ use parity_core::{
 use parity_report::{display_value, MarkdownOptions, TableOptions};
 
 use args::{
-    Cli, Command, CredentialsCommand, EnvCommand, ExceptionCommand, Format, OrgCommand,
+    BaselineCommand, Cli, Command, CredentialsCommand, EnvCommand, ExceptionCommand, Format,
+    OrgCommand,
     TfstateCommand,
 };
 
@@ -132,6 +135,7 @@ fn writes(command: &Command) -> bool {
         | Command::Diff(_)
         | Command::Check(_)
         | Command::Report(_)
+        | Command::Baseline { .. }
         | Command::Export { .. }
         | Command::IamPolicy(_)
         | Command::Org { .. } => false,
@@ -265,22 +269,43 @@ fn run(cli: Cli) -> AppResult<u8> {
             Ok(0)
         }
         Command::Check(c) => {
+            let max_age = c.max_age.as_deref().map(parse_duration).transpose()?;
+            let baseline = c
+                .baseline
+                .as_deref()
+                .map(|f| read_baseline(Path::new(f)))
+                .transpose()?;
             let ws = open(DbOpenMode::Existing)?;
             let cmp = ws.compare(&c.columns, now.date_naive())?;
-            let max_age = c.max_age.as_deref().map(parse_duration).transpose()?;
-            let outcome = check(
+            let outcome = check_against(
                 &cmp,
                 CheckOptions {
                     allow_partial: c.allow_partial,
                     max_age,
                 },
                 now,
+                baseline.as_ref(),
             );
             if let Some(file) = c.report.as_deref() {
-                report_cmd::write_report(&ws, &cmp, file, c.report_format, now)?;
+                report_cmd::write_report(&ws, &cmp, file, c.report_format, now, baseline.as_ref())?;
             }
-            print_check(&cmp, &outcome, c.allow_partial);
+            print_check(&cmp, &outcome, c.allow_partial, c.baseline.as_deref());
             Ok(outcome.exit_code as u8)
+        }
+        Command::Baseline {
+            command: BaselineCommand::Write { file, columns },
+        } => {
+            let ws = open(DbOpenMode::Existing)?;
+            let cmp = ws.compare(&columns, now.date_naive())?;
+            for s in &cmp.skipped {
+                eprintln!("note: `{s}` has no snapshot yet and is left out");
+            }
+            let n = write_baseline(Path::new(&file), &cmp)?;
+            outln!(
+                "Wrote {file}: {n} unexplained differences across {}. `envparity check --baseline {file}` now fails only on new or changed ones.",
+                cmp.matrix.labels.join(", ")
+            );
+            Ok(0)
         }
         Command::Report(r) => report_cmd::run(r, &open(DbOpenMode::Existing)?, now),
         Command::Exception { command } => run_exception(command, &open, now),
@@ -406,7 +431,12 @@ fn row_query(f: &args::Filters) -> AppResult<RowQuery> {
     })
 }
 
-fn print_check(cmp: &Comparison, outcome: &parity_app::check::CheckOutcome, allow_partial: bool) {
+fn print_check(
+    cmp: &Comparison,
+    outcome: &parity_app::check::CheckOutcome,
+    allow_partial: bool,
+    baseline_file: Option<&str>,
+) {
     let rows = &cmp.matrix.rows;
     let labels = &cmp.matrix.labels;
     for &i in &outcome.failures {
@@ -416,12 +446,41 @@ fn print_check(cmp: &Comparison, outcome: &parity_app::check::CheckOutcome, allo
             .zip(&r.raw)
             .map(|(l, v)| format!("{l}={}", display_value(v)))
             .collect();
+        let changed: Vec<String> = outcome
+            .baseline
+            .iter()
+            .flat_map(|m| m.changed.iter())
+            .filter(|(row, _, _)| *row == i)
+            .map(|&(_, a, b)| format!("{},{}", labels[a], labels[b]))
+            .collect();
         outln!(
-            "{:<9} {} {}  {}",
+            "{:<9} {} {}  {}{}",
             r.status.as_str(),
             r.key,
             r.attribute,
-            values.join("  ")
+            values.join("  "),
+            if changed.is_empty() {
+                String::new()
+            } else {
+                format!("  (changed since the baseline: {})", changed.join("; "))
+            }
+        );
+    }
+    if let (Some(m), Some(file)) = (&outcome.baseline, baseline_file) {
+        for e in &m.gone {
+            outln!(
+                "gone      {} {}  {},{}: no longer occurs; rewrite {file} to drop it",
+                e.resource,
+                e.attribute,
+                e.a,
+                e.b
+            );
+        }
+        outln!(
+            "baselined: {} rows and {} shared secrets ({file}); {} entries no longer occur",
+            m.baselined_rows(),
+            m.shared.len(),
+            m.gone.len()
         );
     }
     for &i in &outcome.shared_secrets {
@@ -638,6 +697,7 @@ fn run_exception(
                 attribute: a.attribute,
                 environments: a.env,
                 expected: expected(&a.expect)?.into_iter().collect(),
+                elements: a.element,
                 justification: a.justification,
                 owner: a.owner,
                 created: None,
@@ -692,6 +752,11 @@ fn run_exception(
                     None
                 } else {
                     Some(expected(&e.expect)?)
+                },
+                elements: if e.no_elements {
+                    Some(Vec::new())
+                } else {
+                    (!e.element.is_empty()).then_some(e.element)
                 },
                 justification: e.justification,
                 owner: e.owner,

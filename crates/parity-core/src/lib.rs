@@ -4,7 +4,9 @@
 //! Pure by design: no IO, no async, no clock (callers pass `now`), so every result is
 //! deterministic and snapshot-testable. The semantics are specified in docs/CONTRACTS.md.
 
+pub mod baseline;
 pub mod document;
+pub mod elements;
 pub mod exception;
 pub mod identity;
 pub mod matrix;

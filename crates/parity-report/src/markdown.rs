@@ -5,8 +5,8 @@ use std::fmt::Write;
 
 use parity_core::{DiffDocument, Status};
 
+use crate::display_value;
 use crate::input::{ReportException, ReportInput};
-use crate::value::display_value;
 
 #[derive(Debug, Clone, Copy)]
 pub struct MarkdownOptions {
@@ -127,7 +127,51 @@ pub fn markdown(doc: &DiffDocument, options: MarkdownOptions) -> String {
         let _ = writeln!(out);
         let _ = writeln!(out, "… and {} more.", failing.len() - options.max_rows);
     }
+    extras_block(&mut out, failing.iter().take(options.max_rows).copied());
     out
+}
+
+/// The extra elements of the set-valued rows listed (docs/CONTRACTS.md "Element differences"),
+/// as a list under the table: `resource` · `attribute` · `a → b`: `+ …`, `- …`.
+fn extras_block<'a>(out: &mut String, rows: impl Iterator<Item = &'a parity_core::DocRow>) {
+    let mut first = true;
+    for r in rows {
+        for extra in crate::pair_extras(r) {
+            if first {
+                let _ = writeln!(out);
+                let _ = writeln!(
+                    out,
+                    "Extra elements (`+` only in the second environment of the pair, `-` only in the first):"
+                );
+                let _ = writeln!(out);
+                first = false;
+            }
+            let lines: Vec<String> = extra
+                .lines
+                .iter()
+                .map(|l| format!("`{}`", code(l)))
+                .collect();
+            let _ = writeln!(
+                out,
+                "- {} · {} · {}: {}",
+                cell(&r.key),
+                cell(&r.attribute),
+                cell(&extra.pair),
+                lines.join(", ")
+            );
+        }
+    }
+}
+
+/// Text inside a code span: backticks and newlines cannot end or break it.
+fn code(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '`' => '\'',
+            '\n' | '\r' => ' ',
+            c => c,
+        })
+        .collect()
 }
 
 /// The secrets two environments share (docs/CONTRACTS.md "Secrets"), when there are any.
@@ -277,6 +321,7 @@ pub fn report_markdown(input: &ReportInput, options: MarkdownOptions) -> String 
             let _ = writeln!(out);
             let _ = writeln!(out, "… and {} more.", drift.len() - options.max_rows);
         }
+        extras_block(&mut out, drift.iter().take(options.max_rows).copied());
         let _ = writeln!(out);
     }
     if input.change_view {
@@ -324,6 +369,7 @@ pub fn report_markdown(input: &ReportInput, options: MarkdownOptions) -> String 
                 let _ = writeln!(out);
                 let _ = writeln!(out, "… and {} more.", problems.len() - options.max_rows);
             }
+            extras_block(&mut out, problems.iter().take(options.max_rows).copied());
             let _ = writeln!(out);
         }
         exception_table(&mut out, &problem_exceptions, true);
@@ -353,12 +399,12 @@ pub fn report_markdown(input: &ReportInput, options: MarkdownOptions) -> String 
 }
 
 fn value_line(r: &parity_core::DocRow, envs: &[String]) -> String {
-    let mut line = format!(
-        "| {} | {} | {} |",
-        r.status,
-        cell(&r.key),
-        cell(&r.attribute)
-    );
+    let status = if r.baselined {
+        format!("{} (baselined)", r.status)
+    } else {
+        r.status.to_string()
+    };
+    let mut line = format!("| {status} | {} | {} |", cell(&r.key), cell(&r.attribute));
     for e in envs {
         let v = r
             .values

@@ -214,7 +214,7 @@ impl RowBuilder<'_, '_> {
         if self.policy_allows(a, b, values.category) {
             return Status::Allowed;
         }
-        match self.exception_state(a, b, rules, &values.raw, covering) {
+        match self.exception_state(a, b, rules, values, covering) {
             Some(ExceptionState::Intentional) => Status::Intentional,
             Some(ExceptionState::Violated) => Status::Violated,
             Some(ExceptionState::Expired) => Status::Expired,
@@ -235,9 +235,11 @@ impl RowBuilder<'_, '_> {
         a: usize,
         b: usize,
         rules: &[&CompiledException],
-        raw: &[Value],
+        values: &RowValues,
         covering: &mut BTreeSet<String>,
     ) -> Option<ExceptionState> {
+        let raw = &values.raw;
+        let mut extra = None;
         let (ea, eb) = (self.columns[a].env, self.columns[b].env);
         let mut best: Option<ExceptionState> = None;
         for e in rules {
@@ -252,7 +254,17 @@ impl RowBuilder<'_, '_> {
                     .filter(|&c| self.presence[c] != Presence::NotCovered)
                     .map(|c| raw[c].clone())
             };
-            let state = e.rule.state(self.today, observed);
+            let mut state = e.rule.state(self.today, observed);
+            // docs/CONTRACTS.md "Element differences": listed elements are the only extras
+            // it accepts
+            if state == ExceptionState::Intentional && !e.rule.elements.is_empty() {
+                let extra = extra.get_or_insert_with(|| {
+                    crate::elements::pair_elements(values.value(a), values.value(b))
+                });
+                if !e.rule.elements_hold(extra) {
+                    state = ExceptionState::Violated;
+                }
+            }
             best = Some(match best {
                 None => state,
                 Some(prev) => prev.min(state),

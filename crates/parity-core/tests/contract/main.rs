@@ -113,6 +113,7 @@ fn exception(id: &str, resource: &str, attribute: &str, envs: &[&str]) -> Except
         attribute: attribute.into(),
         environments: envs.iter().map(|s| s.to_string()).collect(),
         expected: BTreeMap::new(),
+        elements: vec![],
         justification: "because".into(),
         owner: "platform".into(),
         created: NaiveDate::from_ymd_opt(2026, 1, 1),
