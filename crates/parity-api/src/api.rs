@@ -298,7 +298,10 @@ pub fn matrix_meta(session: &Session, columns: Vec<String>) -> IpcResult<MatrixM
             infos.push(o.workspace.store().snapshot_info(id)?);
         }
         let compute_ms = o.compute_ms;
-        let baseline_path = o.baseline.as_ref().map(|(p, b)| (p.clone(), b.entries.len()));
+        let baseline_path = o
+            .baseline
+            .as_ref()
+            .map(|(p, b)| (p.clone(), b.entries.len()));
         let (view, matched) = o.view_and_baseline(&columns)?;
         let m = &view.comparison().matrix;
         let baseline = match (baseline_path, matched) {
@@ -402,7 +405,10 @@ pub fn row_detail(
         let set_valued =
             parity_core::elements::is_set_valued(&d.row.kind, &d.row.attribute, d.row.values());
         let texts = |items: &[serde_json::Value]| -> Vec<String> {
-            items.iter().map(parity_core::elements::element_text).collect()
+            items
+                .iter()
+                .map(parity_core::elements::element_text)
+                .collect()
         };
         Ok(RowDetailDto {
             row: RowDto::new(

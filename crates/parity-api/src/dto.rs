@@ -394,7 +394,8 @@ impl RowDto {
             if !set_valued {
                 return None;
             }
-            let reference = (0..row.cells.len()).find(|&r| r != c && row.pair_status(c, r).is_some())?;
+            let reference =
+                (0..row.cells.len()).find(|&r| r != c && row.pair_status(c, r).is_some())?;
             let extra = parity_core::elements::pair_elements(row.value(c), row.value(reference));
             (!extra.is_empty()).then(|| ElementMarkerDto {
                 plus: extra.only_a.len(),

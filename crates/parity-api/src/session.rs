@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use chrono::Utc;
 use parity_app::view::MatrixView;
-use parity_core::baseline::{Baseline, BaselineMatch};
 use parity_app::{AppError, AppResult, DbOpenMode, Workspace};
+use parity_core::baseline::{Baseline, BaselineMatch};
 use serde::{Deserialize, Serialize};
 
 /// Environment variable naming the data directory (tests and demos point it at a temp dir).
