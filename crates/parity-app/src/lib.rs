@@ -11,6 +11,7 @@ pub mod demo;
 mod error;
 pub mod exceptions;
 pub mod files;
+pub mod incident;
 pub mod query;
 pub mod report;
 pub mod secrets;
@@ -302,12 +303,15 @@ impl Workspace {
     /// or snapshots.
     pub fn export(&self) -> AppResult<WorkspaceFile> {
         let info = self.store.workspace()?;
+        let (reference, service_tag) = self.store.hint_settings()?;
         Ok(WorkspaceFile {
             name: (!info.name.is_empty()).then_some(info.name),
             environments: self.store.environments()?,
             rules: self.store.rules()?,
             ignores: self.store.ignores()?,
             exceptions: self.store.exceptions()?,
+            reference,
+            service_tag,
         })
     }
 
@@ -370,6 +374,12 @@ impl Workspace {
                         info.name
                     ));
                 }
+            }
+            if file.reference.is_some() || file.service_tag.is_some() {
+                let (reference, service_tag) = store.hint_settings()?;
+                let reference = file.reference.clone().or(reference);
+                let service_tag = file.service_tag.clone().or(service_tag);
+                store.set_hint_settings(reference.as_deref(), service_tag.as_deref())?;
             }
             for env in &file.environments {
                 match existing.iter().find(|e| e.name == env.name) {

@@ -32,7 +32,13 @@ pub struct Hint {
     pub resource: String,
     /// The Terraform argument, or the AWS API field.
     pub field: String,
-    /// The value to set (scalar rows; `null` on set-valued and `exists` rows).
+    /// The value to set on scalar rows (`null`: unset it); absent on set-valued and `exists`
+    /// rows and for secrets.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub value: Option<Value>,
     /// Elements to add (set-valued rows), in canonical element text.
     #[serde(default)]
@@ -42,6 +48,11 @@ pub struct Hint {
     pub remove: Vec<String>,
     /// The whole hint as one line.
     pub text: String,
+}
+
+/// A present field, `null` included, is `Some` (so `value: null` — unset it — round-trips).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
 }
 
 /// The reference column: the first column of the `configured` environment, else of `prod`,
@@ -185,6 +196,17 @@ impl<'a> HintContext<'a> {
                     h.environment, h.resource
                 )
             };
+            return h;
+        }
+        if let Some(kind) = row.attribute.strip_prefix("children.") {
+            h.value = Some(row.raw[r].clone());
+            h.text = format!(
+                "{}: {} holds {} {kind}, {label_r} {}: add or remove {kind} resources",
+                h.environment,
+                h.resource,
+                value_text(&row.raw[c]),
+                value_text(&row.raw[r])
+            );
             return h;
         }
         let set_valued = is_set_valued(&row.kind, &row.attribute, row.values());
@@ -443,6 +465,10 @@ const API_FIELDS: &[(&str, &str, &str)] = &[
 /// `instance_type` → `InstanceType`, `multi_az` → `MultiAZ`, `tags.Team` → `Tags[Team]`,
 /// `parameters.max_connections` → `Parameters[max_connections]`; else PascalCase.
 pub fn api_field(kind: &str, attribute: &str) -> String {
+    // user-defined attribute names: DynamoDB item attributes, Terraform-only types
+    if kind == "dynamodb.item" || kind.starts_with("tf.") {
+        return attribute.to_string();
+    }
     if let Some((_, _, f)) = API_FIELDS
         .iter()
         .find(|(k, a, _)| (*k == kind || *k == "*") && *a == attribute)

@@ -49,6 +49,7 @@ pub const APPLICATION_ID: i32 = 0x4550_5259;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/001_initial.sql"),
     include_str!("../migrations/002_secrets.sql"),
+    include_str!("../migrations/005_hint_settings.sql"),
 ];
 
 /// How long a write waits for another process's write to finish before giving up.
@@ -247,6 +248,31 @@ impl Store {
     pub fn set_workspace_name(&self, name: &str) -> Result<(), StoreError> {
         self.conn
             .execute("UPDATE workspace SET name = ?1", params![name])
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// The workspace's hint settings: its `reference` environment and `service_tag` (`None`:
+    /// the defaults; docs/CONTRACTS.md "Fix hints and the incident view").
+    pub fn hint_settings(&self) -> Result<(Option<String>, Option<String>), StoreError> {
+        self.conn
+            .query_row("SELECT reference, service_tag FROM workspace", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .map_err(|e| self.err(e))
+    }
+
+    /// Sets the workspace's `reference` environment and `service_tag` (`None`: the default).
+    pub fn set_hint_settings(
+        &self,
+        reference: Option<&str>,
+        service_tag: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE workspace SET reference = ?1, service_tag = ?2",
+                params![reference, service_tag],
+            )
             .map_err(|e| self.err(e))?;
         Ok(())
     }

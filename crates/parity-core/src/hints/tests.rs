@@ -459,3 +459,31 @@ fn the_incident_view_follows_references_and_orders_by_category() {
         ]
     );
 }
+
+#[test]
+fn api_fields_and_terraform_arguments() {
+    assert_eq!(api_field("ec2.instance", "instance_type"), "InstanceType");
+    assert_eq!(
+        api_field("rds.db_instance", "engine_version"),
+        "EngineVersion"
+    );
+    assert_eq!(api_field("rds.db_instance", "multi_az"), "MultiAZ");
+    assert_eq!(
+        api_field("rds.db_instance", "db_instance_class"),
+        "DBInstanceClass"
+    );
+    assert_eq!(api_field("ec2.instance", "tags.Team"), "Tags[Team]");
+    assert_eq!(
+        api_field("dynamodb.item", "rollout_percentage"),
+        "rollout_percentage"
+    );
+    assert_eq!(
+        terraform_argument("rds.db_instance", "db_instance_class"),
+        "instance_class"
+    );
+    assert_eq!(
+        terraform_argument("ec2.instance", "tags.Team"),
+        "tags[\"Team\"]"
+    );
+    assert_eq!(terraform_argument("tf.aws_s3_bucket", "acl"), "acl");
+}
