@@ -61,6 +61,23 @@ impl Comparison {
         )
     }
 
+    /// The fix hints of row `index` (docs/CONTRACTS.md "Fix hints and the incident view").
+    pub fn row_hints(&self, index: usize) -> Vec<parity_core::hints::Hint> {
+        let snapshots = self.snapshot_refs();
+        let ctx = parity_core::hints::HintContext::new(
+            &self.matrix,
+            &snapshots,
+            &self.hints.exceptions,
+            self.hints.today.unwrap_or_default(),
+            self.hints.reference.as_deref(),
+        );
+        self.matrix
+            .rows
+            .get(index)
+            .map(|r| ctx.row_hints(r))
+            .unwrap_or_default()
+    }
+
     /// The tag naming a resource's service (`Service` unless the workspace sets `service_tag`).
     pub fn service_tag(&self) -> &str {
         self.hints

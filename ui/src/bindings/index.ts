@@ -114,7 +114,21 @@ export type PairingDto = { label: string, native_id: string, explanation: string
 
 export type DetailColumnDto = { label: string, status: Status | null, raw: string | null, normalised: string | null, taken_at: string, };
 
-export type RowDetailDto = { row: RowDto, columns: Array<DetailColumnDto>, pairs: Array<PairDto>, pairings: Array<PairingDto>, exceptions: Array<ExceptionDto>, };
+export type RowDetailDto = { row: RowDto, columns: Array<DetailColumnDto>, pairs: Array<PairDto>, pairings: Array<PairingDto>, exceptions: Array<ExceptionDto>, 
+/**
+ * What would make the row converge (docs/CONTRACTS.md "Fix hints and the incident view");
+ * always sent (optional in TypeScript only, so older fixtures stay valid).
+ */
+hints?: Array<HintDto>, };
+
+/**
+ * One fix hint: which environment should change, towards what, and the whole hint as text.
+ */
+export type HintDto = { environment: string, 
+/**
+ * The reference column's label, or `expected`.
+ */
+towards: string, exception: string | null, text: string, };
 
 export type ExceptionDto = { id: string, resource: string, attribute: string, environments: Array<string>, 
 /**
