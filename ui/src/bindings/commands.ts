@@ -33,6 +33,7 @@ export const commands = {
   deleteSnapshot: (id: number) => invoke<null>("delete_snapshot", { id }),
   importTfstate: (environment: string, path: string) => invoke<TfImportDto>("import_tfstate", { environment, path }),
   saveReport: (path: string, format: string) => invoke<null>("save_report", { path, format }),
+  setBaseline: (path: string | null) => invoke<null>("set_baseline", { path }),
 };
 
 export type Commands = typeof commands;

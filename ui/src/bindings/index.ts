@@ -70,6 +70,10 @@ skipped: Array<string>,
  */
 compute_ms: number, 
 /**
+ * The baseline chosen for this workspace, and how the comparison stands against it.
+ */
+baseline: BaselineDto | null, 
+/**
  * The same secret in two environments (docs/CONTRACTS.md "Secrets").
  */
 shared_secrets: Array<SharedSecretDto>, };
@@ -94,13 +98,25 @@ pair: [string, string] | null, search: string | null,
  */
 tag: string | null, unexplained_only: boolean, };
 
-export type CellDto = { status: Status | null, value: string | null, };
+export type CellDto = { status: Status | null, 
+/**
+ * The value in canonical element text (`tcp 443 from 0.0.0.0/0`), never JSON.
+ */
+value: string | null, 
+/**
+ * On a set-valued cell that differs from its reference column: `+plus -minus`.
+ */
+marker: ElementMarkerDto | null, };
 
 export type RowDto = { 
 /**
  * Index into the computed matrix (stable until the matrix is recomputed).
  */
-index: number, kind: string, key: string, attribute: string, category: Category, status: Status, cells: Array<CellDto>, exceptions: Array<string>, };
+index: number, kind: string, key: string, attribute: string, category: Category, status: Status, cells: Array<CellDto>, exceptions: Array<string>, 
+/**
+ * Every failing pair matches the chosen baseline (docs/CONTRACTS.md "Baseline").
+ */
+baselined: boolean, };
 
 export type MatrixPageDto = { total: number, offset: number, rows: Array<RowDto>, 
 /**
@@ -108,11 +124,27 @@ export type MatrixPageDto = { total: number, offset: number, rows: Array<RowDto>
  */
 elapsed_us: number, };
 
-export type PairDto = { a: string, b: string, status: Status, };
+export type PairDto = { a: string, b: string, status: Status, 
+/**
+ * On set-valued rows: `a`'s elements not in `b`'s, in canonical element text.
+ */
+only_a: Array<string> | null, 
+/**
+ * On set-valued rows: `b`'s elements not in `a`'s.
+ */
+only_b: Array<string> | null, 
+/**
+ * This failing pair matches the chosen baseline.
+ */
+baselined: boolean, };
 
 export type PairingDto = { label: string, native_id: string, explanation: string, };
 
-export type DetailColumnDto = { label: string, status: Status | null, raw: string | null, normalised: string | null, taken_at: string, };
+export type DetailColumnDto = { label: string, status: Status | null, raw: string | null, normalised: string | null, 
+/**
+ * On set-valued rows: the normalised value's elements, one text each.
+ */
+elements: Array<string> | null, taken_at: string, };
 
 export type RowDetailDto = { row: RowDto, columns: Array<DetailColumnDto>, pairs: Array<PairDto>, pairings: Array<PairingDto>, exceptions: Array<ExceptionDto>, 
 /**
@@ -121,9 +153,6 @@ export type RowDetailDto = { row: RowDto, columns: Array<DetailColumnDto>, pairs
  */
 hints?: Array<HintDto>, };
 
-/**
- * One fix hint: which environment should change, towards what, and the whole hint as text.
- */
 export type HintDto = { environment: string, 
 /**
  * The reference column's label, or `expected`.
@@ -134,7 +163,11 @@ export type ExceptionDto = { id: string, resource: string, attribute: string, en
 /**
  * Expected raw values per environment, as JSON text (`true`, `30`, `"x"`).
  */
-expected: { [key in string]?: string }, justification: string, owner: string, created: string | null, expires: string | null, ticket: string | null, };
+expected: { [key in string]?: string }, 
+/**
+ * The only extra elements it accepts on set-valued rows (canonical element text).
+ */
+elements: Array<string>, justification: string, owner: string, created: string | null, expires: string | null, ticket: string | null, };
 
 export type ExceptionViewDto = { rule: ExceptionDto, 
 /**
@@ -151,7 +184,11 @@ export type ExceptionInputDto = { id: string | null, resource: string, attribute
 /**
  * Expected values per environment as typed: JSON when it parses, else text.
  */
-expected: { [key in string]?: string }, justification: string, owner: string, 
+expected: { [key in string]?: string }, 
+/**
+ * Accepted extra elements; absent when editing keeps them as they are.
+ */
+elements?: Array<string>, justification: string, owner: string, 
 /**
  * `YYYY-MM-DD`, or absent for no expiry.
  */
