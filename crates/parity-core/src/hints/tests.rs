@@ -348,7 +348,12 @@ fn the_document_carries_hints_on_failing_rows_only() {
     let m = f.matrix();
     let refs: Vec<&Snapshot> = f.snaps.iter().collect();
     let ctx = HintContext::new(&m, &refs, &f.exceptions, today(), None);
-    let mut doc = DiffDocument::new(&m, &refs, Utc::now(), None);
+    let mut doc = DiffDocument::new(
+        &m,
+        &refs,
+        Utc.with_ymd_and_hms(2026, 11, 27, 12, 0, 0).unwrap(),
+        None,
+    );
     add_hints(&mut doc, &ctx, None);
     for row in &doc.rows {
         assert_eq!(!row.hint.is_empty(), row.status.is_failure(), "{}", row.key);
