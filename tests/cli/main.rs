@@ -10,6 +10,7 @@ mod demo_flow;
 mod elements_baseline;
 mod environments;
 mod filters;
+mod hints;
 mod secrets;
 mod support;
 mod workspace_file;

@@ -494,6 +494,13 @@ pub fn row_detail(
                 })
                 .collect(),
             exceptions: d.exceptions.iter().map(ExceptionDto::from).collect(),
+            hints: Some(
+                view.comparison()
+                    .row_hints(index)
+                    .into_iter()
+                    .map(HintDto::from)
+                    .collect(),
+            ),
         })
     }))
 }

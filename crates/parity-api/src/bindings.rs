@@ -83,6 +83,7 @@ pub fn render() -> String {
         PairingDto::decl(),
         DetailColumnDto::decl(),
         RowDetailDto::decl(),
+        HintDto::decl(),
         ExceptionDto::decl(),
         ExceptionViewDto::decl(),
         ExceptionInputDto::decl(),

@@ -509,6 +509,31 @@ pub struct RowDetailDto {
     pub pairs: Vec<PairDto>,
     pub pairings: Vec<PairingDto>,
     pub exceptions: Vec<ExceptionDto>,
+    /// What would make the row converge (docs/CONTRACTS.md "Fix hints and the incident view");
+    /// always sent (optional in TypeScript only, so older fixtures stay valid).
+    #[ts(optional)]
+    pub hints: Option<Vec<HintDto>>,
+}
+
+/// One fix hint: which environment should change, towards what, and the whole hint as text.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct HintDto {
+    pub environment: String,
+    /// The reference column's label, or `expected`.
+    pub towards: String,
+    pub exception: Option<String>,
+    pub text: String,
+}
+
+impl From<parity_core::hints::Hint> for HintDto {
+    fn from(h: parity_core::hints::Hint) -> Self {
+        HintDto {
+            environment: h.environment,
+            towards: h.towards,
+            exception: h.exception,
+            text: h.text,
+        }
+    }
 }
 
 /// An exception rule.

@@ -317,7 +317,9 @@ fn snapshot(s: &EnvShape, now: DateTime<Utc>) -> Snapshot {
             .with_tag(
                 "LastDeployedBy",
                 if e == "prod" { "ci-bot" } else { "alice" },
-            ),
+            )
+            // the incident view's demo: `incident staging prod --service checkout`
+            .with_tag("Service", if name == "api" { "checkout" } else { "shop" }),
         );
     }
     out.push(tagged(
@@ -348,6 +350,9 @@ fn snapshot(s: &EnvShape, now: DateTime<Utc>) -> Snapshot {
         ),
         e,
     ));
+    if let Some(db) = out.last_mut() {
+        db.tags.insert("Service".into(), "checkout".into());
+    }
     out.push(
         Resource::named(
             "rds.db_parameter_group",
@@ -760,6 +765,7 @@ pub fn demo_file(now: DateTime<Utc>) -> WorkspaceFile {
                 e
             },
         ],
+        ..WorkspaceFile::default()
     }
 }
 

@@ -11,6 +11,7 @@ pub mod demo;
 mod error;
 pub mod exceptions;
 pub mod files;
+pub mod incident;
 pub mod org;
 pub mod query;
 pub mod report;
@@ -327,6 +328,7 @@ impl Workspace {
     /// or snapshots.
     pub fn export(&self) -> AppResult<WorkspaceFile> {
         let info = self.store.workspace()?;
+        let (reference, service_tag) = self.store.hint_settings()?;
         Ok(WorkspaceFile {
             name: (!info.name.is_empty()).then_some(info.name),
             group_numbered: Some(self.store.group_numbered()?).filter(|g| !g.is_default()),
@@ -334,6 +336,8 @@ impl Workspace {
             rules: self.store.rules()?,
             ignores: self.store.ignores()?,
             exceptions: self.store.exceptions()?,
+            reference,
+            service_tag,
         })
     }
 
@@ -399,6 +403,12 @@ impl Workspace {
             }
             if let Some(setting) = &file.group_numbered {
                 store.set_group_numbered(setting)?;
+            }
+            if file.reference.is_some() || file.service_tag.is_some() {
+                let (reference, service_tag) = store.hint_settings()?;
+                let reference = file.reference.clone().or(reference);
+                let service_tag = file.service_tag.clone().or(service_tag);
+                store.set_hint_settings(reference.as_deref(), service_tag.as_deref())?;
             }
             for env in &file.environments {
                 match existing.iter().find(|e| e.name == env.name) {

@@ -26,6 +26,13 @@ pub struct WorkspaceFile {
     pub ignores: Vec<IgnoreRule>,
     #[serde(default, rename = "exception", skip_serializing_if = "Vec::is_empty")]
     pub exceptions: Vec<ExceptionRule>,
+    /// The environment others converge to (docs/CONTRACTS.md "Fix hints and the incident
+    /// view"); absent: keep the workspace's setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// The tag naming a resource's service; absent: keep the workspace's setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_tag: Option<String>,
 }
 
 /// TOML accepts dates bare (`expires = 2027-06-30`) or quoted; the model takes quoted ones.
@@ -77,6 +84,17 @@ impl WorkspaceFile {
         if let Some(setting) = &self.group_numbered {
             setting.validate().map_err(|e| bad(e.to_string()))?;
         }
+        if let Some(tag) = &self.service_tag {
+            if tag.trim().is_empty() || tag.len() > 128 {
+                return Err(bad(
+                    "service_tag must be a tag key (1-128 characters)".into()
+                ));
+            }
+        }
+        if let Some(reference) = &self.reference {
+            parity_core::workspace::validate_env_name(reference)
+                .map_err(|e| bad(format!("reference: {e}")))?;
+        }
         let mut names = BTreeSet::new();
         for env in &self.environments {
             env.validate().map_err(|e| bad(e.to_string()))?;
@@ -116,6 +134,14 @@ impl WorkspaceFile {
             .copied()
             .chain(self.environments.iter().map(|e| e.name.as_str()))
             .collect();
+        if let Some(reference) = &self.reference {
+            if !known.contains(&reference.as_str()) {
+                return Err(AppError::bad_input(format!(
+                    "{label}: reference `{reference}` is not an environment of the workspace or the file (known: {}); nothing imported",
+                    if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                )));
+            }
+        }
         for exception in &self.exceptions {
             let id = exception.effective_id();
             for env in exception
@@ -262,6 +288,26 @@ created = "2026-11-26"
 expires = "2027-06-30"
 ticket = "https://tracker.example/OPS-42"
 "#;
+
+    #[test]
+    fn hint_settings_parse_render_and_are_checked() {
+        let text = format!("reference = \"staging\"\nservice_tag = \"App\"\n{CONTRACT_EXAMPLE}");
+        let file = WorkspaceFile::parse(&text, "h.toml").unwrap();
+        assert_eq!(file.reference.as_deref(), Some("staging"));
+        assert_eq!(file.service_tag.as_deref(), Some("App"));
+        let rendered = file.render().unwrap();
+        assert!(
+            rendered
+                .starts_with("name = \"shop\"\nreference = \"staging\"\nservice_tag = \"App\"\n"),
+            "{rendered}"
+        );
+        assert_eq!(WorkspaceFile::parse(&rendered, "again.toml").unwrap(), file);
+        let unknown = WorkspaceFile::parse("reference = \"uat\"\n", "u.toml").unwrap();
+        let e = unknown.check_references(&["prod"], "u.toml").unwrap_err();
+        assert!(e.message.contains("reference `uat`"), "{}", e.message);
+        let e = WorkspaceFile::parse("service_tag = \" \"\n", "t.toml").unwrap_err();
+        assert!(e.message.contains("t.toml: service_tag"), "{}", e.message);
+    }
 
     #[test]
     fn the_contract_example_parses_and_renders_back_the_same() {

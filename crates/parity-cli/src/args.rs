@@ -33,6 +33,9 @@ pub enum Command {
     },
     /// Show the environment matrix.
     Diff(DiffArgs),
+    /// What differs between two environments for one service, with fix hints (exit 0 like
+    /// `diff`).
+    Incident(IncidentArgs),
     /// The CI gate: exit 0 for parity, 1 for unexplained drift, 2 for unknown/stale/errors.
     Check(CheckArgs),
     /// Write a shareable parity report: HTML, Markdown, JSON or JUnit XML.
@@ -291,6 +294,23 @@ pub struct DiffArgs {
     /// In the table, show `same` rows too (hidden by default).
     #[arg(long)]
     pub all: bool,
+    /// Write to this file instead of stdout.
+    #[arg(long, short = 'o')]
+    pub output: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct IncidentArgs {
+    /// The first column: ENV, ENV@SNAPSHOT_ID or ENV@YYYY-MM-DD.
+    pub a: String,
+    /// The second column.
+    pub b: String,
+    /// The service: its tag value (workspace `service_tag`, default `Service`) or a whole
+    /// segment of its resources' logical names.
+    #[arg(long)]
+    pub service: String,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
     /// Write to this file instead of stdout.
     #[arg(long, short = 'o')]
     pub output: Option<String>,

@@ -133,6 +133,7 @@ fn writes(command: &Command) -> bool {
         | Command::Migrate => true,
         Command::Snapshots { .. }
         | Command::Diff(_)
+        | Command::Incident(_)
         | Command::Check(_)
         | Command::Report(_)
         | Command::Baseline { .. }
@@ -262,10 +263,33 @@ fn run(cli: Cli) -> AppResult<u8> {
                     TableOptions {
                         color: d.output.is_none() && color_stdout(),
                         width: None,
+                        hints: false,
                     },
                 ),
             };
             write_out(d.output.as_deref(), &text)?;
+            Ok(0)
+        }
+        Command::Incident(i) => {
+            let ws = open(DbOpenMode::Existing)?;
+            let view = ws.incident(&i.a, &i.b, &i.service, now)?;
+            let text = match i.format {
+                Format::Json => view.json(),
+                Format::Markdown => {
+                    parity_report::incident_markdown(&view.service, &view.resources, &view.diff)
+                }
+                Format::Table => parity_report::incident_table(
+                    &view.service,
+                    &view.resources,
+                    &view.diff,
+                    TableOptions {
+                        color: i.output.is_none() && color_stdout(),
+                        width: None,
+                        hints: true,
+                    },
+                ),
+            };
+            write_out(i.output.as_deref(), &text)?;
             Ok(0)
         }
         Command::Check(c) => {

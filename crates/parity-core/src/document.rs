@@ -61,6 +61,10 @@ pub struct DocRow {
     /// Every failing pair of this row is baselined (docs/CONTRACTS.md "Baseline").
     #[serde(default, skip_serializing_if = "is_false")]
     pub baselined: bool,
+    /// What would make this failing row converge (docs/CONTRACTS.md "Fix hints and the
+    /// incident view"); filled by `hints::add_hints`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hint: Vec<crate::hints::Hint>,
 }
 
 impl DocRow {
@@ -254,5 +258,6 @@ fn doc_row(labels: &[String], r: &Row) -> DocRow {
             .collect(),
         exceptions: r.exceptions.clone(),
         baselined: false,
+        hint: Vec::new(),
     }
 }

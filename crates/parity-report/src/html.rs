@@ -175,6 +175,8 @@ struct RowView {
     /// Each pair's extra elements (set-valued rows).
     extra: Vec<crate::PairExtra>,
     baselined: bool,
+    /// The fix hints' texts (docs/CONTRACTS.md "Fix hints and the incident view").
+    converge: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -565,6 +567,7 @@ fn row_view(input: &ReportInput, r: &DocRow) -> RowView {
         exceptions: r.exceptions.clone(),
         extra: crate::pair_extras(r),
         baselined: r.baselined,
+        converge: r.hint.iter().map(|h| h.text.clone()).collect(),
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod extra;
 mod html;
+mod incident;
 mod input;
 mod junit;
 mod markdown;
@@ -13,6 +14,7 @@ use parity_core::DiffDocument;
 
 pub use extra::{pair_extras, PairExtra};
 pub use html::html;
+pub use incident::{incident_markdown, incident_table};
 pub use input::{
     CategoryScore, EnvPolicy, JsonReport, ReportException, ReportInput, Standing, REPORT_VERSION,
 };

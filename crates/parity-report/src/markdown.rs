@@ -30,7 +30,7 @@ fn rows_line(doc: &DiffDocument) -> String {
 }
 
 /// Escapes text for a GFM table cell.
-fn cell(text: &str) -> String {
+pub(crate) fn cell(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -118,10 +118,10 @@ pub fn markdown(doc: &DiffDocument, options: MarkdownOptions) -> String {
         let _ = write!(header, " {} |", cell(e));
         rule.push_str("---|");
     }
-    let _ = writeln!(out, "{header}");
-    let _ = writeln!(out, "{rule}");
+    let _ = writeln!(out, "{header} To converge |");
+    let _ = writeln!(out, "{rule}---|");
     for r in failing.iter().take(options.max_rows) {
-        let _ = writeln!(out, "{}", value_line(r, envs));
+        let _ = writeln!(out, "{}", converge_line(r, envs));
     }
     if failing.len() > options.max_rows {
         let _ = writeln!(out);
@@ -312,10 +312,10 @@ pub fn report_markdown(input: &ReportInput, options: MarkdownOptions) -> String 
             let _ = write!(header, " {} |", cell(e));
             rule.push_str("---|");
         }
-        let _ = writeln!(out, "{header}");
-        let _ = writeln!(out, "{rule}");
+        let _ = writeln!(out, "{header} To converge |");
+        let _ = writeln!(out, "{rule}---|");
         for r in drift.iter().take(options.max_rows) {
-            let _ = writeln!(out, "{}", value_line(r, envs));
+            let _ = writeln!(out, "{}", converge_line(r, envs));
         }
         if drift.len() > options.max_rows {
             let _ = writeln!(out);
@@ -396,6 +396,18 @@ pub fn report_markdown(input: &ReportInput, options: MarkdownOptions) -> String 
         exception_table(&mut out, &intentional, false);
     }
     out
+}
+
+/// [`value_line`] with the row's fix hints in a last "To converge" cell (docs/CONTRACTS.md "Fix
+/// hints and the incident view").
+fn converge_line(r: &parity_core::DocRow, envs: &[String]) -> String {
+    let hints: Vec<String> = r.hint.iter().map(|h| cell(&h.text)).collect();
+    let text = if hints.is_empty() {
+        "—".to_string()
+    } else {
+        hints.join(" · ")
+    };
+    format!("{} {text} |", value_line(r, envs))
 }
 
 fn value_line(r: &parity_core::DocRow, envs: &[String]) -> String {

@@ -11,6 +11,8 @@ pub struct TableOptions {
     pub color: bool,
     /// Terminal width, if known.
     pub width: Option<u16>,
+    /// List each row's fix hints under it (`→ staging: …`; the incident view).
+    pub hints: bool,
 }
 
 fn colour(status: Status) -> Color {
@@ -93,6 +95,16 @@ pub fn table(doc: &DiffDocument, options: TableOptions) -> String {
                 Cell::new(""),
                 Cell::new(extra.lines.join("\n")),
                 Cell::new(format!("  {}", extra.pair)),
+            ];
+            sub.extend(doc.environments.iter().map(|_| Cell::new("")));
+            t.add_row(sub);
+        }
+        if options.hints && !r.hint.is_empty() {
+            let lines: Vec<String> = r.hint.iter().map(|h| format!("→ {}", h.text)).collect();
+            let mut sub = vec![
+                Cell::new(""),
+                Cell::new(lines.join("\n")),
+                Cell::new("  to converge"),
             ];
             sub.extend(doc.environments.iter().map(|_| Cell::new("")));
             t.add_row(sub);

@@ -50,6 +50,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/001_initial.sql"),
     include_str!("../migrations/002_secrets.sql"),
     include_str!("../migrations/003_group_numbered.sql"),
+    include_str!("../migrations/004_hint_settings.sql"),
 ];
 
 /// How long a write waits for another process's write to finish before giving up.
@@ -275,6 +276,31 @@ impl Store {
             .map_err(|e| StoreError::Encode(e.to_string()))?;
         self.conn
             .execute("UPDATE workspace SET group_numbered = ?1", params![text])
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// The workspace's hint settings: its `reference` environment and `service_tag` (`None`:
+    /// the defaults; docs/CONTRACTS.md "Fix hints and the incident view").
+    pub fn hint_settings(&self) -> Result<(Option<String>, Option<String>), StoreError> {
+        self.conn
+            .query_row("SELECT reference, service_tag FROM workspace", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .map_err(|e| self.err(e))
+    }
+
+    /// Sets the workspace's `reference` environment and `service_tag` (`None`: the default).
+    pub fn set_hint_settings(
+        &self,
+        reference: Option<&str>,
+        service_tag: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE workspace SET reference = ?1, service_tag = ?2",
+                params![reference, service_tag],
+            )
             .map_err(|e| self.err(e))?;
         Ok(())
     }

@@ -100,6 +100,23 @@ export function DetailPanel({ columns, index, changeView, onClose, onCreateExcep
               </ul>
             </>
           )}
+          {(d.hints ?? []).length > 0 && (
+            <>
+              <h3>To converge</h3>
+              <ul className="plain hints" aria-label="fix hints">
+                {(d.hints ?? []).map((h) => (
+                  <li key={h.text} data-testid={`hint-${h.environment}`}>
+                    <code>{h.text}</code>
+                    <div className="muted">
+                      {h.towards === "expected"
+                        ? `the value exception ${h.exception ?? ""} expects`
+                        : `towards ${h.towards}, the reference environment`}
+                    </div>
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
           <h3>Why these were paired</h3>
           <ul className="plain pairings">
             {d.pairings.map((p) => (
