@@ -118,6 +118,7 @@ impl Fixture {
                 rules: &[],
                 ignores: &[],
                 exceptions: &self.exceptions,
+                group_numbered: &crate::GroupNumbered::Default,
                 today: today(),
             },
         )
