@@ -21,6 +21,8 @@ export type IpcError = { code: IpcErrorCode, message: string, };
 
 export type IpcErrorCode = "bad_input" | "not_found" | "conflict" | "stale" | "store" | "aws" | "keyring" | "internal";
 
+export type FilePurpose = "open-workspace" | "new-workspace" | "workspace-file" | "tfstate" | "report" | "baseline";
+
 export type WorkspaceDto = { id: string, name: string, path: string, is_demo: boolean, 
 /**
  * Other workspaces opened before, newest first.
@@ -34,11 +36,17 @@ launch_error: string | null, };
 
 export type CredentialsDto = { "source": "default" } | { "source": "profile", profile: string, } | { "source": "keyring" };
 
-export type EnvironmentDto = { name: string, aliases: Array<string>, credentials: CredentialsDto, regions: Array<string>, tags: { [key in string]?: string }, ssm_prefix: string | null, vpcs: Array<string>, endpoint_url: string | null, may_differ_in: Array<string>, 
+export type EnvironmentDto = { name: string, aliases: Array<string>, credentials: CredentialsDto, 
+/**
+ * A role assumed on top of the credentials (docs/CONTRACTS.md: `assume_role`).
+ */
+assume_role: AssumeRoleDto | null, regions: Array<string>, tags: { [key in string]?: string }, ssm_prefix: string | null, vpcs: Array<string>, endpoint_url: string | null, may_differ_in: Array<string>, 
 /**
  * Opt-in: the DynamoDB table of this environment's feature flags.
  */
 feature_flags: FeatureFlagsDto | null, };
+
+export type AssumeRoleDto = { role_arn: string, external_id: string, session_name: string, };
 
 export type FeatureFlagsDto = { table: string, environment_attribute: string, name_attribute: string, };
 
@@ -78,6 +86,16 @@ baseline: BaselineDto | null,
  */
 shared_secrets: Array<SharedSecretDto>, };
 
+export type BaselineDto = { path: string, entries: number, 
+/**
+ * Rows whose every failing pair it lists.
+ */
+baselined_rows: number, 
+/**
+ * Entries that no longer occur (`resource attribute a,b`).
+ */
+gone: Array<string>, };
+
 export type SharedSecretDto = { 
 /**
  * The row's index in the matrix.
@@ -107,6 +125,20 @@ value: string | null,
  * On a set-valued cell that differs from its reference column: `+plus -minus`.
  */
 marker: ElementMarkerDto | null, };
+
+export type ElementMarkerDto = { 
+/**
+ * Elements this column has and the reference lacks.
+ */
+plus: number, 
+/**
+ * Elements the reference has and this column lacks.
+ */
+minus: number, 
+/**
+ * The reference column's label.
+ */
+against: string, };
 
 export type RowDto = { 
 /**
