@@ -9,8 +9,8 @@
 mod cli_support;
 mod support;
 
-mod crash;
 mod accounts;
+mod crash;
 mod cross_source;
 mod drift;
 mod keyring;

@@ -38,8 +38,7 @@ use parity_report::{display_value, MarkdownOptions, TableOptions};
 
 use args::{
     BaselineCommand, Cli, Command, CredentialsCommand, EnvCommand, ExceptionCommand, Format,
-    OrgCommand,
-    TfstateCommand,
+    OrgCommand, TfstateCommand,
 };
 
 /// Writes one line to stdout; a closed pipe ends the process with success, other errors with 2.

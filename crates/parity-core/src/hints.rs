@@ -209,6 +209,20 @@ impl<'a> HintContext<'a> {
             );
             return h;
         }
+        if &*row.attribute == "zone_spread" {
+            // derived (docs/CONTRACTS.md "Availability zones"): no API field to set; the
+            // members' placement is what changes
+            h.value = Some(row.raw[r].clone());
+            h.text = format!(
+                "{}: {} spans {} availability zones, {label_r} {}: place its members (or subnets) in {} zones",
+                h.environment,
+                h.resource,
+                value_text(&row.raw[c]),
+                value_text(&row.raw[r]),
+                value_text(&row.raw[r])
+            );
+            return h;
+        }
         let set_valued = is_set_valued(&row.kind, &row.attribute, row.values());
         if set_valued {
             let d = pair_elements(row.value(c), row.value(r));
