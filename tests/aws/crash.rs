@@ -5,46 +5,14 @@
 //! environment's snapshot in its own transaction). The process says when it is at the commit
 //! (`parity_store::HOLD_ENV` set to N holds the Nth committing write), so no sleep times the kill.
 
-use std::io::{BufRead, BufReader};
-
 use parity_testkit::moto::Moto;
 
+use crate::cli_support::{integrity_ok, kill_at_commit};
 use crate::support::AwsSandbox;
-
-const HOLD_ENV: &str = "ENVPARITY_TEST_HOLD_BEFORE_COMMIT";
-const HOLD_MARKER: &str = "envparity-test: holding before commit";
 
 /// Runs `envparity collect` until it is about to make its `nth` commit, then SIGKILLs it.
 fn kill_collect_at_commit(ws: &AwsSandbox, nth: usize) {
-    let mut child = ws
-        .command(&["collect"])
-        .env(HOLD_ENV, nth.to_string())
-        .spawn()
-        .expect("start envparity collect");
-    let stderr = child.stderr.take().expect("stderr");
-    // Bounded: the lines end when the process exits.
-    let mut seen = Vec::new();
-    for line in BufReader::new(stderr).lines() {
-        let line = line.expect("read stderr");
-        if line == HOLD_MARKER {
-            break;
-        }
-        seen.push(line);
-    }
-    assert!(
-        child.try_wait().expect("poll").is_none(),
-        "`envparity collect` exited before its commit #{nth}: {seen:?}"
-    );
-    child.kill().expect("SIGKILL"); // Child::kill is SIGKILL on Unix
-    assert!(!child.wait().expect("reap").success());
-}
-
-fn integrity_ok(ws: &AwsSandbox) {
-    let conn = rusqlite::Connection::open(ws.db()).expect("the database opens");
-    let check: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .expect("integrity_check runs");
-    assert_eq!(check, "ok");
+    kill_at_commit(ws.command(&["collect"]), nth);
 }
 
 /// An environment's snapshots as (id, resource count), oldest first, from `envparity snapshots ENV`
@@ -90,14 +58,14 @@ fn a_collection_killed_at_each_commit_keeps_whole_snapshots_only() {
 
     // Killed before the first environment's commit: nothing new anywhere.
     kill_collect_at_commit(&ws, 1);
-    integrity_ok(&ws);
+    integrity_ok(ws.db());
     assert_eq!(snapshots(&ws, "dev"), dev);
     assert_eq!(snapshots(&ws, "prod"), prod);
 
     // Killed before the second's: one environment has one more snapshot, whole (the emulator
     // did not change, so it holds as many resources as before); the other is untouched.
     kill_collect_at_commit(&ws, 2);
-    integrity_ok(&ws);
+    integrity_ok(ws.db());
     let (dev2, prod2) = (snapshots(&ws, "dev"), snapshots(&ws, "prod"));
     let (grown, grown_before, kept, kept_before) = if dev2.len() > dev.len() {
         (dev2, &dev, prod2, &prod)
@@ -110,7 +78,7 @@ fn a_collection_killed_at_each_commit_keeps_whole_snapshots_only() {
 
     // Run to the end: both get a new, whole snapshot.
     ws.run(&["collect"]).ok();
-    integrity_ok(&ws);
+    integrity_ok(ws.db());
     for (env, before) in [("dev", &dev), ("prod", &prod)] {
         let now = snapshots(&ws, env);
         assert!(now.len() > before.len(), "{env}: {now:?}");
