@@ -352,6 +352,7 @@ fn print_matrix_summary(snapshots: &[(String, Snapshot)]) {
         })
         .collect();
     let options = MatrixOptions {
+        group_numbered: &parity_core::GroupNumbered::Default,
         rules: &[],
         ignores: &[],
         exceptions: &[],
@@ -692,6 +693,7 @@ fn crafted_application_layer_states_differ_only_where_planted() {
     let matrix = Matrix::compute(
         &columns,
         MatrixOptions {
+            group_numbered: &parity_core::GroupNumbered::Default,
             rules: &[],
             ignores: &[],
             exceptions: &[],
