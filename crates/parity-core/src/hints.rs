@@ -473,6 +473,229 @@ const API_FIELDS: &[(&str, &str, &str)] = &[
         "termination_protection",
         "EnableTerminationProtection",
     ),
+    // Elastic Load Balancing v2 (load balancer and target group attributes are the
+    // `Modify…Attributes` keys)
+    ("elbv2.load_balancer", "vpc", "VpcId"),
+    (
+        "elbv2.load_balancer",
+        "idle_timeout",
+        "Attributes[idle_timeout.timeout_seconds]",
+    ),
+    (
+        "elbv2.load_balancer",
+        "deletion_protection",
+        "Attributes[deletion_protection.enabled]",
+    ),
+    (
+        "elbv2.load_balancer",
+        "access_logs_enabled",
+        "Attributes[access_logs.s3.enabled]",
+    ),
+    (
+        "elbv2.load_balancer",
+        "access_logs_bucket",
+        "Attributes[access_logs.s3.bucket]",
+    ),
+    (
+        "elbv2.load_balancer",
+        "http2_enabled",
+        "Attributes[routing.http2.enabled]",
+    ),
+    (
+        "elbv2.load_balancer",
+        "drop_invalid_header_fields",
+        "Attributes[routing.http.drop_invalid_header_fields.enabled]",
+    ),
+    (
+        "elbv2.listener",
+        "certificate",
+        "Certificates[].CertificateArn",
+    ),
+    ("elbv2.target_group", "vpc", "VpcId"),
+    (
+        "elbv2.target_group",
+        "health_check.interval",
+        "HealthCheckIntervalSeconds",
+    ),
+    (
+        "elbv2.target_group",
+        "health_check.timeout",
+        "HealthCheckTimeoutSeconds",
+    ),
+    (
+        "elbv2.target_group",
+        "health_check.healthy_threshold",
+        "HealthyThresholdCount",
+    ),
+    (
+        "elbv2.target_group",
+        "health_check.unhealthy_threshold",
+        "UnhealthyThresholdCount",
+    ),
+    (
+        "elbv2.target_group",
+        "health_check.matcher",
+        "Matcher.HttpCode",
+    ),
+    (
+        "elbv2.target_group",
+        "deregistration_delay",
+        "Attributes[deregistration_delay.timeout_seconds]",
+    ),
+    (
+        "elbv2.target_group",
+        "stickiness.enabled",
+        "Attributes[stickiness.enabled]",
+    ),
+    (
+        "elbv2.target_group",
+        "stickiness.type",
+        "Attributes[stickiness.type]",
+    ),
+    (
+        "elbv2.target_group",
+        "stickiness.duration",
+        "Attributes[stickiness.lb_cookie.duration_seconds]",
+    ),
+    (
+        "elbv2.target_group",
+        "slow_start",
+        "Attributes[slow_start.duration_seconds]",
+    ),
+    (
+        "elbv2.target_group",
+        "registered_targets",
+        "registered targets (RegisterTargets)",
+    ),
+    // ECS
+    (
+        "ecs.cluster",
+        "container_insights",
+        "Settings[containerInsights]",
+    ),
+    (
+        "ecs.service",
+        "capacity_providers",
+        "CapacityProviderStrategy",
+    ),
+    (
+        "ecs.service",
+        "health_check_grace_period",
+        "HealthCheckGracePeriodSeconds",
+    ),
+    (
+        "ecs.service",
+        "deployment_minimum_healthy_percent",
+        "DeploymentConfiguration.MinimumHealthyPercent",
+    ),
+    (
+        "ecs.service",
+        "deployment_maximum_percent",
+        "DeploymentConfiguration.MaximumPercent",
+    ),
+    (
+        "ecs.service",
+        "circuit_breaker.enable",
+        "DeploymentConfiguration.DeploymentCircuitBreaker.Enable",
+    ),
+    (
+        "ecs.service",
+        "circuit_breaker.rollback",
+        "DeploymentConfiguration.DeploymentCircuitBreaker.Rollback",
+    ),
+    (
+        "ecs.service",
+        "subnets",
+        "NetworkConfiguration.AwsvpcConfiguration.Subnets",
+    ),
+    (
+        "ecs.service",
+        "security_groups",
+        "NetworkConfiguration.AwsvpcConfiguration.SecurityGroups",
+    ),
+    (
+        "ecs.service",
+        "assign_public_ip",
+        "NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp",
+    ),
+    ("ecs.task_definition", "task_role", "TaskRoleArn"),
+    ("ecs.task_definition", "execution_role", "ExecutionRoleArn"),
+    (
+        "ecs.task_definition",
+        "runtime_platform.os_family",
+        "RuntimePlatform.OperatingSystemFamily",
+    ),
+    (
+        "ecs.task_definition",
+        "runtime_platform.cpu_architecture",
+        "RuntimePlatform.CpuArchitecture",
+    ),
+    // EKS
+    ("eks.cluster", "role", "RoleArn"),
+    ("eks.cluster", "vpc", "ResourcesVpcConfig.VpcId"),
+    ("eks.cluster", "subnets", "ResourcesVpcConfig.SubnetIds"),
+    (
+        "eks.cluster",
+        "security_groups",
+        "ResourcesVpcConfig.SecurityGroupIds",
+    ),
+    (
+        "eks.cluster",
+        "endpoint_public_access",
+        "ResourcesVpcConfig.EndpointPublicAccess",
+    ),
+    (
+        "eks.cluster",
+        "endpoint_private_access",
+        "ResourcesVpcConfig.EndpointPrivateAccess",
+    ),
+    (
+        "eks.cluster",
+        "public_access_cidrs",
+        "ResourcesVpcConfig.PublicAccessCidrs",
+    ),
+    ("eks.cluster", "logging", "Logging.ClusterLogging"),
+    ("eks.cluster", "secrets_encryption", "EncryptionConfig"),
+    (
+        "eks.cluster",
+        "secrets_encryption_key",
+        "EncryptionConfig.Provider.KeyArn",
+    ),
+    ("eks.node_group", "cluster", "ClusterName"),
+    ("eks.node_group", "min_size", "ScalingConfig.MinSize"),
+    ("eks.node_group", "max_size", "ScalingConfig.MaxSize"),
+    (
+        "eks.node_group",
+        "desired_size",
+        "ScalingConfig.DesiredSize",
+    ),
+    // S3 (the bucket's configuration documents)
+    ("s3.bucket", "versioning", "VersioningConfiguration.Status"),
+    (
+        "s3.bucket",
+        "encryption_algorithm",
+        "ServerSideEncryptionConfiguration.ApplyServerSideEncryptionByDefault.SSEAlgorithm",
+    ),
+    (
+        "s3.bucket",
+        "encryption_kms_key",
+        "ServerSideEncryptionConfiguration.ApplyServerSideEncryptionByDefault.KMSMasterKeyID",
+    ),
+    (
+        "s3.bucket",
+        "bucket_key_enabled",
+        "ServerSideEncryptionConfiguration.BucketKeyEnabled",
+    ),
+    (
+        "s3.bucket",
+        "object_ownership",
+        "OwnershipControls.ObjectOwnership",
+    ),
+    (
+        "s3.bucket",
+        "logging_enabled",
+        "BucketLoggingStatus.LoggingEnabled",
+    ),
 ];
 
 /// The AWS API field of an attribute (docs/CONTRACTS.md "Fix hints and the incident view"):
@@ -488,6 +711,9 @@ pub fn api_field(kind: &str, attribute: &str) -> String {
         .find(|(k, a, _)| (*k == kind || *k == "*") && *a == attribute)
     {
         return f.to_string();
+    }
+    if let Some(field) = nested_api_field(kind, attribute) {
+        return field;
     }
     for (prefix, field) in [
         ("tags.", "Tags"),
@@ -505,6 +731,37 @@ pub fn api_field(kind: &str, attribute: &str) -> String {
         return "exists".to_string();
     }
     pascal(attribute)
+}
+
+/// API fields of attributes with a name inside: an ECS container's (`container.api.image_tag` →
+/// `ContainerDefinitions[api].Image (tag)`), an S3 bucket's public access block flags and
+/// lifecycle rules.
+fn nested_api_field(kind: &str, attribute: &str) -> Option<String> {
+    match kind {
+        "ecs.task_definition" => {
+            let (name, field) = attribute.strip_prefix("container.")?.split_once('.')?;
+            let field = match field {
+                "image_repository" => "Image (repository)".to_string(),
+                "image_tag" => "Image (tag)".to_string(),
+                "ports" => "PortMappings".to_string(),
+                "log_driver" => "LogConfiguration.LogDriver".to_string(),
+                other => match other.split_once('.') {
+                    Some(("environment", var)) => format!("Environment[{var}]"),
+                    Some(("secrets", var)) => format!("Secrets[{var}]"),
+                    _ => pascal(other),
+                },
+            };
+            Some(format!("ContainerDefinitions[{name}].{field}"))
+        }
+        "s3.bucket" => {
+            if let Some(flag) = attribute.strip_prefix("public_access_block.") {
+                return Some(format!("PublicAccessBlockConfiguration.{}", pascal(flag)));
+            }
+            let rule = attribute.strip_prefix("lifecycle.")?;
+            Some(format!("LifecycleConfiguration.Rules[{rule}].Status"))
+        }
+        _ => None,
+    }
 }
 
 fn pascal(snake: &str) -> String {
@@ -552,6 +809,130 @@ const TERRAFORM_ARGUMENTS: &[(&str, &str, &str)] = &[
         "associations",
         "aws_route_table_association.subnet_id",
     ),
+    // Elastic Load Balancing v2
+    ("elbv2.load_balancer", "type", "load_balancer_type"),
+    ("elbv2.load_balancer", "scheme", "internal"),
+    (
+        "elbv2.load_balancer",
+        "deletion_protection",
+        "enable_deletion_protection",
+    ),
+    ("elbv2.load_balancer", "http2_enabled", "enable_http2"),
+    ("elbv2.load_balancer", "access_logs_enabled", "access_logs.enabled"),
+    ("elbv2.load_balancer", "access_logs_bucket", "access_logs.bucket"),
+    ("elbv2.listener", "certificate", "certificate_arn"),
+    ("elbv2.listener", "default_actions", "default_action"),
+    ("elbv2.target_group", "vpc", "vpc_id"),
+    (
+        "elbv2.target_group",
+        "stickiness.duration",
+        "stickiness.cookie_duration",
+    ),
+    // ECS
+    ("ecs.cluster", "container_insights", "setting[\"containerInsights\"]"),
+    (
+        "ecs.service",
+        "capacity_providers",
+        "capacity_provider_strategy.capacity_provider",
+    ),
+    (
+        "ecs.service",
+        "health_check_grace_period",
+        "health_check_grace_period_seconds",
+    ),
+    (
+        "ecs.service",
+        "circuit_breaker.enable",
+        "deployment_circuit_breaker.enable",
+    ),
+    (
+        "ecs.service",
+        "circuit_breaker.rollback",
+        "deployment_circuit_breaker.rollback",
+    ),
+    ("ecs.service", "subnets", "network_configuration.subnets"),
+    (
+        "ecs.service",
+        "security_groups",
+        "network_configuration.security_groups",
+    ),
+    (
+        "ecs.service",
+        "assign_public_ip",
+        "network_configuration.assign_public_ip",
+    ),
+    ("ecs.service", "load_balancers", "load_balancer"),
+    ("ecs.task_definition", "task_role", "task_role_arn"),
+    ("ecs.task_definition", "execution_role", "execution_role_arn"),
+    (
+        "ecs.task_definition",
+        "runtime_platform.os_family",
+        "runtime_platform.operating_system_family",
+    ),
+    // EKS
+    ("eks.cluster", "role", "role_arn"),
+    ("eks.cluster", "vpc", "vpc_config.vpc_id"),
+    ("eks.cluster", "subnets", "vpc_config.subnet_ids"),
+    (
+        "eks.cluster",
+        "security_groups",
+        "vpc_config.security_group_ids",
+    ),
+    (
+        "eks.cluster",
+        "endpoint_public_access",
+        "vpc_config.endpoint_public_access",
+    ),
+    (
+        "eks.cluster",
+        "endpoint_private_access",
+        "vpc_config.endpoint_private_access",
+    ),
+    (
+        "eks.cluster",
+        "public_access_cidrs",
+        "vpc_config.public_access_cidrs",
+    ),
+    ("eks.cluster", "logging", "enabled_cluster_log_types"),
+    ("eks.cluster", "secrets_encryption", "encryption_config"),
+    (
+        "eks.cluster",
+        "secrets_encryption_key",
+        "encryption_config.provider.key_arn",
+    ),
+    ("eks.node_group", "cluster", "cluster_name"),
+    ("eks.node_group", "node_role", "node_role_arn"),
+    ("eks.node_group", "subnets", "subnet_ids"),
+    ("eks.node_group", "min_size", "scaling_config.min_size"),
+    ("eks.node_group", "max_size", "scaling_config.max_size"),
+    ("eks.node_group", "desired_size", "scaling_config.desired_size"),
+    // S3: the bucket's configuration resources
+    (
+        "s3.bucket",
+        "versioning",
+        "aws_s3_bucket_versioning.versioning_configuration.status",
+    ),
+    (
+        "s3.bucket",
+        "encryption_algorithm",
+        "aws_s3_bucket_server_side_encryption_configuration.rule.apply_server_side_encryption_by_default.sse_algorithm",
+    ),
+    (
+        "s3.bucket",
+        "encryption_kms_key",
+        "aws_s3_bucket_server_side_encryption_configuration.rule.apply_server_side_encryption_by_default.kms_master_key_id",
+    ),
+    (
+        "s3.bucket",
+        "bucket_key_enabled",
+        "aws_s3_bucket_server_side_encryption_configuration.rule.bucket_key_enabled",
+    ),
+    (
+        "s3.bucket",
+        "object_ownership",
+        "aws_s3_bucket_ownership_controls.rule.object_ownership",
+    ),
+    ("s3.bucket", "logging_enabled", "aws_s3_bucket_logging"),
 ];
 
 /// The Terraform argument of an attribute: the importer's renames (`db_instance_class` →
@@ -571,7 +952,42 @@ pub fn terraform_argument(kind: &str, attribute: &str) -> String {
             return format!("parameter[\"{name}\"]");
         }
     }
+    if kind == "ecs.task_definition" {
+        if let Some((name, field)) = attribute
+            .strip_prefix("container.")
+            .and_then(|c| c.split_once('.'))
+        {
+            return format!(
+                "container_definitions[{name}].{}",
+                container_json_field(field)
+            );
+        }
+    }
+    if kind == "s3.bucket" {
+        if let Some(flag) = attribute.strip_prefix("public_access_block.") {
+            return format!("aws_s3_bucket_public_access_block.{flag}");
+        }
+        if let Some(rule) = attribute.strip_prefix("lifecycle.") {
+            return format!("aws_s3_bucket_lifecycle_configuration.rule[\"{rule}\"].status");
+        }
+    }
     attribute.to_string()
+}
+
+/// A container attribute's field in `container_definitions` JSON (`image_tag` → `image (tag)`,
+/// `environment.NAME` → `environment[NAME]`).
+fn container_json_field(field: &str) -> String {
+    match field {
+        "image_repository" => "image (repository)".to_string(),
+        "image_tag" => "image (tag)".to_string(),
+        "ports" => "portMappings".to_string(),
+        "log_driver" => "logConfiguration.logDriver".to_string(),
+        "memory_reservation" => "memoryReservation".to_string(),
+        other => match other.split_once('.') {
+            Some((list, var)) => format!("{list}[{var}]"),
+            None => other.to_string(),
+        },
+    }
 }
 
 /// Whether `name` holds `segment` as a whole segment (case-insensitively; separators `-` `_`

@@ -493,3 +493,97 @@ fn api_fields_and_terraform_arguments() {
     );
     assert_eq!(terraform_argument("tf.aws_s3_bucket", "acl"), "acl");
 }
+
+/// The seed article's example: the hint says which target group and task definition to change,
+/// by their API fields (API snapshots) or Terraform arguments (states).
+#[test]
+fn application_layer_hints_name_the_target_group_and_the_container() {
+    let app = |env: &str, path: &str, tag: &str, source: Source| {
+        let name = format!("web-{env}");
+        let mut tg = Resource::new(
+            "elbv2.target_group",
+            &format!("arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/{name}/0a"),
+            Identity::Name { name },
+        );
+        tg.attributes
+            .insert("health_check.path".into(), json!(path));
+        tg.attributes.insert(
+            "health_check.interval".into(),
+            json!(if env == "prod" { 10 } else { 30 }),
+        );
+        let mut td = Resource::new(
+            "ecs.task_definition",
+            &format!("arn:aws:ecs:eu-west-1:1:task-definition/api:{}", path.len()),
+            Identity::Name { name: "api".into() },
+        );
+        td.attributes
+            .insert("container.api.image_tag".into(), json!(tag));
+        if source == Source::Terraform {
+            tg.source_address = Some("aws_lb_target_group.web".into());
+            td.source_address = Some("aws_ecs_task_definition.api".into());
+        }
+        snap(env, source, vec![tg, td])
+    };
+    for source in [Source::Aws, Source::Terraform] {
+        let f = Fixture {
+            envs: ["staging", "prod"]
+                .iter()
+                .map(|n| EnvironmentConfig::new(n))
+                .collect(),
+            snaps: vec![
+                app("staging", "/", "1.8.2", source),
+                app("prod", "/healthz", "1.8.3", source),
+            ],
+            exceptions: vec![],
+        };
+        let h = f.hints(None);
+        let texts_of = |row: &str| texts(&h[row]).join(" | ");
+        if source == Source::Aws {
+            assert_eq!(
+                texts_of("elbv2.target_group/web:health_check.path"),
+                r#"staging: web-staging (arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/web-staging/0a) HealthCheckPath = "/healthz""#
+            );
+            assert_eq!(
+                texts_of("elbv2.target_group/web:health_check.interval"),
+                "staging: web-staging (arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/web-staging/0a) HealthCheckIntervalSeconds = 10"
+            );
+            assert_eq!(
+                texts_of("ecs.task_definition/api:container.api.image_tag"),
+                r#"staging: api (arn:aws:ecs:eu-west-1:1:task-definition/api:1) ContainerDefinitions[api].Image (tag) = "1.8.3""#
+            );
+        } else {
+            assert_eq!(
+                texts_of("elbv2.target_group/web:health_check.path"),
+                r#"staging: aws_lb_target_group.web health_check.path = "/healthz""#
+            );
+            assert_eq!(
+                texts_of("ecs.task_definition/api:container.api.image_tag"),
+                r#"staging: aws_ecs_task_definition.api container_definitions[api].image (tag) = "1.8.3""#
+            );
+        }
+    }
+    assert_eq!(
+        api_field("elbv2.target_group", "health_check.healthy_threshold"),
+        "HealthyThresholdCount"
+    );
+    assert_eq!(
+        api_field("ecs.task_definition", "container.api.environment.LOG_LEVEL"),
+        "ContainerDefinitions[api].Environment[LOG_LEVEL]"
+    );
+    assert_eq!(
+        api_field("s3.bucket", "public_access_block.block_public_acls"),
+        "PublicAccessBlockConfiguration.BlockPublicAcls"
+    );
+    assert_eq!(
+        api_field("s3.bucket", "lifecycle.expire-tmp"),
+        "LifecycleConfiguration.Rules[expire-tmp].Status"
+    );
+    assert_eq!(
+        terraform_argument("eks.node_group", "desired_size"),
+        "scaling_config.desired_size"
+    );
+    assert_eq!(
+        terraform_argument("s3.bucket", "versioning"),
+        "aws_s3_bucket_versioning.versioning_configuration.status"
+    );
+}
