@@ -148,9 +148,9 @@ pub enum Protocol {
     Json10,
     /// AWS JSON 1.1 (SSM).
     Json11,
-    /// REST-JSON (Lambda).
+    /// REST-JSON (Lambda, EKS).
     RestJson,
-    /// REST-XML (S3-style; none of EnvParity's collectors, kept for completeness).
+    /// REST-XML (S3).
     RestXml,
     /// Smithy RPC v2 CBOR (CloudWatch).
     Cbor,
@@ -169,7 +169,7 @@ pub fn protocol(service: &str, head: &str) -> Protocol {
         Protocol::Ec2Query
     } else if lower.contains("application/x-www-form-urlencoded") {
         Protocol::QueryXml
-    } else if service == "lambda" {
+    } else if service == "lambda" || service == "eks" {
         Protocol::RestJson
     } else {
         Protocol::RestXml
@@ -370,6 +370,7 @@ mod tests {
             Protocol::Json10
         );
         assert_eq!(protocol("lambda", &head("Accept: */*")), Protocol::RestJson);
+        assert_eq!(protocol("eks", &head("Accept: */*")), Protocol::RestJson);
         assert_eq!(protocol("s3", &head("Accept: */*")), Protocol::RestXml);
         assert_eq!(
             protocol("monitoring", &head("smithy-protocol: rpc-v2-cbor")),

@@ -389,18 +389,40 @@ async fn forward(
         return Ok(());
     };
     let resp_head = String::from_utf8_lossy(&response[..resp_head_end]).to_string();
+    let (body, bridged) = bridge_s3_versioning(&response[resp_head_end + 4..]);
     let mut out = String::new();
     for line in resp_head.lines() {
-        if !line.to_ascii_lowercase().starts_with("connection:") {
-            out.push_str(line);
-            out.push_str("\r\n");
+        let lower = line.to_ascii_lowercase();
+        if lower.starts_with("connection:") {
+            continue;
         }
+        if bridged && lower.starts_with("content-length:") {
+            out.push_str(&format!("Content-Length: {}\r\n", body.len()));
+            continue;
+        }
+        out.push_str(line);
+        out.push_str("\r\n");
     }
     out.push_str("Connection: close\r\n\r\n");
     client.write_all(out.as_bytes()).await?;
-    client.write_all(&response[resp_head_end + 4..]).await?;
+    client.write_all(&body).await?;
     client.shutdown().await?;
     Ok(())
+}
+
+/// moto 5.2 answers S3 `GetBucketVersioning` with a `<GetBucketVersioningResponse>` root where S3
+/// sends `<VersioningConfiguration>` (the Rust SDK refuses any other root once a status is set):
+/// renamed here, like the CloudWatch bridge, so the collector is tested as AWS answers it.
+fn bridge_s3_versioning(body: &[u8]) -> (Vec<u8>, bool) {
+    const MOTO: &str = "GetBucketVersioningResponse";
+    let text = String::from_utf8_lossy(body);
+    if !text.contains(&format!("<{MOTO}")) {
+        return (body.to_vec(), false);
+    }
+    (
+        text.replace(MOTO, "VersioningConfiguration").into_bytes(),
+        true,
+    )
 }
 
 /// The operation of a request that carries neither `X-Amz-Target` nor `Action=`, from its request

@@ -262,6 +262,7 @@ async fn application_layer_kinds_with_the_articles_drift() {
         assert_eq!(count(s, "s3.bucket"), 2, "{}", s.environment);
     }
     let bucket = find(prod, "s3.bucket", "shop-assets-prod");
+    assert!(bucket.unknown.is_empty(), "{:?}", bucket.unknown);
     assert_eq!(bucket.attributes["versioning"], "Enabled");
     assert_eq!(bucket.attributes["encryption_algorithm"], "AES256");
     assert_eq!(
