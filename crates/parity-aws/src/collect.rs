@@ -714,7 +714,9 @@ async fn collect_region(
         .await;
     };
 
-    let breadth_part = collect_breadth(
+    // On the heap: with the application-layer kinds the joined future is large enough to
+    // overflow a test thread's stack in debug builds (the fault matrix aborted).
+    let breadth_part = Box::pin(collect_breadth(
         env,
         prepared,
         region,
@@ -724,7 +726,7 @@ async fn collect_region(
         reporter,
         out,
         scope.clone(),
-    );
+    ));
 
     let ((), (), (), alarms) = futures::join!(ec2_part, rds_part, ssm_part, breadth_part);
     // Alarms belong to the environment whose resources they watch: scoped now that those are
@@ -820,7 +822,16 @@ pub async fn collect(
                     let out = Results::default();
                     let finished = until(
                         ctx.deadline,
-                        collect_region(env, prepared, region, i == 0, ctx, fp, progress, &out),
+                        Box::pin(collect_region(
+                            env,
+                            prepared,
+                            region,
+                            i == 0,
+                            ctx,
+                            fp,
+                            progress,
+                            &out,
+                        )),
                     )
                     .await
                     .is_some();
