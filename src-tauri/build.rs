@@ -25,6 +25,8 @@ const COMMANDS: &[&str] = &[
     "matrix_meta",
     "matrix_page",
     "row_detail",
+    "incident_options",
+    "incident",
     "exceptions",
     "add_exception",
     "edit_exception",

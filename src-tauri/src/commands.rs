@@ -141,6 +141,23 @@ pub fn row_detail(
     api::row_detail(&session, columns, index)
 }
 
+/// What "compare for a service" offers: environments, the reference one, the service values.
+#[tauri::command(async)]
+pub fn incident_options(session: State<'_, Session>) -> IpcResult<IncidentOptionsDto> {
+    api::incident_options(&session)
+}
+
+/// Everything that differs between `a` and `b` for one service, with fix hints.
+#[tauri::command(async)]
+pub fn incident(
+    session: State<'_, Session>,
+    a: String,
+    b: String,
+    service: String,
+) -> IpcResult<IncidentDto> {
+    api::incident(&session, a, b, service)
+}
+
 #[tauri::command(async)]
 pub fn exceptions(session: State<'_, Session>) -> IpcResult<Vec<ExceptionViewDto>> {
     api::exceptions(&session)

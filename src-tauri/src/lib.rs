@@ -47,6 +47,8 @@ pub fn run() {
             commands::matrix_meta,
             commands::matrix_page,
             commands::row_detail,
+            commands::incident_options,
+            commands::incident,
             commands::exceptions,
             commands::add_exception,
             commands::edit_exception,

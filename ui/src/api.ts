@@ -47,6 +47,8 @@ export const api = {
   matrixMeta: wrap(commands.matrixMeta),
   matrixPage: wrap(commands.matrixPage),
   rowDetail: wrap(commands.rowDetail),
+  incidentOptions: wrap(commands.incidentOptions),
+  incident: wrap(commands.incident),
 
   exceptions: wrap(commands.exceptions),
   addException: wrap(commands.addException),

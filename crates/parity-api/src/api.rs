@@ -505,6 +505,38 @@ pub fn row_detail(
     }))
 }
 
+// ---- incident view --------------------------------------------------------------------------
+
+/// What "compare for a service" offers: the environments with a snapshot (every environment's
+/// newest), the reference environment, the service tag and its values.
+pub fn incident_options(session: &Session) -> IpcResult<IncidentOptionsDto> {
+    ipc(session.with(|o| {
+        let cmp = o.view(&[])?.comparison();
+        Ok(IncidentOptionsDto {
+            environments: cmp.matrix.labels.clone(),
+            reference: cmp.reference_label().map(str::to_string),
+            service_tag: cmp.service_tag().to_string(),
+            services: cmp.services(),
+        })
+    }))
+}
+
+/// Everything that differs between `a` and `b` (column specs) for `service`, with fix hints,
+/// in incident order; rows index the matrix of the columns `[a, b]`.
+pub fn incident(
+    session: &Session,
+    a: String,
+    b: String,
+    service: String,
+) -> IpcResult<IncidentDto> {
+    let now = Utc::now();
+    ipc(session.with(|o| {
+        let columns = [a.clone(), b.clone()];
+        let cmp = o.view(&columns)?.comparison();
+        Ok(IncidentDto::new(cmp.incident(&a, &b, &service, now)?))
+    }))
+}
+
 // ---- exceptions -----------------------------------------------------------------------------
 
 pub fn exceptions(session: &Session) -> IpcResult<Vec<ExceptionViewDto>> {

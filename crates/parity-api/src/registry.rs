@@ -82,6 +82,8 @@ registry! {
     matrix_meta(columns: Vec<String>) -> MatrixMetaDto;
     matrix_page(columns: Vec<String>, query: MatrixQueryDto, offset: usize, limit: usize) -> MatrixPageDto;
     row_detail(columns: Vec<String>, index: usize) -> RowDetailDto;
+    incident_options() -> IncidentOptionsDto;
+    incident(a: String, b: String, service: String) -> IncidentDto;
     exceptions() -> Vec<ExceptionViewDto>;
     add_exception(input: ExceptionInputDto) -> ExceptionDto;
     edit_exception(input: ExceptionInputDto) -> ExceptionDto;

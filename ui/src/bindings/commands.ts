@@ -1,7 +1,7 @@
 // Generated from crates/parity-api/src/registry.rs. Do not edit: run `cargo run -p envparity-desktop --bin envparity-seed -- bindings`.
 
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { AuditEntryDto, CollectOutcomeDto, ConnectionDto, EnvironmentDto, EnvironmentStatusDto, ExceptionDto, ExceptionInputDto, ExceptionViewDto, FilePurpose, MatrixMetaDto, MatrixPageDto, MatrixQueryDto, ProgressDto, RowDetailDto, SnapshotDto, StaticKeysInputDto, TfImportDto, WorkspaceDto } from "./index";
+import type { AuditEntryDto, CollectOutcomeDto, ConnectionDto, EnvironmentDto, EnvironmentStatusDto, ExceptionDto, ExceptionInputDto, ExceptionViewDto, FilePurpose, IncidentDto, IncidentOptionsDto, MatrixMetaDto, MatrixPageDto, MatrixQueryDto, ProgressDto, RowDetailDto, SnapshotDto, StaticKeysInputDto, TfImportDto, WorkspaceDto } from "./index";
 
 /** Every IPC command, typed as the Rust side declares it. */
 export const commands = {
@@ -24,6 +24,8 @@ export const commands = {
   matrixMeta: (columns: Array<string>) => invoke<MatrixMetaDto>("matrix_meta", { columns }),
   matrixPage: (columns: Array<string>, query: MatrixQueryDto, offset: number, limit: number) => invoke<MatrixPageDto>("matrix_page", { columns, query, offset, limit }),
   rowDetail: (columns: Array<string>, index: number) => invoke<RowDetailDto>("row_detail", { columns, index }),
+  incidentOptions: () => invoke<IncidentOptionsDto>("incident_options"),
+  incident: (a: string, b: string, service: string) => invoke<IncidentDto>("incident", { a, b, service }),
   exceptions: () => invoke<Array<ExceptionViewDto>>("exceptions"),
   addException: (input: ExceptionInputDto) => invoke<ExceptionDto>("add_exception", { input }),
   editException: (input: ExceptionInputDto) => invoke<ExceptionDto>("edit_exception", { input }),

@@ -191,6 +191,34 @@ export type HintDto = { environment: string,
  */
 towards: string, exception: string | null, text: string, };
 
+export type IncidentOptionsDto = { environments: Array<string>, reference: string | null, service_tag: string, services: Array<string>, };
+
+export type IncidentResourceDto = { key: string, why: string, 
+/**
+ * For `reference`: the key that referenced it.
+ */
+from: string | null, };
+
+export type IncidentRowDto = { 
+/**
+ * Index into the matrix of the columns `[a, b]` (for `row_detail`).
+ */
+index: number, kind: string, key: string, attribute: string, category: Category, 
+/**
+ * The status of the pair (a, b).
+ */
+status: Status, 
+/**
+ * The normalised values as text, references by logical key (`null`: absent).
+ */
+a: string | null, b: string | null, exceptions: Array<string>, hints: Array<HintDto>, };
+
+export type IncidentDto = { service: string, a: string, b: string, service_tag: string, resources: Array<IncidentResourceDto>, rows: Array<IncidentRowDto>, 
+/**
+ * Rows whose (a, b) pair fails the gate.
+ */
+unexplained: number, };
+
 export type ExceptionDto = { id: string, resource: string, attribute: string, environments: Array<string>, 
 /**
  * Expected raw values per environment, as JSON text (`true`, `30`, `"x"`).
