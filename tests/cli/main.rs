@@ -11,4 +11,5 @@ mod environments;
 mod filters;
 mod secrets;
 mod support;
+mod team;
 mod workspace_file;

@@ -14,6 +14,7 @@ pub mod files;
 pub mod query;
 pub mod report;
 pub mod secrets;
+pub mod team;
 pub mod tfstate;
 pub mod view;
 
@@ -23,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use parity_core::{EnvironmentConfig, Snapshot};
-use parity_store::{OpenMode, Store, WorkspaceInfo};
+use parity_store::{OpenMode, PgIdentity, Store, WorkspaceInfo};
 use serde::Serialize;
 
 pub use error::{AppError, AppResult, ErrorCode};
@@ -160,9 +161,16 @@ pub struct DemoSummary {
 }
 
 impl Workspace {
+    /// Opens the workspace at `path`: a SQLite file, or a PostgreSQL database when it is a
+    /// `postgres://` URL (its password from the password file, else the OS keyring).
     pub fn open(path: &Path, mode: OpenMode, now: DateTime<Utc>) -> AppResult<Workspace> {
+        let keyring = |id: &PgIdentity| {
+            parity_aws::database_password(&id.keyring_name())
+                .ok()
+                .flatten()
+        };
         Ok(Workspace {
-            store: Store::open(path, mode, now)?,
+            store: Store::open_with(path, mode, now, &keyring)?,
         })
     }
 

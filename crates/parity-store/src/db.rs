@@ -149,7 +149,7 @@ impl PgConn {
 /// The store's connection.
 pub(crate) enum Conn {
     Sqlite(rusqlite::Connection),
-    Postgres(PgConn),
+    Postgres(Box<PgConn>),
 }
 
 impl fmt::Debug for Conn {

@@ -8,6 +8,7 @@
 //! embedded and append-only; the database runs in WAL mode; a snapshot is written in one
 //! transaction, so a failed or killed write leaves the previous state intact.
 
+mod copy;
 mod db;
 mod error;
 mod exceptions;
@@ -27,9 +28,10 @@ use rusqlite::{Connection, OpenFlags};
 #[cfg(test)]
 use rusqlite_migration::{Migrations, M};
 
+pub use copy::CopySummary;
 pub use error::StoreError;
 pub use exceptions::{AuditAction, AuditEntry, Via};
-pub use pg::{redact, Location, PgIdentity};
+pub use pg::{pg_identity, redact, Location, PgIdentity};
 pub use snapshots::SnapshotInfo;
 
 /// The secret detector's version: a new workspace's snapshots have all been through it.
@@ -153,7 +155,7 @@ impl Store {
         let display = PathBuf::from(url);
         let client = PgTarget::parse(url)?.connect(&display, password)?;
         let store = Store {
-            conn: Conn::Postgres(PgConn::new(client)),
+            conn: Conn::Postgres(Box::new(PgConn::new(client))),
             path: display,
             depth: Cell::new(0),
         };

@@ -204,10 +204,15 @@ impl PgTarget {
     }
 }
 
+/// Who a `postgres://` URL connects as (what its password is looked up by).
+pub fn pg_identity(url: &str) -> Result<PgIdentity, StoreError> {
+    Ok(PgTarget::parse(url)?.identity)
+}
+
 fn password_refused() -> StoreError {
     StoreError::BadLocation(
         "the database URL (--db or ENVPARITY_DB) holds a password: never write it there (it ends up in shell history, CI logs and process lists); \
-         put it in the PostgreSQL password file (PGPASSFILE, else ~/.pgpass, mode 0600) or the OS keyring (`envparity db login URL`)"
+         put it in the PostgreSQL password file (PGPASSFILE, else ~/.pgpass, mode 0600) or the OS keyring (`envparity workspace password URL`)"
             .into(),
     )
 }

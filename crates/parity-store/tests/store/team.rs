@@ -154,3 +154,43 @@ fn copied_snapshot_ids_are_kept_and_new_ones_come_after_them() {
     assert!(matches!(err, StoreError::Conflict(_)), "{err}");
     assert_eq!(store.insert_snapshot(&snapshot("prod", 1)).unwrap(), 42);
 }
+
+#[test]
+fn a_copy_keeps_the_uuid_snapshot_ids_and_versions_and_needs_an_empty_destination() {
+    let Some(url) = pg::fresh_database("copy") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let src = open(&dir.path().join("src.sqlite"));
+    src.upsert_environment(&EnvironmentConfig::new("prod"))
+        .unwrap();
+    let a = src.insert_snapshot(&snapshot("prod", 3)).unwrap();
+    src.delete_snapshot(a).unwrap();
+    let b = src.insert_snapshot(&snapshot("prod", 4)).unwrap();
+    src.save_exception(
+        &super::rule("x", "platform"),
+        parity_store::AuditAction::Update,
+        parity_store::Via::Cli,
+        now(),
+    )
+    .unwrap();
+    let dst = open(Path::new(&url));
+    let summary = src.copy_into(&dst).unwrap();
+    assert_eq!((summary.snapshots, summary.resources), (1, 4));
+    assert_eq!(dst.workspace().unwrap(), src.workspace().unwrap());
+    assert_eq!(dst.snapshots(None).unwrap(), src.snapshots(None).unwrap());
+    assert_eq!(dst.load_snapshot(b).unwrap(), src.load_snapshot(b).unwrap());
+    assert_eq!(
+        dst.exception_version("x").unwrap(),
+        src.exception_version("x").unwrap()
+    );
+    assert_eq!(dst.audit_trail(None).unwrap(), src.audit_trail(None).unwrap());
+    // not empty any more: refused, nothing written
+    let err = src.copy_into(&dst).unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    assert_eq!(dst.snapshots(None).unwrap().len(), 1);
+    // and back into a new file
+    let back = open(&dir.path().join("back.sqlite"));
+    dst.copy_into(&back).unwrap();
+    assert_eq!(back.snapshots(None).unwrap(), src.snapshots(None).unwrap());
+}
