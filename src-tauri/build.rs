@@ -7,6 +7,7 @@ use std::path::Path;
 /// The app's commands (src-tauri/src/commands.rs), as registered in `run()`.
 const COMMANDS: &[&str] = &[
     "workspace_info",
+    "choose_file",
     "open_workspace",
     "create_workspace",
     "open_demo",
@@ -34,6 +35,7 @@ const COMMANDS: &[&str] = &[
     "delete_snapshot",
     "import_tfstate",
     "save_report",
+    "set_baseline",
 ];
 
 fn main() {

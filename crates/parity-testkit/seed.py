@@ -1,12 +1,20 @@
 """Seeds a moto server for parity-aws's integration tests through boto3.
 
-usage: seed.py ENDPOINT drift|scale N|bench N [PER_CALL]
+usage: seed.py ENDPOINT drift|replicas|scale N|bench N [PER_CALL]|accounts ID,ID…|organization
 Prints one JSON object with the ids the tests assert on.
 
 - drift: dev, staging and prod with real drift (and qa noise) for the drift/partial/e2e tests;
+- replicas: staging (`stg-*`) and prod (`prd-*`) named the way teams do: numbered web replicas
+  (`prd-web-01` … `prd-web-06`, one of them another type; `stg-web-01`, `stg-web-02`), two named
+  subnets per VPC in whichever zones the account offers (staging's both in one zone), and an Auto
+  Scaling group of unnamed instances (desired 1 in staging, 3 in prod);
 - scale: N instances (one per RunInstances call) and N parameters in one environment (pagination);
 - bench: dev, staging and prod with N instances (PER_CALL per RunInstances call) and N String
-  parameters each, plus a DB instance and its parameter group (the collect benchmark).
+  parameters each, plus a DB instance and its parameter group (the collect benchmark);
+- accounts: in each given account (moto's `x-moto-account-id` header), a VPC `main-vpc` and the
+  SSM parameter `/app/account` holding the account id (assume-role tests: which account answered);
+- organization: an AWS Organization in moto's default account (123456789012) with OUs
+  Workloads/Prod, Workloads/Staging and Sandbox, and tagged accounts in them.
 """
 
 import json
@@ -234,15 +242,130 @@ def seed_bench(endpoint, n, per_call):
     return out
 
 
+def seed_replicas(endpoint):
+    ec2, _, _ = clients(endpoint)
+    autoscaling = boto3.client(
+        "autoscaling", endpoint_url=endpoint, region_name=REGION,
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+    )
+    image = ami(ec2)
+    zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]]
+    # staging's subnets share one zone; prod's sit in two others (names are account aliases)
+    placement = {"staging": [zones[-1], zones[-1]], "prod": [zones[1], zones[2]]}
+    shape = {
+        "staging": ("stg", ["m5.xlarge"] * 2),
+        "prod": ("prd", ["m5.xlarge", "m5.xlarge", "m5.xlarge", "m5.large", "m5.xlarge", "m5.xlarge"]),
+    }
+    out = {}
+    for n, env in enumerate(["staging", "prod"], start=1):
+        token, types = shape[env]
+        vpc = ec2.create_vpc(
+            CidrBlock=f"10.{n}.0.0/16",
+            TagSpecifications=tags("vpc", env, f"{token}-main-vpc"),
+        )["Vpc"]["VpcId"]
+        subnets = [
+            ec2.create_subnet(
+                VpcId=vpc,
+                CidrBlock=f"10.{n}.{k + 1}.0/24",
+                AvailabilityZone=zone,
+                TagSpecifications=tags("subnet", env, f"{token}-web-{'ab'[k]}"),
+            )["Subnet"]["SubnetId"]
+            for k, zone in enumerate(placement[env])
+        ]
+        ids = []
+        for k, instance_type in enumerate(types):
+            ids.append(ec2.run_instances(
+                ImageId=image, MinCount=1, MaxCount=1, InstanceType=instance_type,
+                SubnetId=subnets[k % 2],
+                TagSpecifications=tags("instance", env, f"{token}-web-{k + 1:02d}"),
+            )["Instances"][0]["InstanceId"])
+        # an Auto Scaling group launching unnamed instances (tagged `aws:autoscaling:groupName`)
+        # into the first subnet: one in staging, three in prod
+        desired = {"staging": 1, "prod": 3}[env]
+        ec2.create_launch_template(
+            LaunchTemplateName=f"{token}-api-lt",
+            LaunchTemplateData={"ImageId": image, "InstanceType": "t3.small"},
+        )
+        autoscaling.create_auto_scaling_group(
+            AutoScalingGroupName=f"{token}-api-asg",
+            LaunchTemplate={"LaunchTemplateName": f"{token}-api-lt", "Version": "$Latest"},
+            MinSize=desired, MaxSize=desired * 2, DesiredCapacity=desired,
+            VPCZoneIdentifier=subnets[0],
+            Tags=[{"Key": "Environment", "Value": env, "PropagateAtLaunch": True,
+                   "ResourceId": f"{token}-api-asg", "ResourceType": "auto-scaling-group"}],
+        )
+        out[env] = {"vpc": vpc, "subnets": subnets, "instances": ids}
+    return out
+
+
+def as_account(client, account):
+    """Every request of `client` is made in `account` (moto reads the x-moto-account-id header)."""
+    def add_header(request, **_):
+        request.headers["x-moto-account-id"] = account
+    client.meta.events.register("before-sign.*.*", add_header)
+    return client
+
+
+def seed_accounts(endpoint, accounts):
+    out = {}
+    for n, account in enumerate(accounts, start=1):
+        ec2, _, ssm = (as_account(c, account) for c in clients(endpoint))
+        vpc = ec2.create_vpc(
+            CidrBlock=f"10.{n}.0.0/16",
+            TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "main-vpc"}]}],
+        )["Vpc"]["VpcId"]
+        ssm.put_parameter(Name="/app/account", Value=account, Type="String")
+        out[account] = {"vpc": vpc}
+    return out
+
+
+def seed_organization(endpoint):
+    kw = dict(endpoint_url=endpoint, region_name=REGION,
+              aws_access_key_id="testing", aws_secret_access_key="testing")
+    org = boto3.client("organizations", **kw)
+    org.create_organization(FeatureSet="ALL")
+    root = org.list_roots()["Roots"][0]["Id"]
+    workloads = org.create_organizational_unit(ParentId=root, Name="Workloads")["OrganizationalUnit"]["Id"]
+    ous = {
+        "Prod": org.create_organizational_unit(ParentId=workloads, Name="Prod")["OrganizationalUnit"]["Id"],
+        "Staging": org.create_organizational_unit(ParentId=workloads, Name="Staging")["OrganizationalUnit"]["Id"],
+        "Sandbox": org.create_organizational_unit(ParentId=root, Name="Sandbox")["OrganizationalUnit"]["Id"],
+    }
+    accounts = {}
+    # (account name, OU, tags): prod and staging are named by their Environment tag, the two
+    # sandboxes by their OU (the same, so both get their account id appended).
+    for name, ou, tags in [
+        ("Shop Production", "Prod", {"Environment": "prod", "Team": "shop"}),
+        ("Shop Staging", "Staging", {"Environment": "staging"}),
+        ("Sandbox One", "Sandbox", {}),
+        ("Sandbox Two", "Sandbox", {"Owner": "alice"}),
+    ]:
+        status = org.create_account(
+            Email=f"{name.replace(' ', '.').lower()}@example.com",
+            AccountName=name,
+            Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
+        )["CreateAccountStatus"]
+        account = status["AccountId"]
+        org.move_account(AccountId=account, SourceParentId=root, DestinationParentId=ous[ou])
+        accounts[name] = account
+    return {"root": root, "accounts": accounts}
+
+
 if __name__ == "__main__":
     endpoint, scenario = sys.argv[1], sys.argv[2]
     if scenario == "drift":
         result = seed_drift(endpoint)
+    elif scenario == "replicas":
+        result = seed_replicas(endpoint)
     elif scenario == "scale":
         result = seed_scale(endpoint, int(sys.argv[3]))
     elif scenario == "bench":
         per_call = int(sys.argv[4]) if len(sys.argv) > 4 else 1
         result = seed_bench(endpoint, int(sys.argv[3]), per_call)
+    elif scenario == "accounts":
+        result = seed_accounts(endpoint, sys.argv[3].split(","))
+    elif scenario == "organization":
+        result = seed_organization(endpoint)
     else:
         raise SystemExit(f"unknown scenario {scenario}")
     print(json.dumps(result))

@@ -5,11 +5,23 @@ use parity_api::api;
 use parity_api::dto::*;
 use parity_api::{CollectControl, Session};
 use tauri::ipc::Channel;
-use tauri::State;
+use tauri::{State, WebviewWindow};
+
+use crate::dialogs::NativeDialog;
 
 #[tauri::command(async)]
 pub fn workspace_info(session: State<'_, Session>) -> IpcResult<WorkspaceDto> {
     api::workspace_info(&session)
+}
+
+#[tauri::command(async)]
+pub fn choose_file(
+    session: State<'_, Session>,
+    window: WebviewWindow,
+    purpose: FilePurpose,
+    format: Option<String>,
+) -> IpcResult<Option<String>> {
+    api::choose_file(&session, &NativeDialog(window), purpose, format)
 }
 
 #[tauri::command(async)]
@@ -191,4 +203,10 @@ pub fn import_tfstate(
 #[tauri::command(async)]
 pub fn save_report(session: State<'_, Session>, path: String, format: String) -> IpcResult<()> {
     api::save_report(&session, path, format)
+}
+
+/// Chooses (or clears, with `null`) the baseline file of the open workspace.
+#[tauri::command(async)]
+pub fn set_baseline(session: State<'_, Session>, path: Option<String>) -> IpcResult<()> {
+    api::set_baseline(&session, path)
 }

@@ -4,6 +4,7 @@
 //! wrappers generated from parity-api.
 
 pub mod commands;
+mod dialogs;
 
 use parity_api::{CollectControl, Session};
 use tauri::Manager;
@@ -28,6 +29,7 @@ pub fn run() {
         })
         .invoke_handler(tauri::generate_handler![
             commands::workspace_info,
+            commands::choose_file,
             commands::open_workspace,
             commands::create_workspace,
             commands::open_demo,
@@ -55,6 +57,7 @@ pub fn run() {
             commands::delete_snapshot,
             commands::import_tfstate,
             commands::save_report,
+            commands::set_baseline,
         ])
         .run(tauri::generate_context!("tauri.conf.json"));
     if let Err(e) = result {

@@ -75,7 +75,9 @@ fn parse_commands(text: &str) -> Vec<Parsed> {
             .filter_map(|p| {
                 let (n, t) = p.split_once(':').expect("name: type");
                 let t = squash(t);
-                (!t.starts_with("State<")).then(|| (n.trim().to_string(), t))
+                // Tauri injects these: the state and the calling window
+                (!t.starts_with("State<") && t != "WebviewWindow")
+                    .then(|| (n.trim().to_string(), t))
             })
             .collect();
         let rest = &sig[close + 1..sig.find('{').unwrap()];

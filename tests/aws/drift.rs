@@ -309,7 +309,7 @@ fn parity_aws_operations() -> Vec<&'static str> {
     static OPS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     OPS.get_or_init(|| {
         let ws = AwsSandbox::new();
-        let policy = ws.run(&["iam-policy"]).json();
+        let policy = ws.run(&["iam-policy", "--permissions"]).json();
         policy["Statement"][0]["Action"]
             .as_array()
             .expect("Action")

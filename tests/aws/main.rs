@@ -9,8 +9,11 @@
 mod cli_support;
 mod support;
 
+mod accounts;
+mod crash;
 mod cross_source;
 mod drift;
 mod keyring;
 mod partial;
+mod replicas;
 mod timeouts;

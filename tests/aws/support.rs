@@ -57,6 +57,11 @@ impl AwsSandbox {
         }
     }
 
+    /// The workspace database.
+    pub fn db(&self) -> &std::path::Path {
+        &self.db
+    }
+
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
@@ -66,8 +71,9 @@ impl AwsSandbox {
         self.run_with_stdin(args, None)
     }
 
-    /// Runs with `stdin` piped in (not a terminal), or closed when `None`.
-    pub fn run_with_stdin(&self, args: &[&str], stdin: Option<&str>) -> Run {
+    /// The `envparity --db <db> ARGS` command every run uses: test AWS settings only, output
+    /// piped, stdin closed.
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(binary());
         cmd.arg("--db")
             .arg(&self.db)
@@ -81,13 +87,18 @@ impl AwsSandbox {
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
-            .stdin(if stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            });
+            .stdin(Stdio::null());
         for var in SCRUBBED {
             cmd.env_remove(var);
+        }
+        cmd
+    }
+
+    /// Runs with `stdin` piped in (not a terminal), or closed when `None`.
+    pub fn run_with_stdin(&self, args: &[&str], stdin: Option<&str>) -> Run {
+        let mut cmd = self.command(args);
+        if stdin.is_some() {
+            cmd.stdin(Stdio::piped());
         }
         let mut child = cmd.spawn().expect("run envparity");
         if let Some(text) = stdin {

@@ -409,3 +409,29 @@ fn a_state_file_over_the_size_limit_or_a_fifo_is_refused_naming_it() {
         .stderr_has(&["/dev/zero", "not a regular file"]);
     untouched.assert();
 }
+
+#[test]
+fn a_bad_assumed_role_is_refused_naming_the_field_and_nothing_changes() {
+    let s = Sandbox::demo();
+    let before = DbFiles::of(s.db());
+    for (args, problem) in [
+        (
+            &["env", "add", "payments", "--region", "us-east-1", "--assume-role", "EnvParityReadOnly"][..],
+            "environment `payments`: assume_role.role_arn `EnvParityReadOnly` is not an IAM role ARN",
+        ),
+        (
+            &[
+                "env", "add", "payments", "--assume-role",
+                "arn:aws:iam::111122223333:role/EnvParityReadOnly", "--external-id", "a b",
+            ][..],
+            "assume_role.external_id",
+        ),
+        (
+            &["env", "add", "payments", "--external-id", "shop"][..],
+            "--assume-role",
+        ),
+    ] {
+        s.run(args).code(2).stderr_has(&[problem]);
+        assert_eq!(DbFiles::of(s.db()), before, "`{}` changed the database", args.join(" "));
+    }
+}

@@ -2,57 +2,23 @@
 //! transaction done, the commit not yet — and afterwards the database opens, passes
 //! `PRAGMA integrity_check`, and holds exactly the previous state; the same command run to the
 //! end then gives exactly the new one. The process says when it is there
-//! (`parity_store::HOLD_ENV`, a test-only switch), so the kill is not timed by a sleep.
+//! (`parity_store::HOLD_ENV`, a test-only switch; `support::kill_at_commit`), so the kill is not timed by a sleep.
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::support::{binary, Sandbox, NOW};
-
-const HOLD_ENV: &str = "ENVPARITY_TEST_HOLD_BEFORE_COMMIT";
-const HOLD_MARKER: &str = "envparity-test: holding before commit";
+use crate::support::{binary, integrity_ok, kill_at_commit, Sandbox, NOW};
 
 /// Runs `envparity --db DB ARGS` until it is about to commit, then kills it with SIGKILL.
 fn kill_before_commit(s: &Sandbox, args: &[&str]) {
-    let mut child = Command::new(binary())
-        .arg("--db")
+    let mut cmd = Command::new(binary());
+    cmd.arg("--db")
         .arg(s.db())
         .args(args)
         .env("ENVPARITY_NOW", NOW)
-        .env(HOLD_ENV, "1")
         .env_remove("ENVPARITY_DB")
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start envparity");
-    let stderr = child.stderr.take().expect("stderr");
-    // Bounded: the lines end when the process exits.
-    let mut seen = Vec::new();
-    for line in BufReader::new(stderr).lines() {
-        let line = line.expect("read stderr");
-        if line == HOLD_MARKER {
-            break;
-        }
-        seen.push(line);
-    }
-    assert!(
-        child.try_wait().expect("poll").is_none(),
-        "`envparity {}` exited before reaching its commit: {seen:?}",
-        args.join(" ")
-    );
-    child.kill().expect("SIGKILL"); // Child::kill is SIGKILL on Unix
-    let status = child.wait().expect("reap");
-    assert!(!status.success());
-}
-
-fn integrity_ok(db: &Path) {
-    let conn = rusqlite::Connection::open(db).expect("the database opens");
-    let check: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .expect("integrity_check runs");
-    assert_eq!(check, "ok");
+        .stdout(Stdio::null());
+    kill_at_commit(cmd, 1);
 }
 
 #[test]

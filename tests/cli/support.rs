@@ -376,3 +376,44 @@ pub fn severity(status: &str) -> u8 {
 }
 
 pub const FAILING: [&str; 4] = ["drift", "missing", "violated", "expired"];
+
+/// The crash tests' switch (`parity_store::HOLD_ENV`): set to N, a process about to make its Nth
+/// committing write prints [`HOLD_MARKER`] on stderr and stops there.
+pub const HOLD_ENV: &str = "ENVPARITY_TEST_HOLD_BEFORE_COMMIT";
+pub const HOLD_MARKER: &str = "envparity-test: holding before commit";
+
+/// Runs `cmd` (an `envparity` command with stderr piped) until it is about to make its `nth`
+/// commit, then kills it with SIGKILL. The process says when it is there, so no sleep times it.
+pub fn kill_at_commit(mut cmd: Command, nth: usize) {
+    use std::io::{BufRead, BufReader};
+    let mut child = cmd
+        .env(HOLD_ENV, nth.to_string())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start envparity");
+    let stderr = child.stderr.take().expect("stderr");
+    // Bounded: the lines end when the process exits.
+    let mut seen = Vec::new();
+    for line in BufReader::new(stderr).lines() {
+        let line = line.expect("read stderr");
+        if line == HOLD_MARKER {
+            break;
+        }
+        seen.push(line);
+    }
+    assert!(
+        child.try_wait().expect("poll").is_none(),
+        "{cmd:?} exited before its commit #{nth}: {seen:?}"
+    );
+    child.kill().expect("SIGKILL"); // Child::kill is SIGKILL on Unix
+    assert!(!child.wait().expect("reap").success());
+}
+
+/// Asserts that the database at `db` opens and passes `PRAGMA integrity_check`.
+pub fn integrity_ok(db: &Path) {
+    let conn = rusqlite::Connection::open(db).expect("the database opens");
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("integrity_check runs");
+    assert_eq!(check, "ok");
+}

@@ -208,3 +208,124 @@ fn an_import_that_would_change_credentials_or_endpoint_lists_them_and_writes_not
     );
     s.run(&["import", &regions]).ok();
 }
+
+#[test]
+fn group_numbered_is_stored_exported_and_changes_the_pairing() {
+    // docs/CONTRACTS.md "Groups: numbered replicas and Auto Scaling instances"
+    let demo = Sandbox::demo();
+    let grouped = demo.diff_json(&[]);
+    assert_eq!(
+        crate::support::row(&grouped, "ec2.instance/web", "count")["raw"]["prod"],
+        4
+    );
+    assert!(
+        !demo.run(&["export"]).ok().contains("group_numbered"),
+        "the default is not written"
+    );
+
+    let off = demo.file("off.toml", "group_numbered = false\n");
+    demo.run(&["import", &off]).code(0);
+    assert!(demo
+        .run(&["export"])
+        .ok()
+        .lines()
+        .any(|l| l == "group_numbered = false"));
+    let one_by_one = demo.diff_json(&[]);
+    let keys: Vec<&str> = crate::support::rows(&one_by_one)
+        .iter()
+        .filter(|r| r["attribute"] == "exists")
+        .filter_map(|r| r["key"].as_str())
+        .filter(|k| k.starts_with("ec2.instance/web"))
+        .collect();
+    assert_eq!(
+        keys,
+        vec![
+            "ec2.instance/web-01",
+            "ec2.instance/web-02",
+            "ec2.instance/web-03",
+            "ec2.instance/web-04"
+        ]
+    );
+    assert_eq!(
+        crate::support::status_of(&one_by_one, "ec2.instance/web-03", "exists"),
+        "missing"
+    );
+
+    // a file that does not state it keeps the setting; a list of kinds replaces it
+    let none = demo.file("none.toml", "name = \"shop-demo\"\n");
+    demo.run(&["import", &none]).code(0);
+    assert!(demo
+        .run(&["export"])
+        .ok()
+        .contains("group_numbered = false"));
+    let kinds = demo.file("kinds.toml", "group_numbered = [\"ec2.instance\"]\n");
+    demo.run(&["import", &kinds]).code(0);
+    assert!(demo
+        .run(&["export"])
+        .ok()
+        .contains("group_numbered = [\"ec2.instance\"]"));
+    let regrouped = demo.diff_json(&[]);
+    assert_eq!(
+        crate::support::row(&regrouped, "ec2.instance/web", "count")["raw"]["prod"],
+        4
+    );
+    // bad input: named, exit 2, nothing changed
+    let bad = demo.file("bad.toml", "group_numbered = \"yes\"\n");
+    demo.run(&["import", &bad])
+        .code(2)
+        .stderr_has(&["bad.toml", "group_numbered"]);
+}
+
+#[test]
+fn a_changed_assume_role_is_a_credential_change_for_import() {
+    let s = Sandbox::new();
+    let role = "arn:aws:iam::111122223333:role/EnvParityReadOnly";
+    let first = s.file(
+        "team.toml",
+        &format!("[[environment]]\nname = \"prod\"\ncredentials = {{ profile = \"org\" }}\nassume_role = {{ role_arn = \"{role}\" }}\nregions = [\"us-east-1\"]\n"),
+    );
+    s.run(&["import", &first]).ok();
+    // the export carries it, inline, right after the credentials
+    let export = s.run(&["export"]).ok().to_string();
+    assert!(
+        export.contains(&format!(
+            "credentials = {{ profile = \"org\" }}\nassume_role = {{ role_arn = \"{role}\" }}\n"
+        )),
+        "{export}"
+    );
+    for (file, change) in [
+        (
+            "other-role.toml",
+            "assume_role = { role_arn = \"arn:aws:iam::444455556666:role/EnvParityReadOnly\" }\n",
+        ),
+        (
+            "external-id.toml",
+            "assume_role = { role_arn = \"arn:aws:iam::111122223333:role/EnvParityReadOnly\", external_id = \"other\" }\n",
+        ),
+        ("no-role.toml", ""),
+    ] {
+        let changed = s.file(
+            file,
+            &format!("[[environment]]\nname = \"prod\"\ncredentials = {{ profile = \"org\" }}\n{change}regions = [\"us-east-1\"]\n"),
+        );
+        let before = DbFiles::of(s.db());
+        s.run(&["import", &changed]).code(2).stderr_has(&[
+            file,
+            "nothing was imported",
+            &format!("environment `prod`: assume_role `{role}` → "),
+            "--allow-changes",
+        ]);
+        assert_eq!(DbFiles::of(s.db()).content, before.content, "{file}: nothing written");
+    }
+    // importing the same role again changes nothing that needs the flag
+    s.run(&["import", &first]).ok();
+    let moved = s.file(
+        "moved.toml",
+        "[[environment]]\nname = \"prod\"\ncredentials = { profile = \"org\" }\nassume_role = { role_arn = \"arn:aws:iam::444455556666:role/EnvParityReadOnly\" }\nregions = [\"us-east-1\"]\n",
+    );
+    s.run(&["import", &moved, "--allow-changes"]).ok();
+    assert!(s
+        .run(&["export"])
+        .ok()
+        .contains("arn:aws:iam::444455556666:role/EnvParityReadOnly"));
+}

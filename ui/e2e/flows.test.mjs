@@ -228,6 +228,31 @@ describe("the desktop app's flows", () => {
     assert.ok(!text.includes("prod-instance-size"), "the deleted exception is gone from the file");
   });
 
+  it("writes only files chosen in its own dialogs, whatever the page sends", async () => {
+    // What a compromised page could try: name a path itself, reuse a path chosen earlier, or
+    // open a file dialog without the backend. Each call's outcome comes back as text.
+    const call = (cmd, args) =>
+      s.execAsync(
+        `const done = arguments[arguments.length - 1];
+         window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1])
+           .then(() => done("ok"), (e) => done("refused: " + (typeof e === "string" ? e : JSON.stringify(e))));`,
+        cmd,
+        args,
+      );
+    const forged = path.join(dataDir, "forged.html");
+    const reused = path.join(dataDir, "parity-report.html");
+    rmSync(reused);
+    for (const p of [forged, reused]) {
+      const out = await call("save_report", { path: p, format: "html" });
+      assert.match(out, /^refused: .*not the file chosen in the report dialog/, out);
+      assert.ok(!existsSync(p), `${p} was written`);
+    }
+    const tf = await call("import_tfstate", { environment: "x", path: "/etc/passwd" });
+    assert.match(tf, /^refused: .*\/etc\/passwd/, tf);
+    const dialog = await call("plugin:dialog|open", { options: { title: "sneaky" } });
+    assert.match(dialog, /^refused: .*not allowed/i, dialog);
+  });
+
   it("creates a workspace, adds environments with keys in the OS keyring and collects them from moto", async () => {
     const db = path.join(dataDir, "team.sqlite");
     await s.click(await s.$(".ws-button"));

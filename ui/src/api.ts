@@ -21,6 +21,9 @@ const collect = wrap(commands.collect);
 
 export const api = {
   workspaceInfo: wrap(commands.workspaceInfo),
+  /** The native dialog for a purpose, opened by the backend; only the path chosen there is
+   *  accepted by the command that reads or writes that file. */
+  chooseFile: wrap(commands.chooseFile),
   openWorkspace: wrap(commands.openWorkspace),
   createWorkspace: wrap(commands.createWorkspace),
   openDemo: wrap(commands.openDemo),
@@ -56,4 +59,5 @@ export const api = {
   deleteSnapshot: wrap(commands.deleteSnapshot),
   saveReport: wrap(commands.saveReport),
   importTfstate: wrap(commands.importTfstate),
+  setBaseline: wrap(commands.setBaseline),
 };

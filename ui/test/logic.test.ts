@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { askThen } from "../src/lib/confirm";
-import { folderOf, rememberFolder, startFolder } from "../src/lib/files";
-import { withFlags } from "../src/features/environments/EnvironmentForm";
+import { withFlags, withRole } from "../src/features/environments/EnvironmentForm";
 import { toIpcError, errorTitle } from "../src/lib/errors";
 import { formatAge, formatPercent, isoDatePlus, parseTags, splitList } from "../src/lib/format";
 import { isFailing, worst } from "../src/lib/status";
@@ -106,7 +105,7 @@ describe("exceptions", () => {
   });
   it("filters by standing; active includes expiring", () => {
     const v = (id: string, standing: string): ExceptionViewDto => ({
-      rule: { ...base, id, expected: {}, created: null },
+      rule: { ...base, id, expected: {}, elements: [], created: null },
       standing,
       rows_covered: 1,
       version: 1,
@@ -140,16 +139,12 @@ describe("environment form", () => {
     const set = { table: "flags", environment_attribute: "env", name_attribute: "flag" };
     expect(withFlags(set, { name_attribute: "name" })).toEqual({ ...set, name_attribute: "name" });
   });
-});
 
-describe("dialog start folders", () => {
-  it("starts where the last file for the same purpose was chosen", async () => {
-    const store = new Map<string, string>();
-    const storage = { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v) };
-    expect(folderOf("/home/me/infra/prod.tfstate")).toBe("/home/me/infra");
-    expect(folderOf("C:\\infra\\prod.tfstate")).toBe("C:\\infra");
-    rememberFolder("tfstate", "/home/me/infra/prod.tfstate", storage);
-    expect(await startFolder("tfstate", storage)).toBe("/home/me/infra");
+  it("fills the assumed role from nothing and keeps the rest when one field changes", () => {
+    const arn = "arn:aws:iam::111122223333:role/EnvParityReadOnly";
+    expect(withRole(null, { role_arn: arn })).toEqual({ role_arn: arn, external_id: "", session_name: "" });
+    const set = { role_arn: arn, external_id: "shop", session_name: "" };
+    expect(withRole(set, { session_name: "ci" })).toEqual({ ...set, session_name: "ci" });
   });
 });
 
@@ -174,6 +169,8 @@ describe("matrix rows", () => {
     // a re-fetched page: new objects, same content
     expect(sameRow(props({}), props({}))).toBe(true);
     expect(sameRow(props({}), props({ status: "intentional" }))).toBe(false);
+    // a baseline chosen or cleared re-renders the rows it marks
+    expect(sameRow(props({}), props({ baselined: true }))).toBe(false);
     expect(sameRow(props({}), props({ cells: [...cells] }))).toBe(false);
     expect(sameRow(props({}), props({}, { selected: true }))).toBe(false);
     expect(sameRow(props({}), props({}, { start: 150 }))).toBe(false);

@@ -39,6 +39,7 @@ const meta: MatrixMetaDto = {
   tag_keys: ["Owner"],
   skipped: [],
   compute_ms: 3,
+  baseline: null,
   shared_secrets: [],
 };
 
@@ -55,10 +56,11 @@ const page: MatrixPageDto = {
       category: "config",
       status: "drift",
       cells: [
-        { status: "drift", value: XSS },
-        { status: "drift", value: "team-a" },
+        { status: "drift", value: XSS, marker: null },
+        { status: "drift", value: "team-a", marker: null },
       ],
       exceptions: [],
+      baselined: false,
     },
   ],
 };

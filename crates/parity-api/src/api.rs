@@ -2,7 +2,7 @@
 //! session and plain arguments, calls parity-app's use cases and returns DTOs or an
 //! `IpcError {code, message}`. The Tauri shell only forwards to these.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -16,6 +16,7 @@ use parity_core::ExceptionRule;
 use parity_report::{MarkdownOptions, ReportFormat};
 
 use crate::dto::*;
+use crate::picker::{self, FilePicker, FilePurpose};
 use crate::session::Session;
 
 fn ipc<T>(r: AppResult<T>) -> IpcResult<T> {
@@ -47,14 +48,44 @@ pub fn workspace_info(session: &Session) -> IpcResult<WorkspaceDto> {
     ipc(workspace_dto(session))
 }
 
+/// Shows the native dialog for `purpose` (a report's needs its `format`) and returns the path
+/// the user chose (`None`: cancelled). Only a path chosen here is accepted by the command that
+/// reads or writes that kind of file (`picker`).
+pub fn choose_file(
+    session: &Session,
+    picker: &dyn FilePicker,
+    purpose: FilePurpose,
+    format: Option<String>,
+) -> IpcResult<Option<String>> {
+    ipc((|| {
+        let request = picker::request(purpose, format.as_deref(), session.start_dir(purpose))?;
+        let Some(path) = picker.pick(&request) else {
+            return Ok(None);
+        };
+        let shown = path.to_str().map(str::to_string).ok_or_else(|| {
+            AppError::bad_input(format!(
+                "{}: EnvParity needs file names in UTF-8",
+                path.display()
+            ))
+        })?;
+        session.grant(purpose, path);
+        Ok(Some(shown))
+    })())
+}
+
+/// Opens the workspace chosen in the Open dialog or one from the Recent list.
 pub fn open_workspace(session: &Session, path: String) -> IpcResult<WorkspaceDto> {
     ipc(session
-        .switch(&PathBuf::from(path), DbOpenMode::Existing)
+        .openable(&path)
+        .and_then(|path| session.switch(&path, DbOpenMode::Existing))
         .and_then(|_| workspace_dto(session)))
 }
 
+/// Creates a workspace at the path chosen in the New workspace dialog.
 pub fn create_workspace(session: &Session, path: String, name: String) -> IpcResult<WorkspaceDto> {
-    ipc(create(session, Path::new(&path), &name))
+    ipc(session
+        .take_grant(FilePurpose::NewWorkspace, &path)
+        .and_then(|path| create(session, &path, &name)))
 }
 
 fn create(session: &Session, path: &Path, name: &str) -> AppResult<WorkspaceDto> {
@@ -79,11 +110,16 @@ pub fn workspace_toml(session: &Session) -> IpcResult<String> {
     ipc(session.with(|o| o.workspace.export()?.render()))
 }
 
+/// Writes the workspace file to the path chosen in its save dialog.
 pub fn save_workspace_file(session: &Session, path: String) -> IpcResult<()> {
-    ipc(session.with(|o| {
-        let text = o.workspace.export()?.render()?;
-        write_atomic(Path::new(&path), text.as_bytes())
-    }))
+    ipc(session
+        .take_grant(FilePurpose::WorkspaceFile, &path)
+        .and_then(|path| {
+            session.with(|o| {
+                let text = o.workspace.export()?.render()?;
+                write_atomic(&path, text.as_bytes())
+            })
+        }))
 }
 
 // ---- environments ---------------------------------------------------------------------------
@@ -298,8 +334,25 @@ pub fn matrix_meta(session: &Session, columns: Vec<String>) -> IpcResult<MatrixM
             infos.push(o.workspace.store().snapshot_info(id)?);
         }
         let compute_ms = o.compute_ms;
-        let view = o.view(&columns)?;
+        let baseline_path = o
+            .baseline
+            .as_ref()
+            .map(|(p, b)| (p.clone(), b.entries.len()));
+        let (view, matched) = o.view_and_baseline(&columns)?;
         let m = &view.comparison().matrix;
+        let baseline = match (baseline_path, matched) {
+            (Some((path, entries)), Some(matched)) => Some(BaselineDto {
+                path,
+                entries,
+                baselined_rows: matched.baselined_rows(),
+                gone: matched
+                    .gone
+                    .iter()
+                    .map(|e| format!("{} {} {},{}", e.resource, e.attribute, e.a, e.b))
+                    .collect(),
+            }),
+            _ => None,
+        };
         Ok(MatrixMetaDto {
             columns: m
                 .labels
@@ -330,6 +383,7 @@ pub fn matrix_meta(session: &Session, columns: Vec<String>) -> IpcResult<MatrixM
             tag_keys: view.tag_keys().to_vec(),
             skipped: view.comparison().skipped.clone(),
             compute_ms,
+            baseline,
             shared_secrets: m
                 .shared_secrets
                 .iter()
@@ -355,12 +409,16 @@ pub fn matrix_page(
 ) -> IpcResult<MatrixPageDto> {
     let started = Instant::now();
     ipc(session.with(|o| {
-        let view = o.view(&columns)?;
+        let (view, matched) = o.view_and_baseline(&columns)?;
         let page = view.page(&row_query(query), offset, limit.min(2_000))?;
+        let labels = view.comparison().matrix.labels.clone();
         let rows = page
             .rows
             .iter()
-            .map(|&i| Ok(RowDto::new(i, view.row(i)?)))
+            .map(|&i| {
+                let baselined = matched.is_some_and(|m| m.row_baselined(i));
+                Ok(RowDto::new(i, view.row(i)?, &labels, baselined))
+            })
             .collect::<AppResult<_>>()?;
         Ok(MatrixPageDto {
             total: page.total,
@@ -377,11 +435,24 @@ pub fn row_detail(
     index: usize,
 ) -> IpcResult<RowDetailDto> {
     ipc(session.with(|o| {
-        let view = o.view(&columns)?;
+        let (view, matched) = o.view_and_baseline(&columns)?;
         let labels = &view.comparison().matrix.labels;
         let d = view.detail(index)?;
+        let set_valued =
+            parity_core::elements::is_set_valued(&d.row.kind, &d.row.attribute, d.row.values());
+        let texts = |items: &[serde_json::Value]| -> Vec<String> {
+            items
+                .iter()
+                .map(parity_core::elements::element_text)
+                .collect()
+        };
         Ok(RowDetailDto {
-            row: RowDto::new(index, d.row),
+            row: RowDto::new(
+                index,
+                d.row,
+                labels,
+                matched.is_some_and(|m| m.row_baselined(index)),
+            ),
             columns: labels
                 .iter()
                 .enumerate()
@@ -390,6 +461,8 @@ pub fn row_detail(
                     status: d.row.cells[c],
                     raw: value_text(&d.row.raw[c]),
                     normalised: value_text(d.row.value(c)),
+                    elements: (set_valued && d.row.cells[c].is_some())
+                        .then(|| texts(parity_core::elements::elements_of(d.row.value(c)))),
                     taken_at: parity_core::document::timestamp(&d.taken_at[c]),
                 })
                 .collect(),
@@ -397,10 +470,18 @@ pub fn row_detail(
                 .row
                 .pairs
                 .iter()
-                .map(|p| PairDto {
-                    a: labels[p.a].clone(),
-                    b: labels[p.b].clone(),
-                    status: p.status,
+                .map(|p| {
+                    let extra = set_valued.then(|| {
+                        parity_core::elements::pair_elements(d.row.value(p.a), d.row.value(p.b))
+                    });
+                    PairDto {
+                        a: labels[p.a].clone(),
+                        b: labels[p.b].clone(),
+                        status: p.status,
+                        only_a: extra.as_ref().map(|e| texts(&e.only_a)),
+                        only_b: extra.as_ref().map(|e| texts(&e.only_b)),
+                        baselined: matched.is_some_and(|m| m.pairs.contains(&(index, p.a, p.b))),
+                    }
                 })
                 .collect(),
             pairings: d
@@ -413,6 +494,13 @@ pub fn row_detail(
                 })
                 .collect(),
             exceptions: d.exceptions.iter().map(ExceptionDto::from).collect(),
+            hints: Some(
+                view.comparison()
+                    .row_hints(index)
+                    .into_iter()
+                    .map(HintDto::from)
+                    .collect(),
+            ),
         })
     }))
 }
@@ -475,6 +563,7 @@ fn add(session: &Session, input: &ExceptionInputDto) -> AppResult<ExceptionDto> 
         attribute: input.attribute.trim().to_string(),
         environments: input.environments.clone(),
         expected: expected_values(input).into_iter().collect(),
+        elements: input.elements.clone().unwrap_or_default(),
         justification: input.justification.trim().to_string(),
         owner: input.owner.trim().to_string(),
         created: None,
@@ -499,6 +588,7 @@ fn edit(session: &Session, input: &ExceptionInputDto) -> AppResult<ExceptionDto>
         attribute: Some(input.attribute.trim().to_string()),
         environments: Some(input.environments.clone()),
         expected: Some(expected_values(input)),
+        elements: input.elements.clone(),
         justification: Some(input.justification.trim().to_string()),
         owner: Some(input.owner.trim().to_string()),
         expires: Some(expires(input)?),
@@ -551,7 +641,9 @@ pub fn import_tfstate(
     environment: String,
     path: String,
 ) -> IpcResult<TfImportDto> {
-    ipc(import(session, &environment, &path))
+    ipc(session
+        .take_grant(FilePurpose::Tfstate, &path)
+        .and_then(|_| import(session, &environment, &path)))
 }
 
 fn import(session: &Session, environment: &str, path: &str) -> AppResult<TfImportDto> {
@@ -572,16 +664,36 @@ fn import(session: &Session, environment: &str, path: &str) -> AppResult<TfImpor
     })
 }
 
+// ---- baseline -------------------------------------------------------------------------------
+
+/// Chooses the baseline file for the open workspace (for this session), or clears it (`None`).
+/// A file that is not a baseline is refused (`bad_input`) and the earlier choice kept.
+pub fn set_baseline(session: &Session, path: Option<String>) -> IpcResult<()> {
+    ipc((|| {
+        let baseline = match path {
+            None => None,
+            Some(p) => {
+                let file = session.take_grant(FilePurpose::Baseline, &p)?;
+                Some((p, parity_app::check::read_baseline(&file)?))
+            }
+        };
+        session.with(|o| {
+            o.set_baseline(baseline);
+            Ok(())
+        })
+    })())
+}
+
 // ---- export ---------------------------------------------------------------------------------
 
-/// Writes a report of the current comparison (`html`, `markdown`, `json` or `junit`) to `path`,
-/// atomically.
+/// Writes a report of the current comparison to the path chosen in the report's save dialog.
 pub fn save_report(session: &Session, path: String, format: String) -> IpcResult<()> {
     let now = Utc::now();
     ipc(format
         .parse::<ReportFormat>()
         .map_err(AppError::bad_input)
         .and_then(|format| {
+            let path = session.take_grant(FilePurpose::Report, &path)?;
             session.with(|o| {
                 let columns = o.columns.clone();
                 o.view(&columns)?;
@@ -591,10 +703,15 @@ pub fn save_report(session: &Session, path: String, format: String) -> IpcResult
                     .as_ref()
                     .map(|v| v.comparison())
                     .ok_or_else(|| AppError::new(ErrorCode::Internal, "no comparison"))?;
-                let text = o
-                    .workspace
-                    .report(cmp, format, MarkdownOptions::default(), now)?;
-                write_atomic(Path::new(&path), text.as_bytes())
+                let baseline = o.baseline.as_ref().map(|(_, b)| b);
+                let text = o.workspace.report_against(
+                    cmp,
+                    format,
+                    MarkdownOptions::default(),
+                    now,
+                    baseline,
+                )?;
+                write_atomic(&path, text.as_bytes())
             })
         }))
 }

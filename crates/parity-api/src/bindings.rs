@@ -60,9 +60,11 @@ pub fn render() -> String {
     let decls = [
         IpcError::decl(),
         IpcErrorCode::decl(),
+        FilePurpose::decl(),
         WorkspaceDto::decl(),
         CredentialsDto::decl(),
         EnvironmentDto::decl(),
+        AssumeRoleDto::decl(),
         FeatureFlagsDto::decl(),
         MissingDto::decl(),
         SnapshotDto::decl(),
@@ -70,15 +72,18 @@ pub fn render() -> String {
         PairScoreDto::decl(),
         ColumnDto::decl(),
         MatrixMetaDto::decl(),
+        BaselineDto::decl(),
         SharedSecretDto::decl(),
         MatrixQueryDto::decl(),
         CellDto::decl(),
+        ElementMarkerDto::decl(),
         RowDto::decl(),
         MatrixPageDto::decl(),
         PairDto::decl(),
         PairingDto::decl(),
         DetailColumnDto::decl(),
         RowDetailDto::decl(),
+        HintDto::decl(),
         ExceptionDto::decl(),
         ExceptionViewDto::decl(),
         ExceptionInputDto::decl(),
@@ -106,7 +111,13 @@ pub fn render() -> String {
 /// its arguments typed as Rust declares them.
 pub fn render_commands() -> String {
     let all = commands();
-    // Every type name the wrappers mention, imported from index.ts.
+    // Every type name the wrappers mention that index.ts exports, imported from it.
+    let exported: BTreeSet<String> = render()
+        .lines()
+        .filter_map(|l| l.strip_prefix("export type "))
+        .filter_map(|l| l.split(|c: char| !c.is_ascii_alphanumeric()).next())
+        .map(str::to_string)
+        .collect();
     let mut types = BTreeSet::new();
     for c in &all {
         for t in c
@@ -116,7 +127,7 @@ pub fn render_commands() -> String {
             .chain([c.returns.as_str()])
         {
             for word in t.split(|ch: char| !ch.is_ascii_alphanumeric()) {
-                if word.ends_with("Dto") {
+                if exported.contains(word) {
                     types.insert(word.to_string());
                 }
             }

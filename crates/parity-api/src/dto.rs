@@ -10,11 +10,13 @@ use chrono::{DateTime, Utc};
 use parity_app::exceptions::{ExceptionStanding, ExceptionView};
 use parity_app::{AppError, AuditEntry, ErrorCode, SnapshotInfo};
 use parity_core::{
-    Category, Credentials, EnvironmentConfig, ExceptionRule, FeatureFlags, Row, Status,
+    AssumeRole, Category, Credentials, EnvironmentConfig, ExceptionRule, FeatureFlags, Row, Status,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
+
+pub use crate::picker::FilePurpose;
 
 /// An error as the UI receives it: a closed set of codes and a readable message.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -97,6 +99,8 @@ pub struct EnvironmentDto {
     pub name: String,
     pub aliases: Vec<String>,
     pub credentials: CredentialsDto,
+    /// A role assumed on top of the credentials (docs/CONTRACTS.md: `assume_role`).
+    pub assume_role: Option<AssumeRoleDto>,
     pub regions: Vec<String>,
     pub tags: BTreeMap<String, String>,
     pub ssm_prefix: Option<String>,
@@ -105,6 +109,14 @@ pub struct EnvironmentDto {
     pub may_differ_in: Vec<String>,
     /// Opt-in: the DynamoDB table of this environment's feature flags.
     pub feature_flags: Option<FeatureFlagsDto>,
+}
+
+/// The role an environment assumes; blank `external_id` / `session_name` mean none / the default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AssumeRoleDto {
+    pub role_arn: String,
+    pub external_id: String,
+    pub session_name: String,
 }
 
 /// Where an environment's feature flags live (docs/CONTRACTS.md: `feature_flags` in the workspace file).
@@ -127,6 +139,11 @@ impl From<&EnvironmentConfig> for EnvironmentDto {
                 },
                 Some(Credentials::Keyring { keyring: true }) => CredentialsDto::Keyring,
             },
+            assume_role: e.assume_role.as_ref().map(|r| AssumeRoleDto {
+                role_arn: r.role_arn.clone(),
+                external_id: r.external_id.clone().unwrap_or_default(),
+                session_name: r.session_name.clone().unwrap_or_default(),
+            }),
             regions: e.regions.clone(),
             tags: e.tags.clone(),
             ssm_prefix: e.ssm_prefix.clone(),
@@ -153,6 +170,16 @@ impl EnvironmentDto {
             }),
             CredentialsDto::Keyring => Some(Credentials::Keyring { keyring: true }),
         };
+        // An empty role ARN means "no role".
+        env.assume_role = self
+            .assume_role
+            .as_ref()
+            .filter(|r| !r.role_arn.trim().is_empty())
+            .map(|r| AssumeRole {
+                role_arn: r.role_arn.trim().to_string(),
+                external_id: Some(r.external_id.trim().to_string()).filter(|s| !s.is_empty()),
+                session_name: Some(r.session_name.trim().to_string()).filter(|s| !s.is_empty()),
+            });
         env.regions = clean_list(&self.regions);
         env.tags = self
             .tags
@@ -294,6 +321,8 @@ pub struct MatrixMetaDto {
     /// Milliseconds spent computing the comparison.
     #[ts(type = "number")]
     pub compute_ms: u64,
+    /// The baseline chosen for this workspace, and how the comparison stands against it.
+    pub baseline: Option<BaselineDto>,
     /// The same secret in two environments (docs/CONTRACTS.md "Secrets").
     pub shared_secrets: Vec<SharedSecretDto>,
 }
@@ -327,13 +356,39 @@ pub struct MatrixQueryDto {
     pub unexplained_only: bool,
 }
 
+/// The chosen baseline file against the current comparison.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct BaselineDto {
+    pub path: String,
+    pub entries: usize,
+    /// Rows whose every failing pair it lists.
+    pub baselined_rows: usize,
+    /// Entries that no longer occur (`resource attribute a,b`).
+    pub gone: Vec<String>,
+}
+
 /// One cell: its status (absent where the column's source never produces the kind) and its
 /// normalised value as text.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct CellDto {
     #[ts(type = "Status | null")]
     pub status: Option<Status>,
+    /// The value in canonical element text (`tcp 443 from 0.0.0.0/0`), never JSON.
     pub value: Option<String>,
+    /// On a set-valued cell that differs from its reference column: `+plus -minus`.
+    pub marker: Option<ElementMarkerDto>,
+}
+
+/// A set-valued cell's extra elements against its reference column (the first other column
+/// compared with it; docs/CONTRACTS.md "Element differences").
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ElementMarkerDto {
+    /// Elements this column has and the reference lacks.
+    pub plus: usize,
+    /// Elements the reference has and this column lacks.
+    pub minus: usize,
+    /// The reference column's label.
+    pub against: String,
 }
 
 /// One matrix row as the table shows it.
@@ -350,13 +405,31 @@ pub struct RowDto {
     pub status: Status,
     pub cells: Vec<CellDto>,
     pub exceptions: Vec<String>,
+    /// Every failing pair matches the chosen baseline (docs/CONTRACTS.md "Baseline").
+    pub baselined: bool,
 }
 
 /// Longest value text sent in a table cell; the detail panel has the full value.
 const CELL_TEXT_LIMIT: usize = 160;
 
 impl RowDto {
-    pub fn new(index: usize, row: &Row) -> Self {
+    /// The row as the table shows it; `labels` are the matrix's column labels.
+    pub fn new(index: usize, row: &Row, labels: &[String], baselined: bool) -> Self {
+        let set_valued =
+            parity_core::elements::is_set_valued(&row.kind, &row.attribute, row.values());
+        let marker = |c: usize| -> Option<ElementMarkerDto> {
+            if !set_valued {
+                return None;
+            }
+            let reference =
+                (0..row.cells.len()).find(|&r| r != c && row.pair_status(c, r).is_some())?;
+            let extra = parity_core::elements::pair_elements(row.value(c), row.value(reference));
+            (!extra.is_empty()).then(|| ElementMarkerDto {
+                plus: extra.only_a.len(),
+                minus: extra.only_b.len(),
+                against: labels.get(reference).cloned().unwrap_or_default(),
+            })
+        };
         RowDto {
             index,
             kind: row.kind.to_string(),
@@ -372,9 +445,11 @@ impl RowDto {
                 .map(|(c, status)| CellDto {
                     status: *status,
                     value: value_text(row.value(c)).map(|t| truncate(t, CELL_TEXT_LIMIT)),
+                    marker: marker(c),
                 })
                 .collect(),
             exceptions: row.exceptions.clone(),
+            baselined,
         }
     }
 }
@@ -397,6 +472,12 @@ pub struct PairDto {
     pub b: String,
     #[ts(type = "Status")]
     pub status: Status,
+    /// On set-valued rows: `a`'s elements not in `b`'s, in canonical element text.
+    pub only_a: Option<Vec<String>>,
+    /// On set-valued rows: `b`'s elements not in `a`'s.
+    pub only_b: Option<Vec<String>>,
+    /// This failing pair matches the chosen baseline.
+    pub baselined: bool,
 }
 
 /// Why one resource of one column got the row's key.
@@ -415,6 +496,8 @@ pub struct DetailColumnDto {
     pub status: Option<Status>,
     pub raw: Option<String>,
     pub normalised: Option<String>,
+    /// On set-valued rows: the normalised value's elements, one text each.
+    pub elements: Option<Vec<String>>,
     pub taken_at: String,
 }
 
@@ -426,6 +509,31 @@ pub struct RowDetailDto {
     pub pairs: Vec<PairDto>,
     pub pairings: Vec<PairingDto>,
     pub exceptions: Vec<ExceptionDto>,
+    /// What would make the row converge (docs/CONTRACTS.md "Fix hints and the incident view");
+    /// always sent (optional in TypeScript only, so older fixtures stay valid).
+    #[ts(optional)]
+    pub hints: Option<Vec<HintDto>>,
+}
+
+/// One fix hint: which environment should change, towards what, and the whole hint as text.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct HintDto {
+    pub environment: String,
+    /// The reference column's label, or `expected`.
+    pub towards: String,
+    pub exception: Option<String>,
+    pub text: String,
+}
+
+impl From<parity_core::hints::Hint> for HintDto {
+    fn from(h: parity_core::hints::Hint) -> Self {
+        HintDto {
+            environment: h.environment,
+            towards: h.towards,
+            exception: h.exception,
+            text: h.text,
+        }
+    }
 }
 
 /// An exception rule.
@@ -437,6 +545,8 @@ pub struct ExceptionDto {
     pub environments: Vec<String>,
     /// Expected raw values per environment, as JSON text (`true`, `30`, `"x"`).
     pub expected: BTreeMap<String, String>,
+    /// The only extra elements it accepts on set-valued rows (canonical element text).
+    pub elements: Vec<String>,
     pub justification: String,
     pub owner: String,
     pub created: Option<String>,
@@ -456,6 +566,7 @@ impl From<&ExceptionRule> for ExceptionDto {
                 .iter()
                 .map(|(k, v)| (k.clone(), v.to_string()))
                 .collect(),
+            elements: r.elements.clone(),
             justification: r.justification.clone(),
             owner: r.owner.clone(),
             created: r.created.map(|d| d.to_string()),
@@ -504,6 +615,10 @@ pub struct ExceptionInputDto {
     pub environments: Vec<String>,
     /// Expected values per environment as typed: JSON when it parses, else text.
     pub expected: BTreeMap<String, String>,
+    /// Accepted extra elements; absent when editing keeps them as they are.
+    #[serde(default)]
+    #[ts(optional)]
+    pub elements: Option<Vec<String>>,
     pub justification: String,
     pub owner: String,
     /// `YYYY-MM-DD`, or absent for no expiry.
@@ -597,11 +712,12 @@ pub struct TfImportDto {
 
 /// A value as display text: strings as they are, everything else as canonical JSON; `None` for
 /// null (absent or unknown).
+/// A value as people read it: the canonical element text (docs/CONTRACTS.md "Element
+/// differences"), never JSON; `None` for `null`.
 pub fn value_text(v: &Value) -> Option<String> {
     match v {
         Value::Null => None,
-        Value::String(s) => Some(s.clone()),
-        other => Some(parity_core::normalize::canonical(other)),
+        other => Some(parity_core::elements::element_text(other)),
     }
 }
 
@@ -674,8 +790,21 @@ mod tests {
             profile: "shop".into(),
         });
         env.regions = vec!["us-east-1".into()];
+        env.assume_role = Some(AssumeRole {
+            role_arn: "arn:aws:iam::111122223333:role/EnvParityReadOnly".into(),
+            external_id: Some("shop".into()),
+            session_name: None,
+        });
         let dto = EnvironmentDto::from(&env);
         assert_eq!(dto.to_config().unwrap(), env);
+        // a blank ARN is no role; a bad one is refused with the field named
+        let mut none = dto.clone();
+        none.assume_role.as_mut().unwrap().role_arn = " ".into();
+        assert_eq!(none.to_config().unwrap().assume_role, None);
+        let mut bad = dto.clone();
+        bad.assume_role.as_mut().unwrap().role_arn = "EnvParityReadOnly".into();
+        let err = bad.to_config().unwrap_err().to_string();
+        assert!(err.contains("assume_role.role_arn"), "{err}");
         let mut bad = dto.clone();
         bad.ssm_prefix = Some("nope".into());
         assert_eq!(bad.to_config().unwrap_err().code, ErrorCode::BadInput);

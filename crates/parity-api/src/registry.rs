@@ -64,6 +64,7 @@ pub const PROGRESS_CHANNEL: &str = "Channel<ProgressDto>";
 
 registry! {
     workspace_info() -> WorkspaceDto;
+    choose_file(purpose: FilePurpose, format: Option<String>) -> Option<String>;
     open_workspace(path: String) -> WorkspaceDto;
     create_workspace(path: String, name: String) -> WorkspaceDto;
     open_demo() -> WorkspaceDto;
@@ -91,6 +92,7 @@ registry! {
     delete_snapshot(id: i64) -> ();
     import_tfstate(environment: String, path: String) -> TfImportDto;
     save_report(path: String, format: String) -> ();
+    set_baseline(path: Option<String>) -> ();
 }
 
 /// `snake_case` → `camelCase`, as Tauri maps command argument names.

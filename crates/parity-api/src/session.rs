@@ -1,6 +1,9 @@
-//! The desktop's session: which workspace (database file) is open, the recently opened ones, and the
-//! cached matrix view of the open workspace. First run opens the built-in demo in the data dir.
+//! The desktop's session: which workspace (database file) is open, the recently opened ones, the
+//! cached matrix view of the open workspace, and the files chosen in native dialogs (`picker`):
+//! the one path granted per purpose and the folder each dialog starts in. First run opens the
+//! built-in demo in the data dir.
 
+use std::collections::{BTreeMap, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -9,7 +12,10 @@ use std::time::Instant;
 use chrono::Utc;
 use parity_app::view::MatrixView;
 use parity_app::{AppError, AppResult, DbOpenMode, Workspace};
+use parity_core::baseline::{Baseline, BaselineMatch};
 use serde::{Deserialize, Serialize};
+
+use crate::picker::{not_chosen, FilePurpose};
 
 /// Environment variable naming the data directory (tests and demos point it at a temp dir).
 pub const DATA_DIR_ENV: &str = "ENVPARITY_DATA_DIR";
@@ -26,6 +32,9 @@ struct Remembered {
     current: Option<PathBuf>,
     #[serde(default)]
     recent: Vec<PathBuf>,
+    /// The folder of the file last chosen for each purpose.
+    #[serde(default)]
+    last_dirs: BTreeMap<FilePurpose, PathBuf>,
 }
 
 /// The open workspace and its cached matrix.
@@ -37,6 +46,11 @@ pub struct Open {
     /// The columns the view compares (empty: every environment's newest snapshot).
     pub columns: Vec<String>,
     pub compute_ms: u64,
+    /// The baseline file chosen for this workspace (its path as given), for the session
+    /// (docs/CONTRACTS.md "Baseline").
+    pub baseline: Option<(String, Baseline)>,
+    /// How the cached view stands against the baseline (`None` without a baseline or view).
+    pub baseline_match: Option<BaselineMatch>,
 }
 
 impl Open {
@@ -47,6 +61,10 @@ impl Open {
             let today = Utc::now().date_naive();
             let comparison = self.workspace.compare(columns, today)?;
             let exceptions = self.workspace.store().exceptions()?;
+            self.baseline_match = self
+                .baseline
+                .as_ref()
+                .map(|(_, b)| b.apply(&comparison.matrix));
             self.view = Some(MatrixView::new(comparison, exceptions));
             self.columns = columns.to_vec();
             self.compute_ms = started.elapsed().as_millis() as u64;
@@ -59,6 +77,29 @@ impl Open {
     /// Drops the cached matrix after a change (exceptions, snapshots, environments).
     pub fn invalidate(&mut self) {
         self.view = None;
+        self.baseline_match = None;
+    }
+
+    /// The view for `columns` beside its baseline match.
+    pub fn view_and_baseline(
+        &mut self,
+        columns: &[String],
+    ) -> AppResult<(&mut MatrixView, Option<&BaselineMatch>)> {
+        self.view(columns)?;
+        let view = self
+            .view
+            .as_mut()
+            .ok_or_else(|| AppError::new(parity_app::ErrorCode::Internal, "matrix view missing"))?;
+        Ok((view, self.baseline_match.as_ref()))
+    }
+
+    /// Chooses (or clears) the baseline; the cached view is matched against it anew.
+    pub fn set_baseline(&mut self, baseline: Option<(String, Baseline)>) {
+        self.baseline = baseline;
+        self.baseline_match = match (&self.baseline, &self.view) {
+            (Some((_, b)), Some(v)) => Some(b.apply(&v.comparison().matrix)),
+            _ => None,
+        };
     }
 }
 
@@ -68,6 +109,9 @@ pub struct Session {
     data_dir: PathBuf,
     open: Mutex<Option<Open>>,
     recent: Mutex<Vec<PathBuf>>,
+    last_dirs: Mutex<BTreeMap<FilePurpose, PathBuf>>,
+    /// The path chosen in the native dialog for each purpose, until a command uses it.
+    grants: Mutex<HashMap<FilePurpose, PathBuf>>,
     /// Why the launch did not open the workspace it meant to (shown once by the UI).
     launch_error: Mutex<Option<String>>,
 }
@@ -124,6 +168,8 @@ impl Session {
             data_dir,
             open: Mutex::new(None),
             recent: Mutex::new(remembered.recent.clone()),
+            last_dirs: Mutex::new(remembered.last_dirs.clone()),
+            grants: Mutex::new(HashMap::new()),
             launch_error: Mutex::new(None),
         };
         let explicit = std::env::var_os(WORKSPACE_ENV)
@@ -206,19 +252,77 @@ impl Session {
             view: None,
             columns: Vec::new(),
             compute_ms: 0,
+            baseline: None,
+            baseline_match: None,
         });
-        let mut recent = self.lock_recent()?;
-        recent.retain(|p| p != &path);
-        recent.insert(0, path.clone());
-        recent.truncate(RECENT_LIMIT);
+        {
+            let mut recent = self.lock_recent()?;
+            recent.retain(|p| p != &path);
+            recent.insert(0, path);
+            recent.truncate(RECENT_LIMIT);
+        }
+        self.remember();
+        Ok(())
+    }
+
+    /// Writes what the app remembers between launches (the current workspace is the newest
+    /// recent one).
+    fn remember(&self) {
+        let recent = self.lock_recent().map(|r| r.clone()).unwrap_or_default();
+        let last_dirs = relock(&self.last_dirs).clone();
         write_state(
             &self.data_dir,
             &Remembered {
-                current: Some(path),
-                recent: recent.clone(),
+                current: recent.first().cloned(),
+                recent,
+                last_dirs,
             },
         );
-        Ok(())
+    }
+
+    /// The folder the dialog for `purpose` starts in: the folder of the file last chosen for it
+    /// (while it exists), else the home folder.
+    pub fn start_dir(&self, purpose: FilePurpose) -> Option<PathBuf> {
+        relock(&self.last_dirs)
+            .get(&purpose)
+            .filter(|d| d.is_dir())
+            .cloned()
+            .or_else(|| std::env::var_os("HOME").map(PathBuf::from))
+    }
+
+    /// Records `path`, chosen by the user in the native dialog for `purpose`: the next command
+    /// for that purpose may use it (once), and the next dialog starts in its folder.
+    pub fn grant(&self, purpose: FilePurpose, path: PathBuf) {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            relock(&self.last_dirs).insert(purpose, dir.to_path_buf());
+        }
+        relock(&self.grants).insert(purpose, path);
+        self.remember();
+    }
+
+    /// The path chosen in the dialog for `purpose`, if `path` is it; used up by this call.
+    /// Any other path is refused with an error naming it.
+    pub fn take_grant(&self, purpose: FilePurpose, path: &str) -> AppResult<PathBuf> {
+        let mut grants = relock(&self.grants);
+        match grants.get(&purpose) {
+            Some(granted) if granted.as_os_str() == path => Ok(grants
+                .remove(&purpose)
+                .unwrap_or_else(|| PathBuf::from(path))),
+            _ => Err(not_chosen(purpose, path)),
+        }
+    }
+
+    /// A workspace the page may open: the one chosen in the Open dialog, or one of the Recent
+    /// list (which the session keeps itself).
+    pub fn openable(&self, path: &str) -> AppResult<PathBuf> {
+        if let Ok(granted) = self.take_grant(FilePurpose::OpenWorkspace, path) {
+            return Ok(granted);
+        }
+        self.lock_recent()?
+            .iter()
+            .find(|p| p.as_os_str() == path)
+            .cloned()
+            .ok_or_else(|| not_chosen(FilePurpose::OpenWorkspace, path))
     }
 
     /// Recently opened workspaces, newest first, without the current one.
@@ -280,6 +384,14 @@ impl Session {
             poisoned.into_inner()
         }))
     }
+}
+
+/// Locks a mutex whose data stays valid whatever a panicking holder did (plain maps).
+fn relock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| {
+        m.clear_poison();
+        poisoned.into_inner()
+    })
 }
 
 fn read_state(dir: &Path) -> Remembered {

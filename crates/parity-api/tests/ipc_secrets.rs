@@ -4,7 +4,8 @@
 //! Tauri commands forward to, and every payload a screen can ask for is searched for them.
 
 use parity_api::api;
-use parity_api::dto::MatrixQueryDto;
+use parity_api::dto::{FilePurpose, MatrixQueryDto};
+use parity_api::picker::ScriptedPicker;
 use parity_api::Session;
 use serde_json::json;
 
@@ -47,11 +48,18 @@ fn no_ipc_payload_carries_a_planted_secret() {
     let dir = tempfile::tempdir().unwrap();
     let session = Session::start(dir.path().join("data")).unwrap();
     let db = dir.path().join("team.sqlite");
-    api::create_workspace(&session, db.display().to_string(), "team".into()).unwrap();
+    let chosen = |purpose, file: &std::path::Path| {
+        api::choose_file(&session, &ScriptedPicker::choosing(file), purpose, None)
+            .unwrap()
+            .unwrap()
+    };
+    let path = chosen(FilePurpose::NewWorkspace, &db);
+    api::create_workspace(&session, path, "team".into()).unwrap();
     for env in ["staging", "prod"] {
         let file = dir.path().join(format!("{env}.json"));
         std::fs::write(&file, state(env)).unwrap();
-        api::import_tfstate(&session, env.into(), file.display().to_string()).unwrap();
+        let path = chosen(FilePurpose::Tfstate, &file);
+        api::import_tfstate(&session, env.into(), path).unwrap();
     }
     let mut payloads: Vec<(String, String)> = Vec::new();
     let mut push =

@@ -1,7 +1,10 @@
 //! The CI gate: exit 0 for parity (or only intentional differences), 1 for unexplained drift,
 //! 2 for unknown rows (unless allowed) or stale snapshots (docs/CONTRACTS.md "CLI exit codes").
 
+use std::path::Path;
+
 use chrono::{DateTime, Duration, Utc};
+use parity_core::baseline::{Baseline, BaselineMatch};
 use serde::Serialize;
 
 use crate::compare::Comparison;
@@ -43,13 +46,29 @@ pub struct CheckOutcome {
     /// Indices into `Matrix::shared_secrets` of findings no exception accepts (they fail the
     /// gate like drift).
     pub shared_secrets: Vec<usize>,
+    /// With a baseline: how the comparison stands against it (failing rows it baselines are
+    /// left out of `failures`).
+    pub baseline: Option<BaselineMatch>,
 }
 
 /// Applies the gate to a comparison.
 pub fn check(cmp: &Comparison, options: CheckOptions, now: DateTime<Utc>) -> CheckOutcome {
+    check_against(cmp, options, now, None)
+}
+
+/// Applies the gate with an optional baseline (docs/CONTRACTS.md "Baseline"): rows whose every
+/// failing pair is baselined pass.
+pub fn check_against(
+    cmp: &Comparison,
+    options: CheckOptions,
+    now: DateTime<Utc>,
+    baseline: Option<&Baseline>,
+) -> CheckOutcome {
     let rows = &cmp.matrix.rows;
+    let matched = baseline.map(|b| b.apply(&cmp.matrix));
     let mut failures: Vec<usize> = (0..rows.len())
         .filter(|&i| rows[i].status.is_failure())
+        .filter(|&i| !matched.as_ref().is_some_and(|m| m.row_baselined(i)))
         .collect();
     failures.sort_by(|&a, &b| rows[a].status.cmp(&rows[b].status).then(a.cmp(&b)));
     let unknown: Vec<usize> = (0..rows.len())
@@ -71,6 +90,7 @@ pub fn check(cmp: &Comparison, options: CheckOptions, now: DateTime<Utc>) -> Che
     };
     let shared_secrets: Vec<usize> = (0..cmp.matrix.shared_secrets.len())
         .filter(|&i| cmp.matrix.shared_secrets[i].accepted_by.is_none())
+        .filter(|i| !matched.as_ref().is_some_and(|m| m.shared.contains(i)))
         .collect();
     let exit_code = if !failures.is_empty() || !shared_secrets.is_empty() {
         1
@@ -85,7 +105,28 @@ pub fn check(cmp: &Comparison, options: CheckOptions, now: DateTime<Utc>) -> Che
         unknown,
         stale,
         shared_secrets,
+        baseline: matched,
     }
+}
+
+/// Reads and parses a baseline file (bad input, naming the file and line, when it is not one).
+pub fn read_baseline(path: &Path) -> AppResult<Baseline> {
+    let name = path.display().to_string();
+    let bytes = crate::files::read_input(
+        path,
+        "a baseline file",
+        crate::files::WORKSPACE_FILE_MAX_BYTES * 4,
+    )?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| AppError::bad_input(format!("{name}: not UTF-8 text")))?;
+    Baseline::parse(&text, &name).map_err(|e| AppError::bad_input(e.to_string()))
+}
+
+/// Writes the baseline of `cmp` to `path` (atomically); returns the number of entries.
+pub fn write_baseline(path: &Path, cmp: &Comparison) -> AppResult<usize> {
+    let text = Baseline::write(&cmp.matrix);
+    crate::files::write_atomic(path, text.as_bytes())?;
+    Ok(Baseline::from_matrix(&cmp.matrix).entries.len())
 }
 
 /// Parses a duration such as `90m`, `24h`, `7d`, `2w`.

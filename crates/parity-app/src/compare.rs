@@ -16,6 +16,19 @@ pub struct Comparison {
     pub matrix: Matrix,
     /// Environments left out because they have no snapshot yet (only when none were named).
     pub skipped: Vec<String>,
+    /// What fix hints are computed from (docs/CONTRACTS.md "Fix hints and the incident view").
+    pub hints: HintSettings,
+}
+
+/// The workspace's settings and state that fix hints need besides the matrix.
+#[derive(Debug, Clone, Default)]
+pub struct HintSettings {
+    /// The workspace's `reference` setting (`None`: the default rule).
+    pub reference: Option<String>,
+    /// The workspace's `service_tag` setting (`None`: `Service`).
+    pub service_tag: Option<String>,
+    pub exceptions: Vec<parity_core::ExceptionRule>,
+    pub today: Option<NaiveDate>,
 }
 
 impl Comparison {
@@ -26,7 +39,51 @@ impl Comparison {
     /// The diff document (docs/CONTRACTS.md "Diff JSON") of the rows at `keep` (all: `None`),
     /// e.g. the indices [`Comparison::matching`] returns.
     pub fn document(&self, generated_at: DateTime<Utc>, keep: Option<&[usize]>) -> DiffDocument {
-        DiffDocument::new(&self.matrix, &self.snapshot_refs(), generated_at, keep)
+        let snapshots = self.snapshot_refs();
+        let mut doc = DiffDocument::new(&self.matrix, &snapshots, generated_at, keep);
+        let ctx = self.hint_context(&snapshots, generated_at);
+        parity_core::hints::add_hints(&mut doc, &ctx, keep);
+        doc
+    }
+
+    /// The fix-hint context of this comparison (`snapshots`: [`Comparison::snapshot_refs`]).
+    pub fn hint_context<'a>(
+        &'a self,
+        snapshots: &'a [&'a Snapshot],
+        now: DateTime<Utc>,
+    ) -> parity_core::hints::HintContext<'a> {
+        parity_core::hints::HintContext::new(
+            &self.matrix,
+            snapshots,
+            &self.hints.exceptions,
+            self.hints.today.unwrap_or_else(|| now.date_naive()),
+            self.hints.reference.as_deref(),
+        )
+    }
+
+    /// The fix hints of row `index` (docs/CONTRACTS.md "Fix hints and the incident view").
+    pub fn row_hints(&self, index: usize) -> Vec<parity_core::hints::Hint> {
+        let snapshots = self.snapshot_refs();
+        let ctx = parity_core::hints::HintContext::new(
+            &self.matrix,
+            &snapshots,
+            &self.hints.exceptions,
+            self.hints.today.unwrap_or_default(),
+            self.hints.reference.as_deref(),
+        );
+        self.matrix
+            .rows
+            .get(index)
+            .map(|r| ctx.row_hints(r))
+            .unwrap_or_default()
+    }
+
+    /// The tag naming a resource's service (`Service` unless the workspace sets `service_tag`).
+    pub fn service_tag(&self) -> &str {
+        self.hints
+            .service_tag
+            .as_deref()
+            .unwrap_or(parity_core::hints::DEFAULT_SERVICE_TAG)
     }
 }
 
@@ -126,6 +183,7 @@ impl Workspace {
         let rules = self.store().rules()?;
         let ignores = self.store().ignores()?;
         let exceptions = self.store().exceptions()?;
+        let group_numbered = self.store().group_numbered()?;
         let columns: Vec<Column> = chosen
             .iter()
             .zip(&environments)
@@ -139,17 +197,25 @@ impl Workspace {
         let matrix = Matrix::compute(
             &columns,
             MatrixOptions {
+                group_numbered: &group_numbered,
                 rules: &rules,
                 ignores: &ignores,
                 exceptions: &exceptions,
                 today,
             },
         )?;
+        let (reference, service_tag) = self.store().hint_settings()?;
         Ok(Comparison {
             environments,
             snapshots,
             matrix,
             skipped,
+            hints: HintSettings {
+                reference,
+                service_tag,
+                exceptions,
+                today: Some(today),
+            },
         })
     }
 }

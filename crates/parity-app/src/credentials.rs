@@ -99,6 +99,17 @@ pub fn iam_policy_json() -> String {
     parity_aws::policy_json()
 }
 
+/// The trust policy of a role environments assume (`assume_role`): `principal` (an account id
+/// or an IAM ARN) may assume it, with `external_id` required when given.
+pub fn trust_policy_json(principal: &str, external_id: Option<&str>) -> String {
+    parity_aws::trust_policy_json(principal, external_id)
+}
+
+/// The policy of the identity that assumes the roles named `role_name` and runs `org discover`.
+pub fn source_policy_json(role_name: &str) -> String {
+    parity_aws::source_policy_json(role_name)
+}
+
 /// Deletes the static keys of environment `env` of workspace `uuid`; whether there were any.
 pub(crate) fn delete_keys(uuid: &str, env: &str) -> AppResult<bool> {
     KeyringStore::new().delete(uuid, env).map_err(keyring_error)

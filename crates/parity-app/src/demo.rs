@@ -317,7 +317,9 @@ fn snapshot(s: &EnvShape, now: DateTime<Utc>) -> Snapshot {
             .with_tag(
                 "LastDeployedBy",
                 if e == "prod" { "ci-bot" } else { "alice" },
-            ),
+            )
+            // the incident view's demo: `incident staging prod --service checkout`
+            .with_tag("Service", if name == "api" { "checkout" } else { "shop" }),
         );
     }
     out.push(tagged(
@@ -348,6 +350,9 @@ fn snapshot(s: &EnvShape, now: DateTime<Utc>) -> Snapshot {
         ),
         e,
     ));
+    if let Some(db) = out.last_mut() {
+        db.tags.insert("Service".into(), "checkout".into());
+    }
     out.push(
         Resource::named(
             "rds.db_parameter_group",
@@ -458,6 +463,44 @@ fn snapshot(s: &EnvShape, now: DateTime<Utc>) -> Snapshot {
         );
     }
     out.push(tagged(asg, e));
+    // The group's instances, numbered replicas the way teams name them (`prod-web-01` …): one
+    // `ec2.instance/web` group whose count is the group's capacity (docs/CONTRACTS.md "Groups").
+    for n in 1..=desired {
+        let zone = if n % 2 == 0 {
+            "us-east-1b"
+        } else {
+            "us-east-1a"
+        };
+        let subnet = &subnet_ids[(n as usize - 1) % subnet_ids.len().min(2)];
+        out.push(tagged(
+            Resource::named(
+                "ec2.instance",
+                &id("i", i, 16 + n as u32),
+                &format!("{e}-web-{n:02}"),
+            )
+            .with_region(region)
+            .with_attr(
+                "instance_type",
+                if e == "dev" { "t3.small" } else { "t3.medium" },
+            )
+            .with_attr("image_id", format!("ami-0{i}{n}c0ffee"))
+            .with_attr(
+                "image_name",
+                "al2023-ami-2023.6.20241121.0-kernel-6.1-x86_64",
+            )
+            .with_attr("architecture", "x86_64")
+            .with_attr("platform", "linux")
+            .with_attr("state", "running")
+            .with_attr("autoscaling_group", format!("{e}-web-asg"))
+            .with_attr("vpc", vpc.clone())
+            .with_attr("subnet", subnet.clone())
+            .with_attr("availability_zone", zone)
+            .with_attr("security_groups", json!([web_sg]))
+            .with_attr("metadata_http_tokens", "required")
+            .with_attr("private_ip_address", format!("10.{i}.2.{}", 10 + n)),
+            e,
+        ));
+    }
     if s.cpu_alarm {
         // Keyed by what it watches: the api instance's logical name and the metric.
         out.push(
@@ -590,6 +633,7 @@ fn exception(
         attribute: attribute.into(),
         environments: vec!["prod".into()],
         expected: Default::default(),
+        elements: vec![],
         justification: justification.into(),
         owner: owner.into(),
         created: Some(created),
@@ -651,6 +695,7 @@ pub fn demo_file(now: DateTime<Utc>) -> WorkspaceFile {
     connections.expected.insert("prod".into(), json!("500"));
     WorkspaceFile {
         name: Some(DEMO_NAME.into()),
+        group_numbered: None,
         environments,
         rules: Vec::new(),
         ignores: vec![IgnoreRule {
@@ -675,6 +720,15 @@ pub fn demo_file(now: DateTime<Utc>) -> WorkspaceFile {
                 "autoscaling.group/web-asg",
                 "{min_size,max_size,desired_capacity,policy.*}",
                 "Scaling policies: prod auto-scales to handle more traffic.",
+                "platform-team",
+                created,
+                in_half_a_year,
+            ),
+            exception(
+                "prod-web-zones",
+                "ec2.instance/web",
+                "{zone_spread,subnet}",
+                "Resilience: prod's web replicas spread over two subnets in two availability zones; lower environments run one replica.",
                 "platform-team",
                 created,
                 in_half_a_year,
@@ -711,6 +765,7 @@ pub fn demo_file(now: DateTime<Utc>) -> WorkspaceFile {
                 e
             },
         ],
+        ..WorkspaceFile::default()
     }
 }
 

@@ -51,10 +51,19 @@ pub struct ExceptionPatch {
     pub attribute: Option<String>,
     pub environments: Option<Vec<String>>,
     pub expected: Option<Vec<(String, serde_json::Value)>>,
+    /// Replaces the accepted elements (docs/CONTRACTS.md "Element differences").
+    pub elements: Option<Vec<String>>,
     pub justification: Option<String>,
     pub owner: Option<String>,
     pub expires: Option<Option<NaiveDate>>,
     pub ticket: Option<Option<String>>,
+}
+
+/// Elements as typed (`  tcp 443 from 0.0.0.0/0 `, `a -> b`) stored in canonical element text.
+fn canonical_elements(rule: &mut ExceptionRule) {
+    for e in &mut rule.elements {
+        *e = parity_core::elements::comparable_text(e);
+    }
 }
 
 /// Parses `ENV=VALUE` for an expected value: JSON when it parses (`true`, `30`, `"x"`), else the
@@ -101,6 +110,7 @@ impl Workspace {
         now: DateTime<Utc>,
     ) -> AppResult<ExceptionRule> {
         rule.validate()?;
+        canonical_elements(&mut rule);
         rule.id = rule.effective_id();
         if rule.created.is_none() {
             rule.created = Some(now.date_naive());
@@ -179,6 +189,11 @@ impl Workspace {
         }
         if let Some(v) = patch.expected {
             rule.expected = v.into_iter().collect();
+        }
+        if let Some(v) = patch.elements {
+            rule.elements = v;
+            rule.validate()?;
+            canonical_elements(&mut rule);
         }
         if let Some(v) = patch.justification {
             rule.justification = v;
@@ -279,6 +294,20 @@ impl Workspace {
                             .map(|c| row.raw[c].clone())
                     };
                     if !rule.expectations_hold(observed) {
+                        violated = true;
+                    }
+                    // docs/CONTRACTS.md "Element differences": an extra element it does not list
+                    if !rule.elements.is_empty()
+                        && row.pairs.iter().any(|p| {
+                            p.status != Status::Same
+                                && (compiled.names_env(&cmp.matrix.environments[p.a])
+                                    || compiled.names_env(&cmp.matrix.environments[p.b]))
+                                && !rule.elements_hold(&parity_core::elements::pair_elements(
+                                    row.value(p.a),
+                                    row.value(p.b),
+                                ))
+                        })
+                    {
                         violated = true;
                     }
                 }

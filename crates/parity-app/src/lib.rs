@@ -11,6 +11,8 @@ pub mod demo;
 mod error;
 pub mod exceptions;
 pub mod files;
+pub mod incident;
+pub mod org;
 pub mod query;
 pub mod report;
 pub mod secrets;
@@ -49,8 +51,9 @@ pub struct Workspace {
     store: Store,
 }
 
-/// The changes `file` would make to what existing environments connect to: credentials and
-/// endpoint URL, one line each (`staging: credentials profile shop-staging → keyring`).
+/// The changes `file` would make to what existing environments connect to: credentials, the role
+/// they assume (a credential change too) and endpoint URL, one line each
+/// (`staging: credentials profile shop-staging → keyring`).
 fn sensitive_changes(existing: &[EnvironmentConfig], file: &WorkspaceFile) -> Vec<String> {
     fn credentials(c: &Option<parity_core::Credentials>) -> String {
         match c {
@@ -71,6 +74,21 @@ fn sensitive_changes(existing: &[EnvironmentConfig], file: &WorkspaceFile) -> Ve
                 .unwrap_or_else(|| format!("{c:?}")),
         }
     }
+    fn assume_role(r: &Option<parity_core::AssumeRole>) -> String {
+        match r {
+            None => "none".to_string(),
+            Some(r) => {
+                let mut text = format!("`{}`", r.role_arn);
+                if let Some(id) = &r.external_id {
+                    text.push_str(&format!(" (external id `{id}`)"));
+                }
+                if let Some(name) = &r.session_name {
+                    text.push_str(&format!(" (session `{name}`)"));
+                }
+                text
+            }
+        }
+    }
     fn endpoint(e: &Option<String>) -> String {
         e.as_deref()
             .map(|u| format!("`{u}`"))
@@ -87,6 +105,14 @@ fn sensitive_changes(existing: &[EnvironmentConfig], file: &WorkspaceFile) -> Ve
                 new.name,
                 credentials(&old.credentials),
                 credentials(&new.credentials)
+            ));
+        }
+        if old.assume_role != new.assume_role {
+            out.push(format!(
+                "environment `{}`: assume_role {} → {}",
+                new.name,
+                assume_role(&old.assume_role),
+                assume_role(&new.assume_role)
             ));
         }
         if old.endpoint_url != new.endpoint_url {
@@ -310,12 +336,16 @@ impl Workspace {
     /// or snapshots.
     pub fn export(&self) -> AppResult<WorkspaceFile> {
         let info = self.store.workspace()?;
+        let (reference, service_tag) = self.store.hint_settings()?;
         Ok(WorkspaceFile {
             name: (!info.name.is_empty()).then_some(info.name),
+            group_numbered: Some(self.store.group_numbered()?).filter(|g| !g.is_default()),
             environments: self.store.environments()?,
             rules: self.store.rules()?,
             ignores: self.store.ignores()?,
             exceptions: self.store.exceptions()?,
+            reference,
+            service_tag,
         })
     }
 
@@ -378,6 +408,15 @@ impl Workspace {
                         info.name
                     ));
                 }
+            }
+            if let Some(setting) = &file.group_numbered {
+                store.set_group_numbered(setting)?;
+            }
+            if file.reference.is_some() || file.service_tag.is_some() {
+                let (reference, service_tag) = store.hint_settings()?;
+                let reference = file.reference.clone().or(reference);
+                let service_tag = file.service_tag.clone().or(service_tag);
+                store.set_hint_settings(reference.as_deref(), service_tag.as_deref())?;
             }
             for env in &file.environments {
                 match existing.iter().find(|e| e.name == env.name) {

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use parity_core::baseline::Baseline;
 use parity_core::{Category, Status};
 use parity_report::{
     CategoryScore, EnvPolicy, MarkdownOptions, ReportException, ReportFormat, ReportInput, Standing,
@@ -65,9 +66,23 @@ impl Workspace {
     /// Everything a report of `cmp` shows, as of `now` (the report's `generated_at`; exception
     /// standings are judged on its UTC date).
     pub fn report_input(&self, cmp: &Comparison, now: DateTime<Utc>) -> AppResult<ReportInput> {
+        self.report_input_against(cmp, now, None)
+    }
+
+    /// [`Workspace::report_input`] with the rows and pairs `baseline` covers marked
+    /// `baselined` (docs/CONTRACTS.md "Baseline").
+    pub fn report_input_against(
+        &self,
+        cmp: &Comparison,
+        now: DateTime<Utc>,
+        baseline: Option<&Baseline>,
+    ) -> AppResult<ReportInput> {
         let today = now.date_naive();
         let info = self.info()?;
-        let doc = cmp.document(now, None);
+        let mut doc = cmp.document(now, None);
+        if let Some(b) = baseline {
+            doc.mark_baselined(&cmp.matrix, &b.apply(&cmp.matrix));
+        }
         let mut policy: Vec<EnvPolicy> = Vec::new();
         for env in &cmp.environments {
             if !policy.iter().any(|p| p.environment == env.name) {
@@ -125,7 +140,19 @@ impl Workspace {
         markdown: MarkdownOptions,
         now: DateTime<Utc>,
     ) -> AppResult<String> {
-        let input = self.report_input(cmp, now)?;
+        self.report_against(cmp, format, markdown, now, None)
+    }
+
+    /// [`Workspace::report`] with baselined rows marked.
+    pub fn report_against(
+        &self,
+        cmp: &Comparison,
+        format: ReportFormat,
+        markdown: MarkdownOptions,
+        now: DateTime<Utc>,
+        baseline: Option<&Baseline>,
+    ) -> AppResult<String> {
+        let input = self.report_input_against(cmp, now, baseline)?;
         parity_report::render(&input, format, markdown)
             .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))
     }

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use parity_core::{EnvironmentConfig, ExceptionRule, IgnoreRule, RewriteRule};
+use parity_core::{EnvironmentConfig, ExceptionRule, GroupNumbered, IgnoreRule, RewriteRule};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, AppResult};
@@ -15,6 +15,9 @@ use crate::error::{AppError, AppResult};
 pub struct WorkspaceFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Which kinds' numbered replicas form groups; absent: keep the workspace's setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_numbered: Option<GroupNumbered>,
     #[serde(default, rename = "environment", skip_serializing_if = "Vec::is_empty")]
     pub environments: Vec<EnvironmentConfig>,
     #[serde(default, rename = "rule", skip_serializing_if = "Vec::is_empty")]
@@ -23,6 +26,13 @@ pub struct WorkspaceFile {
     pub ignores: Vec<IgnoreRule>,
     #[serde(default, rename = "exception", skip_serializing_if = "Vec::is_empty")]
     pub exceptions: Vec<ExceptionRule>,
+    /// The environment others converge to (docs/CONTRACTS.md "Fix hints and the incident
+    /// view"); absent: keep the workspace's setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// The tag naming a resource's service; absent: keep the workspace's setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_tag: Option<String>,
 }
 
 /// TOML accepts dates bare (`expires = 2027-06-30`) or quoted; the model takes quoted ones.
@@ -71,6 +81,20 @@ impl WorkspaceFile {
     /// Checks everything that does not need the database.
     pub fn validate(&self, file: &str) -> AppResult<()> {
         let bad = |msg: String| AppError::bad_input(format!("{file}: {msg}"));
+        if let Some(setting) = &self.group_numbered {
+            setting.validate().map_err(|e| bad(e.to_string()))?;
+        }
+        if let Some(tag) = &self.service_tag {
+            if tag.trim().is_empty() || tag.len() > 128 {
+                return Err(bad(
+                    "service_tag must be a tag key (1-128 characters)".into()
+                ));
+            }
+        }
+        if let Some(reference) = &self.reference {
+            parity_core::workspace::validate_env_name(reference)
+                .map_err(|e| bad(format!("reference: {e}")))?;
+        }
         let mut names = BTreeSet::new();
         for env in &self.environments {
             env.validate().map_err(|e| bad(e.to_string()))?;
@@ -110,6 +134,14 @@ impl WorkspaceFile {
             .copied()
             .chain(self.environments.iter().map(|e| e.name.as_str()))
             .collect();
+        if let Some(reference) = &self.reference {
+            if !known.contains(&reference.as_str()) {
+                return Err(AppError::bad_input(format!(
+                    "{label}: reference `{reference}` is not an environment of the workspace or the file (known: {}); nothing imported",
+                    if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                )));
+            }
+        }
         for exception in &self.exceptions {
             let id = exception.effective_id();
             for env in exception
@@ -128,7 +160,7 @@ impl WorkspaceFile {
         Ok(())
     }
 
-    /// Renders the file: deterministic, with inline tables for credentials, tags and expected
+    /// Renders the file: deterministic, with inline tables for credentials, assume_role, tags and expected
     /// values as in the documented format.
     pub fn render(&self) -> AppResult<String> {
         let text = toml::to_string(self).map_err(|e| {
@@ -148,6 +180,7 @@ impl WorkspaceFile {
             "name",
             "aliases",
             "credentials",
+            "assume_role",
             "regions",
             "tags",
             "ssm_prefix",
@@ -164,6 +197,7 @@ impl WorkspaceFile {
             "attribute",
             "environments",
             "expected",
+            "elements",
             "justification",
             "owner",
             "created",
@@ -173,7 +207,7 @@ impl WorkspaceFile {
         for (section, inline_keys, order) in [
             (
                 "environment",
-                &["credentials", "tags", "feature_flags"][..],
+                &["credentials", "assume_role", "tags", "feature_flags"][..],
                 ENVIRONMENT_ORDER,
             ),
             ("exception", &["expected"][..], EXCEPTION_ORDER),
@@ -256,6 +290,26 @@ ticket = "https://tracker.example/OPS-42"
 "#;
 
     #[test]
+    fn hint_settings_parse_render_and_are_checked() {
+        let text = format!("reference = \"staging\"\nservice_tag = \"App\"\n{CONTRACT_EXAMPLE}");
+        let file = WorkspaceFile::parse(&text, "h.toml").unwrap();
+        assert_eq!(file.reference.as_deref(), Some("staging"));
+        assert_eq!(file.service_tag.as_deref(), Some("App"));
+        let rendered = file.render().unwrap();
+        assert!(
+            rendered
+                .starts_with("name = \"shop\"\nreference = \"staging\"\nservice_tag = \"App\"\n"),
+            "{rendered}"
+        );
+        assert_eq!(WorkspaceFile::parse(&rendered, "again.toml").unwrap(), file);
+        let unknown = WorkspaceFile::parse("reference = \"uat\"\n", "u.toml").unwrap();
+        let e = unknown.check_references(&["prod"], "u.toml").unwrap_err();
+        assert!(e.message.contains("reference `uat`"), "{}", e.message);
+        let e = WorkspaceFile::parse("service_tag = \" \"\n", "t.toml").unwrap_err();
+        assert!(e.message.contains("t.toml: service_tag"), "{}", e.message);
+    }
+
+    #[test]
     fn the_contract_example_parses_and_renders_back_the_same() {
         let file = WorkspaceFile::parse(CONTRACT_EXAMPLE, "shop.toml").unwrap();
         assert_eq!(file.environments.len(), 3);
@@ -288,6 +342,68 @@ ticket = "https://tracker.example/OPS-42"
             "{rendered}"
         );
         assert_eq!(WorkspaceFile::parse(&rendered, "again.toml").unwrap(), file);
+    }
+
+    #[test]
+    fn group_numbered_is_a_flag_or_a_list_of_kinds() {
+        let parse = |v: &str| WorkspaceFile::parse(&format!("group_numbered = {v}\n"), "g.toml");
+        assert_eq!(
+            parse("false").unwrap().group_numbered,
+            Some(GroupNumbered::Off)
+        );
+        assert_eq!(
+            parse("[]").unwrap().group_numbered,
+            Some(GroupNumbered::Off)
+        );
+        assert_eq!(
+            parse("true").unwrap().group_numbered,
+            Some(GroupNumbered::Default)
+        );
+        let kinds = parse("[\"ec2.instance\", \"rds.db_instance\"]").unwrap();
+        assert_eq!(
+            kinds.group_numbered,
+            Some(GroupNumbered::Kinds(vec![
+                "ec2.instance".into(),
+                "rds.db_instance".into()
+            ]))
+        );
+        let rendered = kinds.render().unwrap();
+        assert!(
+            rendered.starts_with("group_numbered = [\"ec2.instance\", \"rds.db_instance\"]"),
+            "{rendered}"
+        );
+        let off = parse("false").unwrap().render().unwrap();
+        assert_eq!(off, "group_numbered = false\n");
+        for bad in ["\"yes\"", "3", "[\"\"]", "[\"ec2 instance\"]"] {
+            let e = parse(bad).unwrap_err();
+            assert!(e.message.contains("g.toml"), "{bad}: {}", e.message);
+            assert!(e.message.contains("group_numbered"), "{bad}: {}", e.message);
+        }
+    }
+
+    #[test]
+    fn assume_role_renders_inline_after_credentials_and_round_trips() {
+        let text = CONTRACT_EXAMPLE.replace(
+            "credentials = { profile = \"shop-dev\" }",
+            "credentials = { profile = \"org\" }\nassume_role = { session_name = \"ci\", role_arn = \"arn:aws:iam::111122223333:role/EnvParityReadOnly\", external_id = \"shop\" }",
+        );
+        let file = WorkspaceFile::parse(&text, "roles.toml").unwrap();
+        let role = file.environments[2].assume_role.as_ref().unwrap();
+        assert_eq!(role.external_id.as_deref(), Some("shop"));
+        let rendered = file.render().unwrap();
+        assert!(
+            rendered.contains("credentials = { profile = \"org\" }\nassume_role = { role_arn = \"arn:aws:iam::111122223333:role/EnvParityReadOnly\", external_id = \"shop\", session_name = \"ci\" }\nregions"),
+            "{rendered}"
+        );
+        assert_eq!(WorkspaceFile::parse(&rendered, "again.toml").unwrap(), file);
+        let bad = text.replace("arn:aws:iam::111122223333:role/", "arn:aws:iam::1:role/");
+        let err = WorkspaceFile::parse(&bad, "roles.toml")
+            .unwrap_err()
+            .message;
+        assert!(
+            err.starts_with("roles.toml: environment `dev`: assume_role.role_arn"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -222,6 +222,7 @@ proptest! {
             attribute,
             environments: vec!["prod".into()],
             expected: Default::default(),
+            elements: vec![],
             justification: "j".into(),
             owner: "o".into(),
             created: None,

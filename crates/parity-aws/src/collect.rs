@@ -17,6 +17,10 @@ use futures::{FutureExt, StreamExt};
 use parity_core::{EnvironmentConfig, MissingKind, Resource, Snapshot, Source};
 use tokio::time::Instant;
 
+use aws_config::identity::IdentityCache;
+use aws_credential_types::provider::SharedCredentialsProvider;
+
+use crate::assume::{denied_as_role, RoleCredentials};
 use crate::credentials::{fingerprint_key, CredentialError, CredentialSource, KeyringError};
 use crate::failure::CallFailure;
 use crate::limits::{self, Budgeted, CallTimeouts, RateBudgets};
@@ -45,8 +49,12 @@ pub struct CollectContext {
     /// Key for fingerprints of secret-looking SSM values. `None`: read (or create) the
     /// workspace's key in the OS keyring; without a keyring such values are not kept at all.
     pub fingerprint_key: Option<Vec<u8>>,
-    /// Environments collected at once by `collect_many`.
+    /// Environments of one account collected at once by `collect_many` (they share its rate
+    /// budget).
     pub max_environments: usize,
+    /// Accounts collected at once by `collect_many`: environments in different accounts (each
+    /// with its own budget) run side by side, up to `max_environments` per account.
+    pub max_accounts: usize,
     /// Regions of one environment collected at once.
     pub max_regions: usize,
     /// Fan-out calls in flight per region and step (SSM GetParameters batches, VPC attributes,
@@ -76,6 +84,7 @@ impl std::fmt::Debug for CollectContext {
                 &self.fingerprint_key.as_ref().map(|_| "<redacted>"),
             )
             .field("max_environments", &self.max_environments)
+            .field("max_accounts", &self.max_accounts)
             .field("max_regions", &self.max_regions)
             .field("max_requests", &self.max_requests)
             .field("timeout", &self.timeout)
@@ -92,6 +101,7 @@ impl CollectContext {
             workspace_uuid: workspace_uuid.to_string(),
             fingerprint_key: None,
             max_environments: 3,
+            max_accounts: 32,
             max_regions: 4,
             max_requests: 8,
             timeout: Some(limits::DEFAULT_COLLECT_TIMEOUT),
@@ -166,6 +176,53 @@ async fn blocking<T: Send + 'static>(
     })
 }
 
+/// The SDK configuration of a credential source: the call timeouts and retries of `ctx`, `http`,
+/// the region and the endpoint.
+pub(crate) async fn source_config(
+    source: &CredentialSource,
+    region: Option<&str>,
+    endpoint_url: Option<&str>,
+    ctx: &CollectContext,
+    http: aws_sdk_ec2::config::SharedHttpClient,
+) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http.clone())
+        .timeout_config(ctx.call_timeouts.sdk())
+        .retry_config(limits::retry_config(ctx.initial_backoff));
+    if let Some(region) = region {
+        loader = loader.region(Region::new(region.to_string()));
+    }
+    match source {
+        CredentialSource::Profile { profile } => {
+            // The named profile alone: environment variables such as AWS_ACCESS_KEY_ID must not
+            // win over a profile the user chose for this environment (the default chain puts
+            // them first). The profile provider still does SSO, assume-role, credential_process.
+            let provider_config = ProviderConfig::without_region()
+                .with_http_client(http)
+                .with_region(region.map(|r| Region::new(r.to_string())));
+            let provider = ProfileFileCredentialsProvider::builder()
+                .configure(&provider_config)
+                .profile_name(profile)
+                .build();
+            loader = loader.profile_name(profile).credentials_provider(provider);
+        }
+        CredentialSource::StaticKeys(keys) => {
+            loader = loader.credentials_provider(SdkCredentials::new(
+                keys.access_key_id.clone(),
+                keys.secret_access_key.clone(),
+                keys.session_token.clone(),
+                None,
+                "envparity-keyring",
+            ))
+        }
+        CredentialSource::DefaultChain => {}
+    }
+    if let Some(url) = endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    loader.load().await
+}
+
 async fn prepare(
     env: &EnvironmentConfig,
     ctx: &CollectContext,
@@ -184,42 +241,14 @@ async fn prepare(
     };
     let http = crate::http::proxy_aware_client();
     let http_for_clients = http.clone();
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(http.clone())
-        .timeout_config(ctx.call_timeouts.sdk())
-        .retry_config(limits::retry_config(ctx.initial_backoff));
-    if let Some(first) = env.regions.first() {
-        loader = loader.region(Region::new(first.clone()));
-    }
-    match &source {
-        CredentialSource::Profile { profile } => {
-            // The named profile alone: environment variables such as AWS_ACCESS_KEY_ID must not
-            // win over a profile the user chose for this environment (the default chain puts
-            // them first). The profile provider still does SSO, assume-role, credential_process.
-            let provider_config = ProviderConfig::without_region()
-                .with_http_client(http)
-                .with_region(env.regions.first().map(|r| Region::new(r.clone())));
-            let provider = ProfileFileCredentialsProvider::builder()
-                .configure(&provider_config)
-                .profile_name(profile)
-                .build();
-            loader = loader.profile_name(profile).credentials_provider(provider);
-        }
-        CredentialSource::StaticKeys(keys) => {
-            loader = loader.credentials_provider(SdkCredentials::new(
-                keys.access_key_id.clone(),
-                keys.secret_access_key.clone(),
-                keys.session_token.clone(),
-                None,
-                "envparity-keyring",
-            ))
-        }
-        CredentialSource::DefaultChain => {}
-    }
-    if let Some(url) = &env.endpoint_url {
-        loader = loader.endpoint_url(url);
-    }
-    let sdk = loader.load().await;
+    let sdk = source_config(
+        &source,
+        env.regions.first().map(String::as_str),
+        env.endpoint_url.as_deref(),
+        ctx,
+        http,
+    )
+    .await;
     let regions = if env.regions.is_empty() {
         match sdk.region() {
             Some(r) => vec![r.to_string()],
@@ -241,19 +270,52 @@ async fn prepare(
     let credentials = provider.provide_credentials().await.map_err(|e| {
         CredentialError::from_provider(source.profile(), DisplayErrorContext(&e).to_string())
     })?;
+    let endpoint = env.endpoint_url.as_deref().unwrap_or("aws");
     // The account is not known without a call; the credentials stand for it (one access key
     // or profile is one account).
-    let account = format!(
-        "{}|{}",
-        credentials.access_key_id(),
-        env.endpoint_url.as_deref().unwrap_or("aws")
-    );
+    let mut account = format!("{}|{endpoint}", credentials.access_key_id());
+    let budgets = ctx.budgets();
+    let mut sdk = sdk;
+    if let Some(role) = &env.assume_role {
+        // STS in the environment's first region, with the source's credentials, and the same
+        // timeouts, retries and rate budget as every client.
+        let region = regions[0].as_str();
+        let sts = aws_sdk_sts::Client::from_conf(
+            aws_sdk_sts::config::Builder::from(&sdk)
+                .region(aws_sdk_sts::config::Region::new(region.to_string()))
+                .http_client(Budgeted {
+                    inner: http_for_clients.clone(),
+                    bucket: budgets.bucket(&account, region, "sts"),
+                })
+                .interceptor(crate::limits::RetryCap)
+                .retry_partition(crate::limits::retry_partition("sts"))
+                .build(),
+        );
+        let provider = RoleCredentials::new(sts, role.clone(), source.describe(&env.name));
+        // Assumed now, so a refused role fails the environment before any Describe call.
+        provider
+            .credentials()
+            .await
+            .map_err(CredentialError::AssumeRole)?;
+        // The role's own cache renews the credentials before they expire; the SDK's cache
+        // would hold them past that margin.
+        sdk = sdk
+            .into_builder()
+            .credentials_provider(SharedCredentialsProvider::new(provider))
+            .identity_cache(IdentityCache::no_cache())
+            .build();
+        // Calls are made in the role's account: its budget is the account's.
+        account = format!(
+            "account:{}|{endpoint}",
+            role.account_id().unwrap_or(&role.role_arn)
+        );
+    }
     Ok(Prepared {
         sdk,
         regions,
         account,
         http: http_for_clients,
-        budgets: ctx.budgets(),
+        budgets,
     })
 }
 
@@ -691,11 +753,17 @@ pub async fn collect(
         for (kind, result) in kinds {
             match result {
                 Ok(resources) => snapshot.resources.extend(resources),
-                Err(failure) => reasons.entry(kind).or_default().push(if several_regions {
-                    format!("{region}: {}", failure.reason)
-                } else {
-                    failure.reason
-                }),
+                Err(failure) => {
+                    let reason = match &env.assume_role {
+                        Some(role) => denied_as_role(role, &failure.reason),
+                        None => failure.reason,
+                    };
+                    reasons.entry(kind).or_default().push(if several_regions {
+                        format!("{region}: {reason}")
+                    } else {
+                        reason
+                    })
+                }
             }
         }
     }
@@ -717,8 +785,29 @@ pub async fn collect(
     snapshot
 }
 
-/// Collects several environments concurrently (at most `ctx.max_environments` at once), in the
-/// order given.
+/// Which account an environment's calls go to, as far as is known before any call: the role's
+/// account, else its credential source, and the endpoint. Environments with one key share a
+/// concurrency bound (`max_environments`); the rate budget is keyed by what `prepare` learns.
+fn account_key(env: &EnvironmentConfig) -> String {
+    let endpoint = env.endpoint_url.as_deref().unwrap_or("aws");
+    match (&env.assume_role, &env.credentials) {
+        (Some(role), _) => format!(
+            "account:{}|{endpoint}",
+            role.account_id().unwrap_or(&role.role_arn)
+        ),
+        (None, Some(parity_core::Credentials::Profile { profile })) => {
+            format!("profile:{profile}|{endpoint}")
+        }
+        (None, Some(parity_core::Credentials::Keyring { .. })) => {
+            format!("keyring:{}|{endpoint}", env.name)
+        }
+        (None, None) => format!("default|{endpoint}"),
+    }
+}
+
+/// Collects several environments concurrently, in the order given: environments of different
+/// accounts side by side (at most `ctx.max_accounts` accounts at once), at most
+/// `ctx.max_environments` of one account at once. Each spends its own account's rate budget.
 pub async fn collect_many(
     envs: &[EnvironmentConfig],
     ctx: &CollectContext,
@@ -736,9 +825,26 @@ pub async fn collect_many(
             .and_then(Result::ok);
     }
     let ctx = &ctx;
-    futures::stream::iter(envs)
-        .map(|env| collect(env, ctx, progress))
-        .buffered(ctx.max_environments.max(1))
+    let per_account = ctx.max_environments.max(1);
+    let mut bounds: std::collections::HashMap<String, Arc<tokio::sync::Semaphore>> =
+        std::collections::HashMap::new();
+    let jobs: Vec<(&EnvironmentConfig, Arc<tokio::sync::Semaphore>)> = envs
+        .iter()
+        .map(|env| {
+            let bound = bounds
+                .entry(account_key(env))
+                .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(per_account)))
+                .clone();
+            (env, bound)
+        })
+        .collect();
+    futures::stream::iter(jobs)
+        .map(|(env, bound)| async move {
+            // The semaphore is never closed, so acquiring only waits.
+            let _permit = bound.acquire().await.ok();
+            collect(env, ctx, progress).await
+        })
+        .buffered(per_account * ctx.max_accounts.max(1))
         .collect()
         .await
 }
@@ -776,5 +882,54 @@ pub async fn test_connection(
             region,
             reason: f.reason,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parity_core::{AssumeRole, Credentials};
+
+    fn env(name: &str, profile: Option<&str>, role_account: Option<&str>) -> EnvironmentConfig {
+        let mut env = EnvironmentConfig::new(name);
+        env.credentials = profile.map(|p| Credentials::Profile {
+            profile: p.to_string(),
+        });
+        env.assume_role = role_account
+            .map(|a| AssumeRole::new(&format!("arn:aws:iam::{a}:role/EnvParityReadOnly")));
+        env
+    }
+
+    #[test]
+    fn environments_share_a_concurrency_bound_only_within_one_account() {
+        // Roles: the role's account decides, whatever the source.
+        assert_eq!(
+            account_key(&env("a", Some("org"), Some("111122223333"))),
+            account_key(&env("b", None, Some("111122223333")))
+        );
+        assert_ne!(
+            account_key(&env("a", Some("org"), Some("111122223333"))),
+            account_key(&env("b", Some("org"), Some("444455556666")))
+        );
+        // Without a role: the profile (the account it stands for), or the default chain.
+        assert_eq!(
+            account_key(&env("a", Some("prod"), None)),
+            account_key(&env("b", Some("prod"), None))
+        );
+        assert_ne!(
+            account_key(&env("a", Some("prod"), None)),
+            account_key(&env("b", Some("staging"), None))
+        );
+        assert_eq!(
+            account_key(&env("a", None, None)),
+            account_key(&env("b", None, None))
+        );
+        // The endpoint is part of it: moto is not AWS.
+        let mut local = env("a", None, Some("111122223333"));
+        local.endpoint_url = Some("http://127.0.0.1:5000".into());
+        assert_ne!(
+            account_key(&local),
+            account_key(&env("a", None, Some("111122223333")))
+        );
     }
 }

@@ -67,6 +67,16 @@ impl CredentialSource {
         }
     }
 
+    /// The source as messages name it: ``profile `org` ``, `the keyring keys of `prod``, `the
+    /// default credential chain`.
+    pub fn describe(&self, environment: &str) -> String {
+        match self {
+            CredentialSource::Profile { profile } => format!("profile `{profile}`"),
+            CredentialSource::StaticKeys(_) => format!("the keyring keys of `{environment}`"),
+            CredentialSource::DefaultChain => "the default credential chain".to_string(),
+        }
+    }
+
     /// The profile name, if this source is a profile.
     pub fn profile(&self) -> Option<&str> {
         match self {
@@ -90,6 +100,9 @@ pub enum CredentialError {
         profile: Option<String>,
         detail: String,
     },
+    /// AssumeRole failed; the message names the role, the source and the reason.
+    #[error("{0}")]
+    AssumeRole(String),
     #[error("no region configured: set `regions` for environment `{environment}` or a region in the AWS profile")]
     NoRegion { environment: String },
 }

@@ -68,6 +68,9 @@ fn tag_filters(env: &EnvironmentConfig) -> Vec<Filter> {
         .collect()
 }
 
+/// The tag Auto Scaling puts on the instances it launches.
+const AUTOSCALING_GROUP_TAG: &str = "aws:autoscaling:groupName";
+
 fn name_tag(tags: &[Tag]) -> Option<&str> {
     tags.iter()
         .find(|t| t.key() == Some("Name"))
@@ -269,9 +272,15 @@ pub(crate) async fn subnets(
         .iter()
         .map(|s| {
             let vpc = s.vpc_id().unwrap_or_default();
+            // docs/CONTRACTS.md "Availability zones": a zone that is an identity is its zone ID
+            // (`use1-az1`), the same physical zone in every account; names are per-account aliases
             let identity = named_or(s.tags(), || Identity::Child {
                 parent: vpc.to_string(),
-                role: s.availability_zone().unwrap_or("unknown-az").to_string(),
+                role: s
+                    .availability_zone_id()
+                    .or(s.availability_zone())
+                    .unwrap_or("unknown-az")
+                    .to_string(),
             });
             let mut r = base(
                 "ec2.subnet",
@@ -283,6 +292,7 @@ pub(crate) async fn subnets(
             .with_parent(vpc);
             put(&mut r, "cidr_block", s.cidr_block());
             put(&mut r, "availability_zone", s.availability_zone());
+            put(&mut r, "availability_zone_id", s.availability_zone_id());
             put(
                 &mut r,
                 "map_public_ip_on_launch",
@@ -585,7 +595,7 @@ pub(crate) async fn instances(
                 Some(name) => Identity::Name {
                     name: name.to_string(),
                 },
-                None => match tag_value(i.tags(), "aws:autoscaling:groupName") {
+                None => match tag_value(i.tags(), AUTOSCALING_GROUP_TAG) {
                     Some(group) => Identity::Name {
                         name: group.to_string(),
                     },
@@ -620,6 +630,12 @@ pub(crate) async fn instances(
                 &mut r,
                 "state",
                 i.state().and_then(|s| s.name()).map(|n| n.as_str()),
+            );
+            // the group that launched it (a reference: docs/CONTRACTS.md "Groups")
+            put(
+                &mut r,
+                "autoscaling_group",
+                tag_value(i.tags(), AUTOSCALING_GROUP_TAG),
             );
             put(&mut r, "vpc", i.vpc_id());
             put(&mut r, "subnet", i.subnet_id());

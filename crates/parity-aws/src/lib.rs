@@ -1,10 +1,11 @@
 //! EnvParity's AWS inventory: resolves an environment's credentials (profiles through aws-config,
-//! static keys only from the OS keyring), collects EC2, RDS, SSM, ElastiCache, Lambda, Auto
-//! Scaling, CloudWatch, CloudFormation (and, opted in, DynamoDB feature flag) resources
-//! concurrently into a `parity_core::Snapshot` (partial, with reasons, when calls fail) and
-//! publishes the exact list of AWS operations it calls as a least-privilege IAM policy. The only
-//! crate that knows the SDK.
+//! static keys only from the OS keyring, a role assumed on top), collects EC2, RDS, SSM,
+//! ElastiCache, Lambda, Auto Scaling, CloudWatch, CloudFormation (and, opted in, DynamoDB feature
+//! flag) resources concurrently into a `parity_core::Snapshot` (partial, with reasons, when calls
+//! fail), publishes the exact list of AWS operations it calls as a least-privilege IAM policy, and
+//! lists an Organization's accounts (`org discover`). The only crate that knows the SDK.
 
+mod assume;
 mod autoscaling;
 mod cloudformation;
 mod cloudwatch;
@@ -18,6 +19,7 @@ mod http;
 pub mod iam;
 mod lambda;
 pub mod limits;
+pub mod organizations;
 pub mod progress;
 mod rds;
 mod scope;
@@ -31,8 +33,9 @@ pub use credentials::{
     database_password, fingerprint_key, set_database_password, CredentialError, CredentialSource,
     KeyringError, KeyringStore, StaticKeys,
 };
-pub use iam::{policy_json, OPERATIONS};
+pub use iam::{policy_json, source_policy_json, trust_policy_json, OPERATIONS};
 pub use limits::{CallTimeouts, DEFAULT_COLLECT_TIMEOUT, DEFAULT_RATE_SHARE};
+pub use organizations::{discover, DiscoverOptions, OrgAccount, ORGANIZATIONS_OPERATIONS};
 pub use progress::{Phase, ProgressEvent};
 pub use secrets::{looks_secret, ValueFingerprinter};
 

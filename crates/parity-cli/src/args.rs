@@ -53,10 +53,18 @@ pub enum Command {
     },
     /// Show the environment matrix.
     Diff(DiffArgs),
+    /// What differs between two environments for one service, with fix hints (exit 0 like
+    /// `diff`).
+    Incident(IncidentArgs),
     /// The CI gate: exit 0 for parity, 1 for unexplained drift, 2 for unknown/stale/errors.
     Check(CheckArgs),
     /// Write a shareable parity report: HTML, Markdown, JSON or JUnit XML.
     Report(crate::report_cmd::ReportArgs),
+    /// Record today's unexplained differences, so `check --baseline` fails only on new ones.
+    Baseline {
+        #[command(subcommand)]
+        command: BaselineCommand,
+    },
     /// Manage documented intentional differences.
     Exception {
         #[command(subcommand)]
@@ -91,8 +99,16 @@ pub enum Command {
         #[command(subcommand)]
         command: CredentialsCommand,
     },
-    /// Print the least-privilege IAM policy for exactly the calls EnvParity makes.
-    IamPolicy,
+    /// Print the IAM policies EnvParity needs: the least-privilege permissions for exactly the
+    /// calls collect makes, the trust policy of roles environments assume, and the policy of the
+    /// identity that assumes them and runs `org discover`. One flag prints that policy alone, as
+    /// bare JSON.
+    IamPolicy(IamPolicyArgs),
+    /// AWS Organizations: propose one environment per account.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
     /// Bring the workspace up to date: re-apply the secret detector to snapshots an earlier
     /// EnvParity stored and erase the old bytes (any writing command does this first).
     Migrate,
@@ -107,6 +123,65 @@ pub enum Command {
         #[command(subcommand)]
         command: TfstateCommand,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct IamPolicyArgs {
+    /// Only the permissions policy (what collect calls), for the role or user it runs as.
+    #[arg(long, group = "part")]
+    pub permissions: bool,
+    /// Only the trust policy of a role environments assume (`assume_role`).
+    #[arg(long, group = "part")]
+    pub trust: bool,
+    /// Only the policy of the identity that assumes the roles and runs `org discover`
+    /// (sts:AssumeRole and the Organizations calls).
+    #[arg(long, group = "part")]
+    pub source: bool,
+    /// The trust policy's principal: the account id (its root) or IAM ARN EnvParity runs as.
+    #[arg(
+        long,
+        value_name = "ACCOUNT_OR_ARN",
+        default_value = "SOURCE_ACCOUNT_ID"
+    )]
+    pub principal: String,
+    /// Require this external id in the trust policy.
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+    /// The name of the roles environments assume (the source policy's resource).
+    #[arg(long, value_name = "NAME", default_value = "EnvParityReadOnly")]
+    pub role: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// List the organization's accounts (with their OUs and tags) and write a workspace file
+    /// proposing one environment per active account, each assuming a role in its account.
+    /// Review it, then `envparity import FILE`.
+    Discover(OrgDiscoverArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OrgDiscoverArgs {
+    /// The profile to list the organization with (the management or a delegated administrator
+    /// account); it also becomes the proposed environments' credentials. Default: the default
+    /// credential chain.
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+    /// Endpoint URL (an emulator); the proposed environments get it too.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// A region the proposed environments inventory (repeatable; required).
+    #[arg(long, value_name = "REGION")]
+    pub region: Vec<String>,
+    /// The account tag whose value names an account's environment (else its OU, else its name).
+    #[arg(long, value_name = "TAG", default_value = "Environment")]
+    pub name_tag: String,
+    /// The role to assume in every account (a name; each account's ARN is built from it).
+    #[arg(long, value_name = "NAME", default_value = "EnvParityReadOnly")]
+    pub role: String,
+    /// Where to write the workspace file (default: stdout).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -156,6 +231,16 @@ pub struct EnvAddArgs {
     /// Use static keys kept in the OS keyring (`envparity credentials set NAME`).
     #[arg(long)]
     pub keyring: bool,
+    /// Assume this IAM role (its ARN) on top of the credentials above (or the default chain):
+    /// collect calls are made as the role, in its account.
+    #[arg(long, value_name = "ROLE_ARN")]
+    pub assume_role: Option<String>,
+    /// The external id the role's trust policy requires.
+    #[arg(long, value_name = "ID", requires = "assume_role")]
+    pub external_id: Option<String>,
+    /// The role session's name (default `envparity`).
+    #[arg(long, value_name = "NAME", requires = "assume_role")]
+    pub session_name: Option<String>,
     /// Region to inventory (repeatable).
     #[arg(long)]
     pub region: Vec<String>,
@@ -241,6 +326,23 @@ pub struct DiffArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct IncidentArgs {
+    /// The first column: ENV, ENV@SNAPSHOT_ID or ENV@YYYY-MM-DD.
+    pub a: String,
+    /// The second column.
+    pub b: String,
+    /// The service: its tag value (workspace `service_tag`, default `Service`) or a whole
+    /// segment of its resources' logical names.
+    #[arg(long)]
+    pub service: String,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write to this file instead of stdout.
+    #[arg(long, short = 'o')]
+    pub output: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Columns as for `diff` (default: every environment's newest snapshot).
     pub columns: Vec<String>,
@@ -253,6 +355,10 @@ pub struct CheckArgs {
     /// Also write a report to this file (written before the verdict, whatever it is).
     #[arg(long, value_name = "FILE")]
     pub report: Option<String>,
+    /// Pass the differences this baseline file lists while their values are unchanged
+    /// (`envparity baseline write FILE`); the report marks them.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<String>,
     /// The report's format: html, markdown, json or junit (default: from the file's extension,
     /// else html).
     #[arg(
@@ -263,6 +369,18 @@ pub struct CheckArgs {
         requires = "report"
     )]
     pub report_format: Option<parity_report::ReportFormat>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Overwrite FILE with every unexplained difference of the comparison (row, pair, a
+    /// fingerprint of the values), a summary at the top.
+    Write {
+        /// The baseline file to write.
+        file: String,
+        /// Columns as for `check` (default: every environment's newest snapshot).
+        columns: Vec<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -308,6 +426,10 @@ pub struct ExceptionAddArgs {
     /// Expected raw value, ENV=VALUE (repeatable), e.g. prod=true.
     #[arg(long, value_name = "ENV=VALUE")]
     pub expect: Vec<String>,
+    /// On a set-valued row, an extra element it accepts, as the diff table prints it
+    /// (repeatable), e.g. "tcp 443 from 0.0.0.0/0"; other extra elements then fail.
+    #[arg(long, value_name = "TEXT")]
+    pub element: Vec<String>,
     /// A ticket link.
     #[arg(long)]
     pub ticket: Option<String>,
@@ -328,6 +450,12 @@ pub struct ExceptionEditArgs {
     pub env: Vec<String>,
     #[arg(long)]
     pub justification: Option<String>,
+    /// Replaces the accepted extra elements (repeatable).
+    #[arg(long, value_name = "TEXT", conflicts_with = "no_elements")]
+    pub element: Vec<String>,
+    /// Accepts any extra elements again (removes `elements`).
+    #[arg(long)]
+    pub no_elements: bool,
     #[arg(long)]
     pub owner: Option<String>,
     #[arg(long, conflicts_with = "no_expiry")]

@@ -1,5 +1,6 @@
 //! The AWS-facing commands: `collect` (with progress bars on a terminal), `credentials
-//! set|rm|test` (secrets from a hidden prompt or stdin, never from argv) and `iam-policy`.
+//! set|rm|test` (secrets from a hidden prompt or stdin, never from argv), `iam-policy` and
+//! `org discover`.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal};
@@ -195,7 +196,56 @@ pub fn credentials_test(ws: &Workspace, env: &str) -> AppResult<u8> {
     Ok(0)
 }
 
-pub fn iam_policy() -> AppResult<u8> {
-    outln!("{}", parity_app::credentials::iam_policy_json());
+pub fn iam_policy(a: &crate::args::IamPolicyArgs) -> AppResult<u8> {
+    use parity_app::credentials::{iam_policy_json, source_policy_json, trust_policy_json};
+    let permissions = iam_policy_json();
+    let trust = trust_policy_json(&a.principal, a.external_id.as_deref());
+    let source = source_policy_json(&a.role);
+    if a.permissions {
+        outln!("{permissions}");
+    } else if a.trust {
+        outln!("{trust}");
+    } else if a.source {
+        outln!("{source}");
+    } else {
+        outln!("# Permissions: what collect calls. Attach to the identity collect runs as, or to the role each\n# environment assumes (`envparity iam-policy --permissions` prints it alone).");
+        outln!("{permissions}");
+        outln!("");
+        outln!(
+            "# Trust policy of the role each environment assumes (`assume_role`), in every target account.\n# Principal: the account or ARN EnvParity runs as (--principal{}).",
+            if a.external_id.is_some() { "; the external id is required" } else { ", --external-id" }
+        );
+        outln!("{trust}");
+        outln!("");
+        outln!(
+            "# The identity EnvParity runs as: sts:AssumeRole on the `{}` roles, and the Organizations\n# calls `envparity org discover` makes (in the management or a delegated administrator account).",
+            a.role
+        );
+        outln!("{source}");
+    }
+    Ok(0)
+}
+
+/// `org discover`: lists the organization and writes the proposed workspace file.
+pub fn org_discover(a: crate::args::OrgDiscoverArgs) -> AppResult<u8> {
+    let request = parity_app::org::DiscoverRequest {
+        profile: a.profile,
+        endpoint_url: a.endpoint_url,
+        regions: a.region,
+        name_tag: a.name_tag,
+        role: a.role,
+    };
+    let discovery = parity_app::org::discover_blocking(&request)?;
+    let text = discovery.render(&request)?;
+    crate::write_out(a.output.as_deref(), &text)?;
+    let proposed = discovery.file.environments.len();
+    let skipped = discovery.accounts.len() - proposed;
+    if let Some(file) = a.output.as_deref().filter(|f| *f != "-") {
+        eprintln!(
+            "Wrote {file}: {proposed} environments from {} accounts{}. Review it, then `envparity import {file}`.",
+            discovery.accounts.len(),
+            if skipped > 0 { format!(" ({skipped} not active, skipped)") } else { String::new() }
+        );
+    }
     Ok(0)
 }

@@ -23,18 +23,22 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
 use clap::Parser;
-use parity_app::check::{check, parse_duration, CheckOptions};
+use parity_app::check::{
+    check_against, parse_duration, read_baseline, write_baseline, CheckOptions,
+};
 use parity_app::compare::Comparison;
 use parity_app::exceptions::{parse_date, parse_expected, ExceptionPatch};
 use parity_app::query::{parse_categories, parse_pair, parse_statuses, RowQuery};
 use parity_app::Via;
 use parity_app::{AppError, AppResult, DbOpenMode, KeysRemoved, Workspace, WorkspaceFile};
-use parity_core::{Credentials, EnvironmentConfig, ExceptionRule, FeatureFlags, Status};
+use parity_core::{
+    AssumeRole, Credentials, EnvironmentConfig, ExceptionRule, FeatureFlags, Status,
+};
 use parity_report::{display_value, MarkdownOptions, TableOptions};
 
 use args::{
-    Cli, Command, CredentialsCommand, EnvCommand, ExceptionCommand, Format, TfstateCommand,
-    WorkspaceCommand,
+    BaselineCommand, Cli, Command, CredentialsCommand, EnvCommand, ExceptionCommand, Format,
+    OrgCommand, TfstateCommand, WorkspaceCommand,
 };
 
 /// Writes one line to stdout; a closed pipe ends the process with success, other errors with 2.
@@ -120,7 +124,7 @@ fn color_stdout() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
-fn write_out(path: Option<&str>, text: &str) -> AppResult<()> {
+pub(crate) fn write_out(path: Option<&str>, text: &str) -> AppResult<()> {
     match path {
         None | Some("-") => {
             let mut out = std::io::stdout().lock();
@@ -168,10 +172,13 @@ fn writes(command: &Command) -> bool {
         | Command::Workspace { .. } => true,
         Command::Snapshots { .. }
         | Command::Diff(_)
+        | Command::Incident(_)
         | Command::Check(_)
         | Command::Report(_)
+        | Command::Baseline { .. }
         | Command::Export { .. }
-        | Command::IamPolicy => false,
+        | Command::IamPolicy(_)
+        | Command::Org { .. } => false,
     }
 }
 
@@ -300,29 +307,73 @@ fn run(cli: Cli) -> AppResult<u8> {
                     TableOptions {
                         color: d.output.is_none() && color_stdout(),
                         width: None,
+                        hints: false,
                     },
                 ),
             };
             write_out(d.output.as_deref(), &text)?;
             Ok(0)
         }
+        Command::Incident(i) => {
+            let ws = open(DbOpenMode::Existing)?;
+            let view = ws.incident(&i.a, &i.b, &i.service, now)?;
+            let text = match i.format {
+                Format::Json => view.json(),
+                Format::Markdown => {
+                    parity_report::incident_markdown(&view.service, &view.resources, &view.diff)
+                }
+                Format::Table => parity_report::incident_table(
+                    &view.service,
+                    &view.resources,
+                    &view.diff,
+                    TableOptions {
+                        color: i.output.is_none() && color_stdout(),
+                        width: None,
+                        hints: true,
+                    },
+                ),
+            };
+            write_out(i.output.as_deref(), &text)?;
+            Ok(0)
+        }
         Command::Check(c) => {
+            let max_age = c.max_age.as_deref().map(parse_duration).transpose()?;
+            let baseline = c
+                .baseline
+                .as_deref()
+                .map(|f| read_baseline(Path::new(f)))
+                .transpose()?;
             let ws = open(DbOpenMode::Existing)?;
             let cmp = ws.compare(&c.columns, now.date_naive())?;
-            let max_age = c.max_age.as_deref().map(parse_duration).transpose()?;
-            let outcome = check(
+            let outcome = check_against(
                 &cmp,
                 CheckOptions {
                     allow_partial: c.allow_partial,
                     max_age,
                 },
                 now,
+                baseline.as_ref(),
             );
             if let Some(file) = c.report.as_deref() {
-                report_cmd::write_report(&ws, &cmp, file, c.report_format, now)?;
+                report_cmd::write_report(&ws, &cmp, file, c.report_format, now, baseline.as_ref())?;
             }
-            print_check(&cmp, &outcome, c.allow_partial);
+            print_check(&cmp, &outcome, c.allow_partial, c.baseline.as_deref());
             Ok(outcome.exit_code as u8)
+        }
+        Command::Baseline {
+            command: BaselineCommand::Write { file, columns },
+        } => {
+            let ws = open(DbOpenMode::Existing)?;
+            let cmp = ws.compare(&columns, now.date_naive())?;
+            for s in &cmp.skipped {
+                eprintln!("note: `{s}` has no snapshot yet and is left out");
+            }
+            let n = write_baseline(Path::new(&file), &cmp)?;
+            outln!(
+                "Wrote {file}: {n} unexplained differences across {}. `envparity check --baseline {file}` now fails only on new or changed ones.",
+                cmp.matrix.labels.join(", ")
+            );
+            Ok(0)
         }
         Command::Report(r) => report_cmd::run(r, &open(DbOpenMode::Existing)?, now),
         Command::Exception { command } => run_exception(command, &open, now),
@@ -381,7 +432,10 @@ fn run(cli: Cli) -> AppResult<u8> {
                 CredentialsCommand::Test { env } => aws_cmd::credentials_test(&ws, &env),
             }
         }
-        Command::IamPolicy => aws_cmd::iam_policy(),
+        Command::IamPolicy(a) => aws_cmd::iam_policy(&a),
+        Command::Org {
+            command: OrgCommand::Discover(a),
+        } => aws_cmd::org_discover(a),
         Command::Tfstate {
             command:
                 TfstateCommand::Import {
@@ -445,7 +499,12 @@ fn row_query(f: &args::Filters) -> AppResult<RowQuery> {
     })
 }
 
-fn print_check(cmp: &Comparison, outcome: &parity_app::check::CheckOutcome, allow_partial: bool) {
+fn print_check(
+    cmp: &Comparison,
+    outcome: &parity_app::check::CheckOutcome,
+    allow_partial: bool,
+    baseline_file: Option<&str>,
+) {
     let rows = &cmp.matrix.rows;
     let labels = &cmp.matrix.labels;
     for &i in &outcome.failures {
@@ -455,12 +514,41 @@ fn print_check(cmp: &Comparison, outcome: &parity_app::check::CheckOutcome, allo
             .zip(&r.raw)
             .map(|(l, v)| format!("{l}={}", display_value(v)))
             .collect();
+        let changed: Vec<String> = outcome
+            .baseline
+            .iter()
+            .flat_map(|m| m.changed.iter())
+            .filter(|(row, _, _)| *row == i)
+            .map(|&(_, a, b)| format!("{},{}", labels[a], labels[b]))
+            .collect();
         outln!(
-            "{:<9} {} {}  {}",
+            "{:<9} {} {}  {}{}",
             r.status.as_str(),
             r.key,
             r.attribute,
-            values.join("  ")
+            values.join("  "),
+            if changed.is_empty() {
+                String::new()
+            } else {
+                format!("  (changed since the baseline: {})", changed.join("; "))
+            }
+        );
+    }
+    if let (Some(m), Some(file)) = (&outcome.baseline, baseline_file) {
+        for e in &m.gone {
+            outln!(
+                "gone      {} {}  {},{}: no longer occurs; rewrite {file} to drop it",
+                e.resource,
+                e.attribute,
+                e.a,
+                e.b
+            );
+        }
+        outln!(
+            "baselined: {} rows and {} shared secrets ({file}); {} entries no longer occur",
+            m.baselined_rows(),
+            m.shared.len(),
+            m.gone.len()
         );
     }
     for &i in &outcome.shared_secrets {
@@ -541,6 +629,10 @@ fn run_env(
                     Some(Credentials::Keyring { .. }) => "keyring".to_string(),
                     None => "default chain".to_string(),
                 };
+                let creds = match &c.assume_role {
+                    Some(role) => format!("{creds} → role {}", role.role_arn),
+                    None => creds,
+                };
                 let latest = e
                     .latest
                     .as_ref()
@@ -600,6 +692,11 @@ fn run_env(
                 (None, true) => Some(Credentials::Keyring { keyring: true }),
                 (None, false) => None,
             };
+            env.assume_role = a.assume_role.map(|arn| AssumeRole {
+                role_arn: arn,
+                external_id: a.external_id,
+                session_name: a.session_name,
+            });
             for t in a.tag {
                 let (k, v) = t.split_once('=').ok_or_else(|| {
                     AppError::bad_input(format!("--tag `{t}`: expected KEY=VALUE"))
@@ -668,6 +765,7 @@ fn run_exception(
                 attribute: a.attribute,
                 environments: a.env,
                 expected: expected(&a.expect)?.into_iter().collect(),
+                elements: a.element,
                 justification: a.justification,
                 owner: a.owner,
                 created: None,
@@ -722,6 +820,11 @@ fn run_exception(
                     None
                 } else {
                     Some(expected(&e.expect)?)
+                },
+                elements: if e.no_elements {
+                    Some(Vec::new())
+                } else {
+                    (!e.element.is_empty()).then_some(e.element)
                 },
                 justification: e.justification,
                 owner: e.owner,

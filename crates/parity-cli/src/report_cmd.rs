@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use clap::Args;
 use parity_app::compare::Comparison;
 use parity_app::{AppResult, Workspace};
+use parity_core::baseline::Baseline;
 use parity_report::{MarkdownOptions, ReportFormat};
 
 /// Parses `--format`/`--report-format` with the one report-format type.
@@ -28,6 +29,9 @@ pub struct ReportArgs {
     /// Markdown: list at most this many rows per table, then "… and N more".
     #[arg(long, default_value_t = 50, value_name = "N")]
     pub max_rows: usize,
+    /// Mark the rows this baseline file lists (`envparity baseline write FILE`) as baselined.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<String>,
 }
 
 fn write(
@@ -37,8 +41,9 @@ fn write(
     format: ReportFormat,
     markdown: MarkdownOptions,
     now: DateTime<Utc>,
+    baseline: Option<&Baseline>,
 ) -> AppResult<()> {
-    let text = ws.report(cmp, format, markdown, now)?;
+    let text = ws.report_against(cmp, format, markdown, now, baseline)?;
     crate::write_out(file, &text)?;
     if let Some(f) = file.filter(|f| *f != "-") {
         eprintln!(
@@ -53,6 +58,11 @@ fn write(
 
 /// `envparity report`: exits 0 whatever the report finds.
 pub fn run(args: ReportArgs, ws: &Workspace, now: DateTime<Utc>) -> AppResult<u8> {
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(|f| parity_app::check::read_baseline(std::path::Path::new(f)))
+        .transpose()?;
     let cmp = ws.compare(&args.columns, now.date_naive())?;
     for s in &cmp.skipped {
         eprintln!("note: `{s}` has no snapshot yet and is left out");
@@ -67,6 +77,7 @@ pub fn run(args: ReportArgs, ws: &Workspace, now: DateTime<Utc>) -> AppResult<u8
             max_rows: args.max_rows,
         },
         now,
+        baseline.as_ref(),
     )?;
     Ok(0)
 }
@@ -78,6 +89,7 @@ pub fn write_report(
     file: &str,
     format: Option<ReportFormat>,
     now: DateTime<Utc>,
+    baseline: Option<&Baseline>,
 ) -> AppResult<()> {
     write(
         ws,
@@ -86,6 +98,7 @@ pub fn write_report(
         ReportFormat::choose(format, Some(file)),
         MarkdownOptions::default(),
         now,
+        baseline,
     )
 }
 

@@ -136,6 +136,7 @@ fn main() {
             Matrix::compute(
                 &columns,
                 MatrixOptions {
+                    group_numbered: &parity_core::GroupNumbered::Default,
                     rules: &[],
                     ignores: &[],
                     exceptions: &[],

@@ -28,6 +28,20 @@ pub struct DocPair {
     pub a: String,
     pub b: String,
     pub status: Status,
+    /// On set-valued rows only: `a`'s elements not in `b`'s (docs/CONTRACTS.md "Element
+    /// differences").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub only_a: Option<Vec<Value>>,
+    /// On set-valued rows only: `b`'s elements not in `a`'s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub only_b: Option<Vec<Value>>,
+    /// This failing pair matches a baseline entry (docs/CONTRACTS.md "Baseline").
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub baselined: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,6 +58,20 @@ pub struct DocRow {
     /// Every pair whose status is not `same`.
     pub pairs: Vec<DocPair>,
     pub exceptions: Vec<String>,
+    /// Every failing pair of this row is baselined (docs/CONTRACTS.md "Baseline").
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub baselined: bool,
+    /// What would make this failing row converge (docs/CONTRACTS.md "Fix hints and the
+    /// incident view"); filled by `hints::add_hints`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hint: Vec<crate::hints::Hint>,
+}
+
+impl DocRow {
+    /// Whether the row is set-valued (docs/CONTRACTS.md "Element differences").
+    pub fn is_set_valued(&self) -> bool {
+        crate::elements::is_set_valued(&self.kind, &self.attribute, self.values.values())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -193,6 +221,7 @@ fn round4(x: f64) -> f64 {
 }
 
 fn doc_row(labels: &[String], r: &Row) -> DocRow {
+    let set_valued = crate::elements::is_set_valued(&r.kind, &r.attribute, r.values());
     DocRow {
         kind: r.kind.to_string(),
         key: r.key.to_string(),
@@ -210,12 +239,25 @@ fn doc_row(labels: &[String], r: &Row) -> DocRow {
             .pairs
             .iter()
             .filter(|p| p.status != Status::Same)
-            .map(|p| DocPair {
-                a: labels[p.a].clone(),
-                b: labels[p.b].clone(),
-                status: p.status,
+            .map(|p| {
+                let extra =
+                    set_valued.then(|| crate::elements::pair_elements(r.value(p.a), r.value(p.b)));
+                let (only_a, only_b) = match extra {
+                    Some(e) => (Some(e.only_a), Some(e.only_b)),
+                    None => (None, None),
+                };
+                DocPair {
+                    a: labels[p.a].clone(),
+                    b: labels[p.b].clone(),
+                    status: p.status,
+                    only_a,
+                    only_b,
+                    baselined: false,
+                }
             })
             .collect(),
         exceptions: r.exceptions.clone(),
+        baselined: false,
+        hint: Vec::new(),
     }
 }

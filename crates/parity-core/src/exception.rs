@@ -27,6 +27,10 @@ pub struct ExceptionRule {
     /// Optional expected raw values per environment.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub expected: BTreeMap<String, Value>,
+    /// Optional: on set-valued rows, the only extra elements it accepts, in canonical element
+    /// text (docs/CONTRACTS.md "Element differences").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub elements: Vec<String>,
     pub justification: String,
     pub owner: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -82,6 +86,11 @@ impl ExceptionRule {
         if self.owner.trim().is_empty() {
             return Err(CoreError::Invalid(format!("{who}: an owner is required")));
         }
+        if self.elements.iter().any(|e| e.trim().is_empty()) {
+            return Err(CoreError::Invalid(format!(
+                "{who}: `elements` holds a blank element (each is an element's text, e.g. \"tcp 443 from 0.0.0.0/0\")"
+            )));
+        }
         glob(&self.resource)?;
         glob(&self.attribute)?;
         Ok(())
@@ -107,6 +116,11 @@ impl ExceptionRule {
             Some(got) => values_match(want, &got),
             None => true,
         })
+    }
+
+    /// Whether every extra element of a pair is one it lists (always, when it lists none).
+    pub fn elements_hold(&self, extra: &crate::elements::PairElements) -> bool {
+        self.elements.is_empty() || crate::elements::elements_accepted(extra, &self.elements)
     }
 
     pub fn state(
@@ -243,6 +257,7 @@ mod tests {
             attribute: "multi_az".into(),
             environments: vec!["prod".into()],
             expected: BTreeMap::from([("prod".to_string(), json!(true))]),
+            elements: vec![],
             justification: "Prod needs redundancy".into(),
             owner: "platform-team".into(),
             created: NaiveDate::from_ymd_opt(2026, 11, 26),

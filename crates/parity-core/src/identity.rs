@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use regex::Regex;
 
 use crate::model::{Identity, Snapshot};
-use crate::workspace::{EnvironmentConfig, RewriteRule};
+use crate::workspace::{EnvironmentConfig, GroupNumbered, RewriteRule};
 use crate::CoreError;
 
 /// A logical key: `<kind>/<logical name>`.
@@ -171,12 +171,67 @@ fn logical_name_of(key: &str) -> &str {
     key.split_once('/').map_or(key, |(_, n)| n)
 }
 
-/// Computes the logical key of every resource of `snapshot` for environment `tokens`/`ssm_prefix`.
+/// The group name of a numbered replica (docs/CONTRACTS.md "Groups: numbered replicas and Auto
+/// Scaling instances"): `web-01`, `web1`, `web_3`, `web.2`, `db[0]` → `web`/`db`; `None` when the
+/// name does not end in a replica number (`api-v2`, `ip-10-0-1-5`, `2024`, `web`).
+pub fn replica_group(name: &str) -> Option<&str> {
+    let stem = if let Some(inner) = name.strip_suffix(']') {
+        // a Terraform index: `…[N]`
+        let open = inner.rfind('[')?;
+        let digits = &inner[open + 1..];
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        &name[..open]
+    } else {
+        let bytes = name.as_bytes();
+        let start = bytes.len()
+            - bytes
+                .iter()
+                .rev()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+        if start == bytes.len() || start == 0 {
+            return None;
+        }
+        match bytes[start - 1] {
+            b'-' | b'_' | b'.' => &name[..start - 1],
+            b if b.is_ascii_alphabetic() => &name[..start],
+            _ => return None,
+        }
+    };
+    if !stem.as_bytes().last()?.is_ascii_alphabetic() {
+        return None;
+    }
+    // a version, not a replica: `api-v2`, `v2`
+    let last_segment = stem
+        .rsplit(|c: char| c.is_ascii() && (is_name_separator(c as u8) || c == '['))
+        .next()
+        .unwrap_or(stem);
+    if last_segment.eq_ignore_ascii_case("v") {
+        return None;
+    }
+    Some(stem)
+}
+
+/// Computes the logical key of every resource of `snapshot` for environment `tokens`/`ssm_prefix`,
+/// with the default grouping of numbered replicas.
 pub fn key_snapshot(
     snapshot: &Snapshot,
     tokens: &TokenSet,
     ssm_prefix: &str,
     rules: &[CompiledRule],
+) -> KeyedSnapshot {
+    key_snapshot_with(snapshot, tokens, ssm_prefix, rules, &GroupNumbered::Default)
+}
+
+/// [`key_snapshot`] with the workspace's `group_numbered` setting.
+pub fn key_snapshot_with(
+    snapshot: &Snapshot,
+    tokens: &TokenSet,
+    ssm_prefix: &str,
+    rules: &[CompiledRule],
+    group_numbered: &GroupNumbered,
 ) -> KeyedSnapshot {
     let n = snapshot.resources.len();
     let mut by_id: HashMap<String, usize> = HashMap::with_capacity(n);
@@ -205,6 +260,12 @@ pub fn key_snapshot(
                     ));
                     name = next;
                 }
+            }
+        }
+        if group_numbered.applies_to(kind) {
+            if let Some(group) = replica_group(&name) {
+                why.push_str(&format!("; numbered replica: `{name}` → group `{group}`"));
+                name = group.to_string();
             }
         }
         name
@@ -430,6 +491,84 @@ mod tests {
         );
         assert!(keyed.explanations[0].contains("prod-main-vpc"));
         assert!(keyed.explanations[4].contains("/prod/"));
+    }
+
+    #[test]
+    fn numbered_replicas_lose_their_number() {
+        for (name, group) in [
+            ("web-01", "web"),
+            ("web1", "web"),
+            ("web_3", "web"),
+            ("web.2", "web"),
+            ("api-web-10", "api-web"),
+            (
+                "module.app.aws_instance.web[0]",
+                "module.app.aws_instance.web",
+            ),
+        ] {
+            assert_eq!(replica_group(name), Some(group), "{name}");
+        }
+        for name in [
+            "web",
+            "2024",
+            "-01",
+            "api-v2",
+            "v2",
+            "ip-10-0-1-5",
+            "web-01a",
+            "web[\"a\"]",
+            "web[]",
+            "nat_1[0]",
+        ] {
+            assert_eq!(replica_group(name), None, "{name}");
+        }
+    }
+
+    #[test]
+    fn numbered_replicas_group_for_fleet_kinds_only_after_rules() {
+        let snap = snapshot(vec![
+            Resource::named("ec2.instance", "i-1", "prd-web-01"),
+            Resource::named("ec2.instance", "i-2", "prd-web-02"),
+            Resource::named("ec2.instance", "i-3", "prd-db-1-keep"),
+            Resource::named("ec2.subnet", "subnet-1", "prd-private-1"),
+            Resource::named("elasticache.cluster", "sessions-001", "sessions-001"),
+            Resource::named("ec2.instance", "i-4", "prd-api-07"),
+        ]);
+        let rule = CompiledRule::new(&RewriteRule {
+            kind: "ec2.instance".into(),
+            pattern: "^api-07$".into(),
+            replace: "api-canary".into(),
+        })
+        .unwrap();
+        let tokens = tokens("prd", &[]);
+        let keyed = key_snapshot(&snap, &tokens, "/prd/", std::slice::from_ref(&rule));
+        assert_eq!(
+            keyed.keys,
+            vec![
+                "ec2.instance/web",
+                "ec2.instance/web",
+                "ec2.instance/db-1-keep",
+                "ec2.subnet/private-1",
+                "elasticache.cluster/sessions",
+                "ec2.instance/api-canary",
+            ]
+        );
+        assert!(
+            keyed.explanations[1].contains("numbered replica: `web-02` → group `web`"),
+            "{}",
+            keyed.explanations[1]
+        );
+        let off = key_snapshot_with(&snap, &tokens, "/prd/", &[], &GroupNumbered::Off);
+        assert_eq!(off.keys[0], "ec2.instance/web-01");
+        let custom = key_snapshot_with(
+            &snap,
+            &tokens,
+            "/prd/",
+            &[],
+            &GroupNumbered::Kinds(vec!["ec2.subnet".into()]),
+        );
+        assert_eq!(custom.keys[0], "ec2.instance/web-01");
+        assert_eq!(custom.keys[3], "ec2.subnet/private");
     }
 
     #[test]

@@ -4,9 +4,13 @@
 //! Pure by design: no IO, no async, no clock (callers pass `now`), so every result is
 //! deterministic and snapshot-testable. The semantics are specified in docs/CONTRACTS.md.
 
+pub mod baseline;
 pub mod document;
+pub mod elements;
 pub mod exception;
+pub mod hints;
 pub mod identity;
+pub mod incident;
 pub mod matrix;
 pub mod model;
 pub mod normalize;
@@ -23,8 +27,9 @@ pub use matrix::{Column, CompiledFilter, Matrix, MatrixOptions, PairScore, Row, 
 pub use model::{Category, Identity, MissingKind, Resource, Snapshot, SnapshotStatus, Source};
 pub use status::Status;
 pub use workspace::{
-    check_endpoint_url, parse_duration_secs, Credentials, EnvironmentConfig, FeatureFlags,
-    IgnoreRule, RateShare, RewriteRule, WorkspaceConfig,
+    check_endpoint_url, parse_duration_secs, parse_role_arn, AssumeRole, Credentials,
+    EnvironmentConfig, FeatureFlags, GroupNumbered, IgnoreRule, RateShare, RewriteRule,
+    WorkspaceConfig,
 };
 
 /// Errors from validating user-supplied engine input (globs, patterns, dates).

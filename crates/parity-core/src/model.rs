@@ -168,6 +168,11 @@ pub struct Resource {
     /// `unknown`, not drift; the resource and its other attributes count as usual.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub unknown: BTreeMap<String, String>,
+    /// Where the resource is declared in its source, when that is not its native id: the
+    /// Terraform address of a mapped resource (`aws_db_instance.orders`), for fix hints
+    /// (docs/CONTRACTS.md "Fix hints and the incident view").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_address: Option<String>,
 }
 
 impl Resource {
@@ -182,6 +187,7 @@ impl Resource {
             tags: BTreeMap::new(),
             attributes: BTreeMap::new(),
             unknown: BTreeMap::new(),
+            source_address: None,
         }
     }
 

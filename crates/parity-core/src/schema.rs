@@ -91,7 +91,6 @@ pub const CATEGORY_TABLE: &[(&str, &str, Category)] = &[
     ("ec2.vpc", "enable_dns_support", Category::Network),
     ("ec2.vpc", "enable_dns_hostnames", Category::Network),
     ("ec2.subnet", "cidr_block", Category::Network),
-    ("ec2.subnet", "availability_zone", Category::Network),
     ("ec2.subnet", "map_public_ip_on_launch", Category::Network),
     ("ec2.nat_gateway", "subnet", Category::Network),
     ("ec2.nat_gateway", "connectivity_type", Category::Network),
@@ -99,9 +98,7 @@ pub const CATEGORY_TABLE: &[(&str, &str, Category)] = &[
     ("ec2.route_table", "associations", Category::Network),
     ("ec2.instance", "vpc", Category::Network),
     ("ec2.instance", "subnet", Category::Network),
-    ("ec2.instance", "availability_zone", Category::Network),
     ("rds.db_instance", "db_subnet_group", Category::Network),
-    ("rds.db_instance", "availability_zone", Category::Network),
     ("lambda.function", "vpc", Category::Network),
     ("lambda.function", "subnets", Category::Network),
     (
@@ -109,7 +106,6 @@ pub const CATEGORY_TABLE: &[(&str, &str, Category)] = &[
         "cache_subnet_group",
         Category::Network,
     ),
-    ("autoscaling.group", "availability_zones", Category::Network),
     ("autoscaling.group", "subnets", Category::Network),
     // security
     ("ec2.security_group", "ingress", Category::Security),
@@ -143,6 +139,7 @@ pub const CATEGORY_TABLE: &[(&str, &str, Category)] = &[
     ("elasticache.cluster", "security_groups", Category::Security),
     ("lambda.function", "security_groups", Category::Security),
     // resilience
+    ("*", "zone_spread", Category::Resilience),
     ("rds.db_instance", "multi_az", Category::Resilience),
     (
         "rds.db_instance",
@@ -216,6 +213,11 @@ const VOLATILE: &[&str] = &[
     // the alarm's own name: alarms pair by metric and monitored resource, and generated names
     // (target tracking's `TargetTracking-…-<uuid>`) differ by design
     "alarm_name",
+    // zone placement: names are per-account aliases, and where one resource sits is not a parity
+    // property; groups and VPCs compare their `zone_spread` instead
+    "availability_zone",
+    "availability_zones",
+    "availability_zone_id",
 ];
 
 /// Generated per-resource values Terraform records for unmapped types: ids, account-specific
@@ -397,6 +399,15 @@ mod tests {
         assert!(spec("tf.aws_s3_bucket", "creation_date").volatile);
         assert!(spec("tf.aws_lb", "dns_name").volatile);
         assert!(!spec("tf.aws_lb", "internal").volatile);
+        assert!(spec("ec2.instance", "availability_zone").volatile);
+        assert!(spec("ec2.subnet", "availability_zone_id").volatile);
+        assert!(spec("autoscaling.group", "availability_zones").volatile);
+        assert!(spec("tf.aws_autoscaling_group", "availability_zones").volatile);
+        assert!(!spec("ec2.vpc", "zone_spread").volatile);
+        assert_eq!(
+            spec("ec2.instance", "zone_spread").category,
+            Category::Resilience
+        );
     }
 
     #[test]

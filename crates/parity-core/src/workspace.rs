@@ -20,6 +20,102 @@ pub enum Credentials {
     Keyring { keyring: bool },
 }
 
+/// A role assumed on top of an environment's credential source (`assume_role = { role_arn = "…",
+/// external_id = "…", session_name = "…" }`): every call of a collection is made as that role,
+/// in the role's account. Nothing here is secret (an external id is not a secret in AWS's sense).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssumeRole {
+    /// `arn:<partition>:iam::<12-digit account>:role/<path/>name`.
+    pub role_arn: String,
+    /// Sent as `ExternalId` when set (the target role's trust policy may require it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    /// The role session's name (CloudTrail shows it); default [`AssumeRole::DEFAULT_SESSION_NAME`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_name: Option<String>,
+}
+
+impl AssumeRole {
+    /// The session name when none is given.
+    pub const DEFAULT_SESSION_NAME: &'static str = "envparity";
+
+    pub fn new(role_arn: &str) -> Self {
+        AssumeRole {
+            role_arn: role_arn.to_string(),
+            external_id: None,
+            session_name: None,
+        }
+    }
+
+    /// The session name in effect.
+    pub fn effective_session_name(&self) -> &str {
+        self.session_name
+            .as_deref()
+            .unwrap_or(Self::DEFAULT_SESSION_NAME)
+    }
+
+    /// The role's account id (the ARN's fifth field), when the ARN is well formed.
+    pub fn account_id(&self) -> Option<&str> {
+        parse_role_arn(&self.role_arn)
+            .ok()
+            .map(|(_, account, _)| account)
+    }
+
+    /// IAM's and STS's rules: a role ARN; an external id of 2-1224 characters and a session
+    /// name of 2-64, both of letters, digits and `+=,.@-` (the external id also `:/`).
+    fn validate(&self, env: &str) -> Result<(), CoreError> {
+        parse_role_arn(&self.role_arn).map_err(|e| {
+            CoreError::Invalid(format!("environment `{env}`: assume_role.role_arn {e}"))
+        })?;
+        let allowed = |extra: &str, c: char| {
+            c.is_ascii_alphanumeric() || "_+=,.@-".contains(c) || extra.contains(c)
+        };
+        if let Some(id) = &self.external_id {
+            if !(2..=1224).contains(&id.chars().count()) || !id.chars().all(|c| allowed(":/", c)) {
+                return Err(CoreError::Invalid(format!(
+                    "environment `{env}`: assume_role.external_id must be 2-1224 letters, digits or `_+=,.@:/-`"
+                )));
+            }
+        }
+        if let Some(name) = &self.session_name {
+            if !(2..=64).contains(&name.chars().count()) || !name.chars().all(|c| allowed("", c)) {
+                return Err(CoreError::Invalid(format!(
+                    "environment `{env}`: assume_role.session_name `{name}` must be 2-64 letters, digits or `_+=,.@-`"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Splits `arn:<partition>:iam::<account>:role/<path/>name` into partition, account and the
+/// role's path and name; the error says what is wrong.
+pub fn parse_role_arn(arn: &str) -> Result<(&str, &str, &str), String> {
+    let bad = || format!("`{arn}` is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)");
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [prefix, partition, service, region, account, resource] = parts[..] else {
+        return Err(bad());
+    };
+    let name = resource.strip_prefix("role/").ok_or_else(bad)?;
+    let name_ok = !name.is_empty()
+        && !name.ends_with('/')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-/".contains(c));
+    if prefix != "arn"
+        || !partition.starts_with("aws")
+        || service != "iam"
+        || !region.is_empty()
+        || account.len() != 12
+        || !account.chars().all(|c| c.is_ascii_digit())
+        || !name_ok
+    {
+        return Err(bad());
+    }
+    Ok((partition, account, name))
+}
+
 /// One environment of a workspace.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -30,6 +126,9 @@ pub struct EnvironmentConfig {
     pub aliases: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credentials: Option<Credentials>,
+    /// A role assumed on top of `credentials` (or the default chain) for every call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assume_role: Option<AssumeRole>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub regions: Vec<String>,
     /// Scope: a tag filter.
@@ -235,6 +334,7 @@ impl EnvironmentConfig {
             name: name.to_string(),
             aliases: Vec::new(),
             credentials: None,
+            assume_role: None,
             regions: Vec::new(),
             tags: BTreeMap::new(),
             ssm_prefix: None,
@@ -275,6 +375,9 @@ impl EnvironmentConfig {
                 "environment `{}`: `credentials = {{ keyring = false }}` means nothing; omit credentials to use the default AWS credential chain",
                 self.name
             )));
+        }
+        if let Some(role) = &self.assume_role {
+            role.validate(&self.name)?;
         }
         if let Some(prefix) = &self.ssm_prefix {
             if !prefix.starts_with('/') || !prefix.ends_with('/') {
@@ -372,10 +475,88 @@ pub struct IgnoreRule {
     pub attribute: String,
 }
 
+/// The kinds whose numbered replicas form groups by default (docs/CONTRACTS.md "Groups:
+/// numbered replicas and Auto Scaling instances"): fleet-like kinds, never network slots.
+pub const DEFAULT_GROUP_NUMBERED: &[&str] = &["ec2.instance", "elasticache.cluster"];
+
+/// The workspace's `group_numbered` setting: which kinds' numbered replicas (`web-01`, `web-02`)
+/// form one group. In files: absent or `true` (the default kinds), `false` (off), or a list of
+/// kinds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum GroupNumbered {
+    #[default]
+    Default,
+    Off,
+    Kinds(Vec<String>),
+}
+
+impl GroupNumbered {
+    /// Whether numbered replicas of `kind` form groups.
+    pub fn applies_to(&self, kind: &str) -> bool {
+        match self {
+            GroupNumbered::Default => DEFAULT_GROUP_NUMBERED.contains(&kind),
+            GroupNumbered::Off => false,
+            GroupNumbered::Kinds(kinds) => kinds.iter().any(|k| k == kind),
+        }
+    }
+
+    pub fn is_default(&self) -> bool {
+        *self == GroupNumbered::Default
+    }
+
+    pub fn validate(&self) -> Result<(), CoreError> {
+        if let GroupNumbered::Kinds(kinds) = self {
+            if let Some(bad) = kinds
+                .iter()
+                .find(|k| k.trim().is_empty() || k.chars().any(char::is_whitespace))
+            {
+                return Err(CoreError::Invalid(format!(
+                    "group_numbered: `{bad}` is not a kind name (e.g. `ec2.instance`)"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum GroupNumberedRepr {
+    Flag(bool),
+    Kinds(Vec<String>),
+}
+
+impl Serialize for GroupNumbered {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            GroupNumbered::Default => GroupNumberedRepr::Flag(true).serialize(s),
+            GroupNumbered::Off => GroupNumberedRepr::Flag(false).serialize(s),
+            GroupNumbered::Kinds(k) => GroupNumberedRepr::Kinds(k.clone()).serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for GroupNumbered {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let repr = GroupNumberedRepr::deserialize(d).map_err(|_| {
+            serde::de::Error::custom("group_numbered must be true, false or a list of kinds")
+        })?;
+        Ok(match repr {
+            GroupNumberedRepr::Flag(true) => GroupNumbered::Default,
+            GroupNumberedRepr::Flag(false) => GroupNumbered::Off,
+            GroupNumberedRepr::Kinds(k) if k.is_empty() => GroupNumbered::Off,
+            GroupNumberedRepr::Kinds(k) => GroupNumbered::Kinds(k),
+        })
+    }
+}
+
 /// Everything the engine needs to know about a workspace besides snapshots.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkspaceConfig {
     pub name: String,
+    /// Which kinds' numbered replicas form groups.
+    #[serde(default, skip_serializing_if = "GroupNumbered::is_default")]
+    pub group_numbered: GroupNumbered,
     pub environments: Vec<EnvironmentConfig>,
     pub rules: Vec<RewriteRule>,
     pub ignores: Vec<IgnoreRule>,
@@ -474,6 +655,52 @@ mod tests {
         let err = env.validate().unwrap_err().to_string();
         assert!(err.contains("environment `prod`: endpoint_url"), "{err}");
         assert!(!err.contains("pw"), "the password is not echoed: {err}");
+    }
+
+    #[test]
+    fn assume_role_is_optional_defaulted_and_validated() {
+        let env: EnvironmentConfig = serde_json::from_str(
+            r#"{"name": "prod", "credentials": {"profile": "org"}, "assume_role": {"role_arn": "arn:aws:iam::111122223333:role/ops/EnvParityReadOnly", "external_id": "shop-1"}}"#,
+        )
+        .unwrap();
+        assert!(env.validate().is_ok());
+        let role = env.assume_role.as_ref().unwrap();
+        assert_eq!(role.account_id(), Some("111122223333"));
+        assert_eq!(role.effective_session_name(), "envparity");
+        // absent: not serialised (additive)
+        let plain = serde_json::to_string(&EnvironmentConfig::new("prod")).unwrap();
+        assert!(!plain.contains("assume_role"));
+        for (arn, external_id, session, field) in [
+            ("arn:aws:iam::1111:role/x", None, None, "role_arn"),
+            ("arn:aws:iam::111122223333:user/x", None, None, "role_arn"),
+            ("arn:aws:sts::111122223333:role/x", None, None, "role_arn"),
+            ("EnvParityReadOnly", None, None, "role_arn"),
+            (
+                "arn:aws:iam::111122223333:role/x",
+                Some("a b"),
+                None,
+                "external_id",
+            ),
+            (
+                "arn:aws:iam::111122223333:role/x",
+                None,
+                Some("x"),
+                "session_name",
+            ),
+        ] {
+            let mut bad = env.clone();
+            bad.assume_role = Some(AssumeRole {
+                role_arn: arn.into(),
+                external_id: external_id.map(Into::into),
+                session_name: session.map(Into::into),
+            });
+            let err = bad.validate().unwrap_err().to_string();
+            assert!(
+                err.contains(&format!("environment `prod`: assume_role.{field}")),
+                "{err}"
+            );
+        }
+        assert!(serde_json::from_str::<AssumeRole>(r#"{"role_arn": "a", "role": "b"}"#).is_err());
     }
 
     #[test]

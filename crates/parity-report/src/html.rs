@@ -14,8 +14,8 @@ use parity_core::{Category, DocRow, Status};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::display_value;
 use crate::input::{ReportException, ReportInput, Standing};
-use crate::value::display_value;
 use crate::ReportError;
 
 const TEMPLATE: &str = include_str!("../templates/report.html");
@@ -172,6 +172,11 @@ struct RowView {
     /// What the policy (or the exception) expected, one line each.
     expected: Vec<String>,
     exceptions: Vec<String>,
+    /// Each pair's extra elements (set-valued rows).
+    extra: Vec<crate::PairExtra>,
+    baselined: bool,
+    /// The fix hints' texts (docs/CONTRACTS.md "Fix hints and the incident view").
+    converge: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -560,6 +565,9 @@ fn row_view(input: &ReportInput, r: &DocRow) -> RowView {
         cells,
         expected,
         exceptions: r.exceptions.clone(),
+        extra: crate::pair_extras(r),
+        baselined: r.baselined,
+        converge: r.hint.iter().map(|h| h.text.clone()).collect(),
     }
 }
 

@@ -10,8 +10,8 @@ use std::fmt::Write;
 
 use parity_core::{DocRow, Status};
 
+use crate::display_value;
 use crate::input::ReportInput;
-use crate::value::display_value;
 
 /// Escapes text for an XML attribute value or text node; characters XML 1.0 forbids (most C0
 /// controls, lone surrogates cannot occur in `str`, U+FFFE/U+FFFF) become U+FFFD. Whitespace

@@ -2,23 +2,28 @@
 //! machines: JSON (the documented schemas), Markdown that fits a PR comment, a terminal table,
 //! a self-contained HTML report and JUnit XML. No IO and no clock: callers pass everything in.
 
+mod extra;
 mod html;
+mod incident;
 mod input;
 mod junit;
 mod markdown;
 mod table;
-mod value;
 
 use parity_core::DiffDocument;
 
+pub use extra::{pair_extras, PairExtra};
 pub use html::html;
+pub use incident::{incident_markdown, incident_table};
 pub use input::{
     CategoryScore, EnvPolicy, JsonReport, ReportException, ReportInput, Standing, REPORT_VERSION,
 };
 pub use junit::junit;
 pub use markdown::{markdown, report_markdown, MarkdownOptions};
+/// Readable text of a value: the one canonical element text (docs/CONTRACTS.md "Element
+/// differences").
+pub use parity_core::elements::element_text as display_value;
 pub use table::{table, TableOptions};
-pub use value::display_value;
 
 /// A report could not be rendered (a bug in a template, never bad data).
 #[derive(Debug, thiserror::Error)]

@@ -5,8 +5,8 @@ use std::fmt::Write;
 
 use parity_core::{DiffDocument, Status};
 
+use crate::display_value;
 use crate::input::{ReportException, ReportInput};
-use crate::value::display_value;
 
 #[derive(Debug, Clone, Copy)]
 pub struct MarkdownOptions {
@@ -30,7 +30,7 @@ fn rows_line(doc: &DiffDocument) -> String {
 }
 
 /// Escapes text for a GFM table cell.
-fn cell(text: &str) -> String {
+pub(crate) fn cell(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -118,16 +118,60 @@ pub fn markdown(doc: &DiffDocument, options: MarkdownOptions) -> String {
         let _ = write!(header, " {} |", cell(e));
         rule.push_str("---|");
     }
-    let _ = writeln!(out, "{header}");
-    let _ = writeln!(out, "{rule}");
+    let _ = writeln!(out, "{header} To converge |");
+    let _ = writeln!(out, "{rule}---|");
     for r in failing.iter().take(options.max_rows) {
-        let _ = writeln!(out, "{}", value_line(r, envs));
+        let _ = writeln!(out, "{}", converge_line(r, envs));
     }
     if failing.len() > options.max_rows {
         let _ = writeln!(out);
         let _ = writeln!(out, "… and {} more.", failing.len() - options.max_rows);
     }
+    extras_block(&mut out, failing.iter().take(options.max_rows).copied());
     out
+}
+
+/// The extra elements of the set-valued rows listed (docs/CONTRACTS.md "Element differences"),
+/// as a list under the table: `resource` · `attribute` · `a → b`: `+ …`, `- …`.
+fn extras_block<'a>(out: &mut String, rows: impl Iterator<Item = &'a parity_core::DocRow>) {
+    let mut first = true;
+    for r in rows {
+        for extra in crate::pair_extras(r) {
+            if first {
+                let _ = writeln!(out);
+                let _ = writeln!(
+                    out,
+                    "Extra elements (`+` only in the second environment of the pair, `-` only in the first):"
+                );
+                let _ = writeln!(out);
+                first = false;
+            }
+            let lines: Vec<String> = extra
+                .lines
+                .iter()
+                .map(|l| format!("`{}`", code(l)))
+                .collect();
+            let _ = writeln!(
+                out,
+                "- {} · {} · {}: {}",
+                cell(&r.key),
+                cell(&r.attribute),
+                cell(&extra.pair),
+                lines.join(", ")
+            );
+        }
+    }
+}
+
+/// Text inside a code span: backticks and newlines cannot end or break it.
+fn code(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '`' => '\'',
+            '\n' | '\r' => ' ',
+            c => c,
+        })
+        .collect()
 }
 
 /// The secrets two environments share (docs/CONTRACTS.md "Secrets"), when there are any.
@@ -268,15 +312,16 @@ pub fn report_markdown(input: &ReportInput, options: MarkdownOptions) -> String 
             let _ = write!(header, " {} |", cell(e));
             rule.push_str("---|");
         }
-        let _ = writeln!(out, "{header}");
-        let _ = writeln!(out, "{rule}");
+        let _ = writeln!(out, "{header} To converge |");
+        let _ = writeln!(out, "{rule}---|");
         for r in drift.iter().take(options.max_rows) {
-            let _ = writeln!(out, "{}", value_line(r, envs));
+            let _ = writeln!(out, "{}", converge_line(r, envs));
         }
         if drift.len() > options.max_rows {
             let _ = writeln!(out);
             let _ = writeln!(out, "… and {} more.", drift.len() - options.max_rows);
         }
+        extras_block(&mut out, drift.iter().take(options.max_rows).copied());
         let _ = writeln!(out);
     }
     if input.change_view {
@@ -324,6 +369,7 @@ pub fn report_markdown(input: &ReportInput, options: MarkdownOptions) -> String 
                 let _ = writeln!(out);
                 let _ = writeln!(out, "… and {} more.", problems.len() - options.max_rows);
             }
+            extras_block(&mut out, problems.iter().take(options.max_rows).copied());
             let _ = writeln!(out);
         }
         exception_table(&mut out, &problem_exceptions, true);
@@ -352,13 +398,25 @@ pub fn report_markdown(input: &ReportInput, options: MarkdownOptions) -> String 
     out
 }
 
+/// [`value_line`] with the row's fix hints in a last "To converge" cell (docs/CONTRACTS.md "Fix
+/// hints and the incident view").
+fn converge_line(r: &parity_core::DocRow, envs: &[String]) -> String {
+    let hints: Vec<String> = r.hint.iter().map(|h| cell(&h.text)).collect();
+    let text = if hints.is_empty() {
+        "—".to_string()
+    } else {
+        hints.join(" · ")
+    };
+    format!("{} {text} |", value_line(r, envs))
+}
+
 fn value_line(r: &parity_core::DocRow, envs: &[String]) -> String {
-    let mut line = format!(
-        "| {} | {} | {} |",
-        r.status,
-        cell(&r.key),
-        cell(&r.attribute)
-    );
+    let status = if r.baselined {
+        format!("{} (baselined)", r.status)
+    } else {
+        r.status.to_string()
+    };
+    let mut line = format!("| {status} | {} | {} |", cell(&r.key), cell(&r.attribute));
     for e in envs {
         let v = r
             .values

@@ -4,13 +4,15 @@
 use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
 use parity_core::{DiffDocument, Status};
 
-use crate::value::display_value;
+use crate::display_value;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TableOptions {
     pub color: bool,
     /// Terminal width, if known.
     pub width: Option<u16>,
+    /// List each row's fix hints under it (`→ staging: …`; the incident view).
+    pub hints: bool,
 }
 
 fn colour(status: Status) -> Color {
@@ -55,7 +57,12 @@ pub fn table(doc: &DiffDocument, options: TableOptions) -> String {
     header.extend(doc.environments.iter().map(Cell::new));
     t.set_header(header);
     for r in &doc.rows {
-        let mut status = Cell::new(r.status.as_str());
+        let label = if r.baselined {
+            format!("{} (baselined)", r.status.as_str())
+        } else {
+            r.status.as_str().to_string()
+        };
+        let mut status = Cell::new(label);
         if options.color {
             status = status.fg(colour(r.status));
         }
@@ -82,6 +89,26 @@ pub fn table(doc: &DiffDocument, options: TableOptions) -> String {
             line.push(c);
         }
         t.add_row(line);
+        // docs/CONTRACTS.md "Element differences": the extra elements under the row
+        for extra in crate::pair_extras(r) {
+            let mut sub = vec![
+                Cell::new(""),
+                Cell::new(extra.lines.join("\n")),
+                Cell::new(format!("  {}", extra.pair)),
+            ];
+            sub.extend(doc.environments.iter().map(|_| Cell::new("")));
+            t.add_row(sub);
+        }
+        if options.hints && !r.hint.is_empty() {
+            let lines: Vec<String> = r.hint.iter().map(|h| format!("→ {}", h.text)).collect();
+            let mut sub = vec![
+                Cell::new(""),
+                Cell::new(lines.join("\n")),
+                Cell::new("  to converge"),
+            ];
+            sub.extend(doc.environments.iter().map(|_| Cell::new("")));
+            t.add_row(sub);
+        }
     }
     let mut out = if doc.rows.is_empty() {
         "No rows match.\n".to_string()

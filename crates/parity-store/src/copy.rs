@@ -1,6 +1,6 @@
 //! Moving a workspace between databases (SQLite ⇄ PostgreSQL, or file to file): everything is
 //! copied in one write transaction of the destination, which must be empty — the workspace's
-//! UUID, name and secrets state, environments in order, rules, ignores, exceptions with their
+//! UUID, name, settings (`group_numbered`, hint settings) and secrets state, environments in order, rules, ignores, exceptions with their
 //! audit trail (sequence numbers, so exception versions, kept) and every snapshot with its id.
 
 use crate::db::Arg;
@@ -47,6 +47,9 @@ impl Store {
                     ],
                 )
                 .map_err(|e| d.err(e))?;
+            d.set_group_numbered(&self.group_numbered()?)?;
+            let (reference, service_tag) = self.hint_settings()?;
+            d.set_hint_settings(reference.as_deref(), service_tag.as_deref())?;
             let mut summary = CopySummary {
                 workspace_id: ws.id,
                 ..CopySummary::default()

@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use db::{Arg, Conn, DbError, PgConn};
-use parity_core::{EnvironmentConfig, IgnoreRule, RewriteRule};
+use parity_core::{EnvironmentConfig, GroupNumbered, IgnoreRule, RewriteRule};
 use pg::PgTarget;
 use rusqlite::{Connection, OpenFlags};
 #[cfg(test)]
@@ -58,12 +58,16 @@ pub const APPLICATION_ID: i32 = 0x4550_5259;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/001_initial.sql"),
     include_str!("../migrations/002_secrets.sql"),
+    include_str!("../migrations/003_group_numbered.sql"),
+    include_str!("../migrations/004_hint_settings.sql"),
 ];
 
 /// The same schema versions for PostgreSQL (its types; one file per SQLite file, same number).
 const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/001_initial.sql"),
     include_str!("../migrations/postgres/002_secrets.sql"),
+    include_str!("../migrations/postgres/003_group_numbered.sql"),
+    include_str!("../migrations/postgres/004_hint_settings.sql"),
 ];
 
 /// How long a write waits for another process's write to finish before giving up.
@@ -413,6 +417,61 @@ impl Store {
         Ok(())
     }
 
+    /// The workspace's `group_numbered` setting (docs/CONTRACTS.md "Groups: numbered replicas
+    /// and Auto Scaling instances").
+    pub fn group_numbered(&self) -> Result<GroupNumbered, StoreError> {
+        let text = self
+            .conn
+            .query_one("SELECT group_numbered FROM workspace", &[])
+            .and_then(|r| r.opt_text(0))
+            .map_err(|e| self.err(e))?;
+        match text {
+            None => Ok(GroupNumbered::Default),
+            Some(t) => serde_json::from_str(&t).map_err(|e| StoreError::Corrupt {
+                path: self.path.clone(),
+                detail: format!("workspace.group_numbered `{t}`: {e}"),
+            }),
+        }
+    }
+
+    pub fn set_group_numbered(&self, setting: &GroupNumbered) -> Result<(), StoreError> {
+        let text = (!setting.is_default())
+            .then(|| serde_json::to_string(setting))
+            .transpose()
+            .map_err(|e| StoreError::Encode(e.to_string()))?;
+        self.conn
+            .execute(
+                "UPDATE workspace SET group_numbered = ?1",
+                &[Arg::OptText(text.as_deref())],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// The workspace's hint settings: its `reference` environment and `service_tag` (`None`:
+    /// the defaults; docs/CONTRACTS.md "Fix hints and the incident view").
+    pub fn hint_settings(&self) -> Result<(Option<String>, Option<String>), StoreError> {
+        self.conn
+            .query_one("SELECT reference, service_tag FROM workspace", &[])
+            .and_then(|r| Ok((r.opt_text(0)?, r.opt_text(1)?)))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Sets the workspace's `reference` environment and `service_tag` (`None`: the default).
+    pub fn set_hint_settings(
+        &self,
+        reference: Option<&str>,
+        service_tag: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE workspace SET reference = ?1, service_tag = ?2",
+                &[Arg::OptText(reference), Arg::OptText(service_tag)],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
     /// Whether the workspace holds nothing yet (no environments, snapshots or exceptions).
     pub fn is_empty(&self) -> Result<bool, StoreError> {
         let n = self
@@ -648,15 +707,26 @@ pub(crate) fn decode_at<T: serde::de::DeserializeOwned>(
     })
 }
 
-/// Environment variable for crash tests only: when set, a process about to commit a write
-/// transaction that changed rows prints `HOLD_MARKER` on stderr and stops there for good, so a test can kill it
-/// (`kill -9`) at exactly that point. Never set in normal use.
+/// Environment variable for crash tests only: when set to N (a number ≥ 1; any other value means
+/// 1), a process about to commit its Nth write transaction that changed rows prints `HOLD_MARKER`
+/// on stderr and stops there for good, so a test can kill it (`kill -9`) at exactly that point.
+/// Never set in normal use.
 pub const HOLD_ENV: &str = "ENVPARITY_TEST_HOLD_BEFORE_COMMIT";
 /// What a held process prints.
 pub const HOLD_MARKER: &str = "envparity-test: holding before commit";
 
 fn hold_before_commit_for_tests() {
-    if std::env::var_os(HOLD_ENV).is_some() {
+    static COMMITS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let Some(value) = std::env::var_os(HOLD_ENV) else {
+        return;
+    };
+    let nth = value
+        .to_str()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| *n >= 1)
+        .unwrap_or(1);
+    let this = COMMITS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+    if this == nth {
         eprintln!("{HOLD_MARKER}");
         loop {
             std::thread::park();

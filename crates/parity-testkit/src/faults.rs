@@ -190,6 +190,37 @@ fn http(status: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
     bytes
 }
 
+/// AccessDenied in the protocol's own error format (EC2: `UnauthorizedOperation`; RPC v2 CBOR is
+/// answered as REST-JSON, which no denial test uses).
+pub fn access_denied_response(protocol: Protocol) -> Vec<u8> {
+    let message = "User: arn:aws:sts::123456789012:assumed-role/x/y is not authorized to perform this action (denied by the test proxy)";
+    match protocol {
+        Protocol::Ec2Query => http(
+            "403 Forbidden",
+            &[("Content-Type", "text/xml;charset=UTF-8")],
+            format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>{message}</Message></Error></Errors><RequestID>deny-proxy</RequestID></Response>").as_bytes(),
+        ),
+        Protocol::QueryXml | Protocol::RestXml => http(
+            "403 Forbidden",
+            &[("Content-Type", "text/xml")],
+            format!("<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>{message}</Message></Error><RequestId>deny-proxy</RequestId></ErrorResponse>").as_bytes(),
+        ),
+        Protocol::Json10 | Protocol::Json11 => http(
+            "400 Bad Request",
+            &[("Content-Type", "application/x-amz-json-1.1")],
+            format!(r#"{{"__type":"AccessDeniedException","message":"{message}"}}"#).as_bytes(),
+        ),
+        Protocol::RestJson | Protocol::Cbor => http(
+            "403 Forbidden",
+            &[
+                ("Content-Type", "application/json"),
+                ("x-amzn-ErrorType", "AccessDeniedException"),
+            ],
+            format!(r#"{{"message":"{message}"}}"#).as_bytes(),
+        ),
+    }
+}
+
 /// A full HTTP response saying "throttled" the way `protocol` says it.
 pub fn throttle_response(protocol: Protocol) -> Vec<u8> {
     match protocol {

@@ -5,7 +5,7 @@
 //! while the others work; and can hold every request for a fixed delay before forwarding it (what
 //! a laptop sees from AWS, for the benchmark); and can inject faults on a seeded schedule
 //! ([`crate::faults`]: throttling in each protocol's format, 5xx, resets, stalls, slow answers,
-//! truncated bodies). One request per connection (`Connection: close` both ways).
+//! truncated bodies), and answer chosen operations with AccessDenied. One request per connection (`Connection: close` both ways).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -26,6 +26,9 @@ pub struct Recorded {
     pub started: Duration,
     /// When its response was relayed (or it was dropped), since the proxy started.
     pub finished: Duration,
+    /// The request body as text (lossy UTF-8): the parameters of query and JSON protocols
+    /// (`ExternalId=…` of an sts:AssumeRole).
+    pub body: String,
 }
 
 /// What the proxy does besides forwarding.
@@ -37,6 +40,9 @@ pub struct ProxyOptions {
     pub delay: Duration,
     /// Faults injected on a seeded schedule.
     pub faults: Option<Arc<FaultPlan>>,
+    /// Operations (`sts:AssumeRole`, `ssm:DescribeParameters`) answered with AccessDenied in
+    /// their protocol's error format instead of being forwarded.
+    pub deny: Vec<String>,
 }
 
 impl ProxyOptions {
@@ -50,6 +56,13 @@ impl ProxyOptions {
     pub fn delay(delay: Duration) -> ProxyOptions {
         ProxyOptions {
             delay,
+            ..ProxyOptions::default()
+        }
+    }
+
+    pub fn deny(operations: &[&str]) -> ProxyOptions {
+        ProxyOptions {
+            deny: operations.iter().map(|s| s.to_string()).collect(),
             ..ProxyOptions::default()
         }
     }
@@ -284,8 +297,18 @@ async fn handle(
             access_key_id: access_key_id.clone(),
             started,
             finished,
+            body: body.clone(),
         });
     };
+    if options.deny.contains(&operation) {
+        let protocol = crate::faults::protocol(&scope_service, &head);
+        let result = client
+            .write_all(&crate::faults::access_denied_response(protocol))
+            .await;
+        let _ = client.shutdown().await;
+        record(epoch.elapsed());
+        return result;
+    }
     if options.refuse.contains(&service) {
         record(epoch.elapsed());
         return Ok(()); // dropped without an answer

@@ -1,11 +1,12 @@
 // Generated from crates/parity-api/src/registry.rs. Do not edit: run `cargo run -p envparity-desktop --bin envparity-seed -- bindings`.
 
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { AuditEntryDto, CollectOutcomeDto, ConnectionDto, EnvironmentDto, EnvironmentStatusDto, ExceptionDto, ExceptionInputDto, ExceptionViewDto, MatrixMetaDto, MatrixPageDto, MatrixQueryDto, ProgressDto, RowDetailDto, SnapshotDto, StaticKeysInputDto, TfImportDto, WorkspaceDto } from "./index";
+import type { AuditEntryDto, CollectOutcomeDto, ConnectionDto, EnvironmentDto, EnvironmentStatusDto, ExceptionDto, ExceptionInputDto, ExceptionViewDto, FilePurpose, MatrixMetaDto, MatrixPageDto, MatrixQueryDto, ProgressDto, RowDetailDto, SnapshotDto, StaticKeysInputDto, TfImportDto, WorkspaceDto } from "./index";
 
 /** Every IPC command, typed as the Rust side declares it. */
 export const commands = {
   workspaceInfo: () => invoke<WorkspaceDto>("workspace_info"),
+  chooseFile: (purpose: FilePurpose, format: string | null) => invoke<string | null>("choose_file", { purpose, format }),
   openWorkspace: (path: string) => invoke<WorkspaceDto>("open_workspace", { path }),
   createWorkspace: (path: string, name: string) => invoke<WorkspaceDto>("create_workspace", { path, name }),
   openDemo: () => invoke<WorkspaceDto>("open_demo"),
@@ -33,6 +34,7 @@ export const commands = {
   deleteSnapshot: (id: number) => invoke<null>("delete_snapshot", { id }),
   importTfstate: (environment: string, path: string) => invoke<TfImportDto>("import_tfstate", { environment, path }),
   saveReport: (path: string, format: string) => invoke<null>("save_report", { path, format }),
+  setBaseline: (path: string | null) => invoke<null>("set_baseline", { path }),
 };
 
 export type Commands = typeof commands;

@@ -21,6 +21,8 @@ export type IpcError = { code: IpcErrorCode, message: string, };
 
 export type IpcErrorCode = "bad_input" | "not_found" | "conflict" | "stale" | "store" | "aws" | "keyring" | "internal";
 
+export type FilePurpose = "open-workspace" | "new-workspace" | "workspace-file" | "tfstate" | "report" | "baseline";
+
 export type WorkspaceDto = { id: string, name: string, path: string, is_demo: boolean, 
 /**
  * Other workspaces opened before, newest first.
@@ -34,11 +36,17 @@ launch_error: string | null, };
 
 export type CredentialsDto = { "source": "default" } | { "source": "profile", profile: string, } | { "source": "keyring" };
 
-export type EnvironmentDto = { name: string, aliases: Array<string>, credentials: CredentialsDto, regions: Array<string>, tags: { [key in string]?: string }, ssm_prefix: string | null, vpcs: Array<string>, endpoint_url: string | null, may_differ_in: Array<string>, 
+export type EnvironmentDto = { name: string, aliases: Array<string>, credentials: CredentialsDto, 
+/**
+ * A role assumed on top of the credentials (docs/CONTRACTS.md: `assume_role`).
+ */
+assume_role: AssumeRoleDto | null, regions: Array<string>, tags: { [key in string]?: string }, ssm_prefix: string | null, vpcs: Array<string>, endpoint_url: string | null, may_differ_in: Array<string>, 
 /**
  * Opt-in: the DynamoDB table of this environment's feature flags.
  */
 feature_flags: FeatureFlagsDto | null, };
+
+export type AssumeRoleDto = { role_arn: string, external_id: string, session_name: string, };
 
 export type FeatureFlagsDto = { table: string, environment_attribute: string, name_attribute: string, };
 
@@ -70,9 +78,23 @@ skipped: Array<string>,
  */
 compute_ms: number, 
 /**
+ * The baseline chosen for this workspace, and how the comparison stands against it.
+ */
+baseline: BaselineDto | null, 
+/**
  * The same secret in two environments (docs/CONTRACTS.md "Secrets").
  */
 shared_secrets: Array<SharedSecretDto>, };
+
+export type BaselineDto = { path: string, entries: number, 
+/**
+ * Rows whose every failing pair it lists.
+ */
+baselined_rows: number, 
+/**
+ * Entries that no longer occur (`resource attribute a,b`).
+ */
+gone: Array<string>, };
 
 export type SharedSecretDto = { 
 /**
@@ -94,13 +116,39 @@ pair: [string, string] | null, search: string | null,
  */
 tag: string | null, unexplained_only: boolean, };
 
-export type CellDto = { status: Status | null, value: string | null, };
+export type CellDto = { status: Status | null, 
+/**
+ * The value in canonical element text (`tcp 443 from 0.0.0.0/0`), never JSON.
+ */
+value: string | null, 
+/**
+ * On a set-valued cell that differs from its reference column: `+plus -minus`.
+ */
+marker: ElementMarkerDto | null, };
+
+export type ElementMarkerDto = { 
+/**
+ * Elements this column has and the reference lacks.
+ */
+plus: number, 
+/**
+ * Elements the reference has and this column lacks.
+ */
+minus: number, 
+/**
+ * The reference column's label.
+ */
+against: string, };
 
 export type RowDto = { 
 /**
  * Index into the computed matrix (stable until the matrix is recomputed).
  */
-index: number, kind: string, key: string, attribute: string, category: Category, status: Status, cells: Array<CellDto>, exceptions: Array<string>, };
+index: number, kind: string, key: string, attribute: string, category: Category, status: Status, cells: Array<CellDto>, exceptions: Array<string>, 
+/**
+ * Every failing pair matches the chosen baseline (docs/CONTRACTS.md "Baseline").
+ */
+baselined: boolean, };
 
 export type MatrixPageDto = { total: number, offset: number, rows: Array<RowDto>, 
 /**
@@ -108,19 +156,50 @@ export type MatrixPageDto = { total: number, offset: number, rows: Array<RowDto>
  */
 elapsed_us: number, };
 
-export type PairDto = { a: string, b: string, status: Status, };
+export type PairDto = { a: string, b: string, status: Status, 
+/**
+ * On set-valued rows: `a`'s elements not in `b`'s, in canonical element text.
+ */
+only_a: Array<string> | null, 
+/**
+ * On set-valued rows: `b`'s elements not in `a`'s.
+ */
+only_b: Array<string> | null, 
+/**
+ * This failing pair matches the chosen baseline.
+ */
+baselined: boolean, };
 
 export type PairingDto = { label: string, native_id: string, explanation: string, };
 
-export type DetailColumnDto = { label: string, status: Status | null, raw: string | null, normalised: string | null, taken_at: string, };
+export type DetailColumnDto = { label: string, status: Status | null, raw: string | null, normalised: string | null, 
+/**
+ * On set-valued rows: the normalised value's elements, one text each.
+ */
+elements: Array<string> | null, taken_at: string, };
 
-export type RowDetailDto = { row: RowDto, columns: Array<DetailColumnDto>, pairs: Array<PairDto>, pairings: Array<PairingDto>, exceptions: Array<ExceptionDto>, };
+export type RowDetailDto = { row: RowDto, columns: Array<DetailColumnDto>, pairs: Array<PairDto>, pairings: Array<PairingDto>, exceptions: Array<ExceptionDto>, 
+/**
+ * What would make the row converge (docs/CONTRACTS.md "Fix hints and the incident view");
+ * always sent (optional in TypeScript only, so older fixtures stay valid).
+ */
+hints?: Array<HintDto>, };
+
+export type HintDto = { environment: string, 
+/**
+ * The reference column's label, or `expected`.
+ */
+towards: string, exception: string | null, text: string, };
 
 export type ExceptionDto = { id: string, resource: string, attribute: string, environments: Array<string>, 
 /**
  * Expected raw values per environment, as JSON text (`true`, `30`, `"x"`).
  */
-expected: { [key in string]?: string }, justification: string, owner: string, created: string | null, expires: string | null, ticket: string | null, };
+expected: { [key in string]?: string }, 
+/**
+ * The only extra elements it accepts on set-valued rows (canonical element text).
+ */
+elements: Array<string>, justification: string, owner: string, created: string | null, expires: string | null, ticket: string | null, };
 
 export type ExceptionViewDto = { rule: ExceptionDto, 
 /**
@@ -137,7 +216,11 @@ export type ExceptionInputDto = { id: string | null, resource: string, attribute
 /**
  * Expected values per environment as typed: JSON when it parses, else text.
  */
-expected: { [key in string]?: string }, justification: string, owner: string, 
+expected: { [key in string]?: string }, 
+/**
+ * Accepted extra elements; absent when editing keeps them as they are.
+ */
+elements?: Array<string>, justification: string, owner: string, 
 /**
  * `YYYY-MM-DD`, or absent for no expiry.
  */

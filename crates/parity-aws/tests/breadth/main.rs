@@ -116,6 +116,7 @@ fn matrix(envs: &[EnvironmentConfig], snapshots: &[Snapshot]) -> Matrix {
     Matrix::compute(
         &columns,
         MatrixOptions {
+            group_numbered: &parity_core::GroupNumbered::Default,
             rules: &[],
             ignores: &[],
             exceptions: &[],

@@ -229,6 +229,7 @@ async fn three_environments_with_drift() {
     let matrix = Matrix::compute(
         &columns,
         MatrixOptions {
+            group_numbered: &parity_core::GroupNumbered::Default,
             rules: &[],
             ignores: &[],
             exceptions: &[],

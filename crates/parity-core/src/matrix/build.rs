@@ -2,6 +2,7 @@
 //! grouped by key, children counted per parent, every name interned once), computes each key's
 //! rows in parallel, then scores every pair of columns.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use globset::GlobMatcher;
@@ -12,12 +13,13 @@ use smallvec::SmallVec;
 use super::rows::{KeyRows, Shared, SpecCache};
 use super::types::{AmbiguousKey, Column, Matrix, MatrixOptions, PairScore, Row};
 use crate::exception::{glob, CompiledException};
-use crate::identity::{key_snapshot, CompiledRule, KeyedSnapshot, TokenSet};
+use crate::identity::{key_snapshot_with, CompiledRule, KeyedSnapshot, TokenSet};
 use crate::normalize::EnvContext;
+use crate::workspace::GroupNumbered;
 use crate::CoreError;
 
 /// Attribute names every kind may have besides its own.
-const KIND_INDEPENDENT_ATTRIBUTES: [&str; 2] = ["exists", "count"];
+const KIND_INDEPENDENT_ATTRIBUTES: [&str; 3] = ["exists", "count", super::rows::ZONE_SPREAD];
 
 /// An `[[ignore]]` rule with its globs compiled.
 pub(super) struct CompiledIgnore {
@@ -73,6 +75,8 @@ pub(super) struct PreparedColumn<'a> {
     pub groups: FxHashMap<Arc<str>, SmallVec<[usize; 1]>>,
     /// parent resource index → (child kind, number of children)
     pub children: FxHashMap<usize, Vec<(Arc<str>, i64)>>,
+    /// VPC resource index → the distinct availability zones of its subnets
+    pub subnet_zones: FxHashMap<usize, BTreeSet<&'a str>>,
 }
 
 impl<'a> PreparedColumn<'a> {
@@ -82,20 +86,24 @@ impl<'a> PreparedColumn<'a> {
         column: &'a Column<'a>,
         tokens: &TokenSet,
         rules: &[CompiledRule],
+        group_numbered: &GroupNumbered,
         interner: &mut Interner,
     ) -> Self {
-        let keyed = key_snapshot(
+        let keyed = key_snapshot_with(
             column.snapshot,
             tokens,
             &column.env.effective_ssm_prefix(),
             rules,
+            group_numbered,
         );
         let mut groups: FxHashMap<Arc<str>, SmallVec<[usize; 1]>> = FxHashMap::default();
         for (i, key) in keyed.keys.iter().enumerate() {
             groups.entry(interner.get(key)).or_default().push(i);
         }
         let mut children: FxHashMap<usize, Vec<(Arc<str>, i64)>> = FxHashMap::default();
-        for r in &column.snapshot.resources {
+        let mut subnet_zones: FxHashMap<usize, BTreeSet<&'a str>> = FxHashMap::default();
+        let snapshot: &'a crate::model::Snapshot = column.snapshot;
+        for r in &snapshot.resources {
             for a in r.attributes.keys() {
                 interner.get(a);
             }
@@ -103,6 +111,15 @@ impl<'a> PreparedColumn<'a> {
                 interner.tag(t);
             }
             if let Some(parent) = r.parent.as_deref().and_then(|p| keyed.by_id.get(p)) {
+                if r.kind == "ec2.subnet" {
+                    if let Some(zone) = r
+                        .attributes
+                        .get("availability_zone")
+                        .and_then(|z| z.as_str())
+                    {
+                        subnet_zones.entry(*parent).or_default().insert(zone);
+                    }
+                }
                 let kinds = children.entry(*parent).or_default();
                 match kinds.iter_mut().find(|(k, _)| **k == *r.kind) {
                     Some((_, count)) => *count += 1,
@@ -118,6 +135,7 @@ impl<'a> PreparedColumn<'a> {
             keyed,
             groups,
             children,
+            subnet_zones,
         }
     }
 }
@@ -180,7 +198,13 @@ impl Matrix {
             .iter()
             .zip(&tokens)
             .map(|(column, tokens)| {
-                PreparedColumn::new(column, tokens, &compiled.rules, &mut interner)
+                PreparedColumn::new(
+                    column,
+                    tokens,
+                    &compiled.rules,
+                    options.group_numbered,
+                    &mut interner,
+                )
             })
             .collect();
         for name in KIND_INDEPENDENT_ATTRIBUTES {

@@ -53,7 +53,7 @@ pub(super) struct RowBuilder<'a, 'b> {
 impl RowBuilder<'_, '_> {
     /// The `exists` row: a pair where one side lacks the resource is `missing`.
     pub(super) fn build_exists(&self, values: RowValues) -> Row {
-        self.build(values, true, None)
+        self.build(values, true, None, &[])
     }
 
     /// An attribute row: pairs where one side lacks the resource are not compared here (the
@@ -64,7 +64,22 @@ impl RowBuilder<'_, '_> {
         values: RowValues,
         exists_cells: &[Option<Status>],
     ) -> Option<Row> {
-        let row = self.build(values, false, Some(exists_cells));
+        let row = self.build(values, false, Some(exists_cells), &[]);
+        (!row.pairs.is_empty()).then_some(row)
+    }
+
+    /// An instance group's `count` row whose size may be an Auto Scaling group's capacity:
+    /// `capacity[c]` is the key of the group whose `desired_capacity` equals column `c`'s count.
+    /// A pair whose two columns name the same group is also covered by the exceptions on that
+    /// group's `desired_capacity` (docs/CONTRACTS.md "Groups: numbered replicas and Auto Scaling
+    /// instances").
+    pub(super) fn build_derived_count(
+        &self,
+        values: RowValues,
+        exists_cells: &[Option<Status>],
+        capacity: &[Option<Arc<str>>],
+    ) -> Option<Row> {
+        let row = self.build(values, false, Some(exists_cells), capacity);
         (!row.pairs.is_empty()).then_some(row)
     }
 
@@ -73,9 +88,10 @@ impl RowBuilder<'_, '_> {
         values: RowValues,
         is_exists: bool,
         exists_cells: Option<&[Option<Status>]>,
+        capacity: &[Option<Arc<str>>],
     ) -> Row {
         let mut covering: BTreeSet<String> = BTreeSet::new();
-        let pairs = self.pair_statuses(&values, is_exists, &mut covering);
+        let pairs = self.pair_statuses(&values, is_exists, capacity, &mut covering);
         let cells = self.cell_statuses(&pairs, exists_cells);
         let status = worst(pairs.iter().map(|p| p.status)).unwrap_or(Status::Same);
         let RowValues {
@@ -106,6 +122,7 @@ impl RowBuilder<'_, '_> {
         &self,
         values: &RowValues,
         is_exists: bool,
+        capacity: &[Option<Arc<str>>],
         covering: &mut BTreeSet<String>,
     ) -> SmallVec<[PairStatus; 3]> {
         let n = self.columns.len();
@@ -126,6 +143,16 @@ impl RowBuilder<'_, '_> {
                 let status = if base == Status::Same || base == Status::Unknown || self.change_view
                 {
                     base
+                } else if let Some(group) = self.shared_capacity(capacity, a, b) {
+                    let mut rules = covering_rules.clone();
+                    for e in self.exceptions {
+                        if e.matches_row(group, "desired_capacity")
+                            && !rules.iter().any(|r| std::ptr::eq(*r, e))
+                        {
+                            rules.push(e);
+                        }
+                    }
+                    self.judge(base, a, b, values, &rules, covering)
                 } else {
                     self.judge(base, a, b, values, &covering_rules, covering)
                 };
@@ -133,6 +160,19 @@ impl RowBuilder<'_, '_> {
             }
         }
         pairs
+    }
+
+    /// The Auto Scaling group whose capacity explains the count of both columns of the pair.
+    fn shared_capacity<'c>(
+        &self,
+        capacity: &'c [Option<Arc<str>>],
+        a: usize,
+        b: usize,
+    ) -> Option<&'c str> {
+        match (capacity.get(a)?, capacity.get(b)?) {
+            (Some(x), Some(y)) if x == y => Some(x),
+            _ => None,
+        }
     }
 
     /// Steps 1 and 2 of the contract: the status of pair (a, b) from presence and values alone;
@@ -174,7 +214,7 @@ impl RowBuilder<'_, '_> {
         if self.policy_allows(a, b, values.category) {
             return Status::Allowed;
         }
-        match self.exception_state(a, b, rules, &values.raw, covering) {
+        match self.exception_state(a, b, rules, values, covering) {
             Some(ExceptionState::Intentional) => Status::Intentional,
             Some(ExceptionState::Violated) => Status::Violated,
             Some(ExceptionState::Expired) => Status::Expired,
@@ -195,9 +235,11 @@ impl RowBuilder<'_, '_> {
         a: usize,
         b: usize,
         rules: &[&CompiledException],
-        raw: &[Value],
+        values: &RowValues,
         covering: &mut BTreeSet<String>,
     ) -> Option<ExceptionState> {
+        let raw = &values.raw;
+        let mut extra = None;
         let (ea, eb) = (self.columns[a].env, self.columns[b].env);
         let mut best: Option<ExceptionState> = None;
         for e in rules {
@@ -212,7 +254,17 @@ impl RowBuilder<'_, '_> {
                     .filter(|&c| self.presence[c] != Presence::NotCovered)
                     .map(|c| raw[c].clone())
             };
-            let state = e.rule.state(self.today, observed);
+            let mut state = e.rule.state(self.today, observed);
+            // docs/CONTRACTS.md "Element differences": listed elements are the only extras
+            // it accepts
+            if state == ExceptionState::Intentional && !e.rule.elements.is_empty() {
+                let extra = extra.get_or_insert_with(|| {
+                    crate::elements::pair_elements(values.value(a), values.value(b))
+                });
+                if !e.rule.elements_hold(extra) {
+                    state = ExceptionState::Violated;
+                }
+            }
             best = Some(match best {
                 None => state,
                 Some(prev) => prev.min(state),

@@ -2,6 +2,7 @@
 //! group, then one row per attribute (attributes, `tags.<Key>`, `children.<kind>`) with its raw
 //! and normalised values per column, handed to the judge.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -17,6 +18,10 @@ use crate::model::{Category, Resource};
 use crate::normalize::{sort_dedup, EnvContext};
 use crate::schema::{self, AttributeSpec};
 use crate::status::Status;
+
+/// The derived attribute holding the number of distinct availability zones a group, an Auto
+/// Scaling group or a VPC spans (docs/CONTRACTS.md "Availability zones: spread, not names").
+pub(super) const ZONE_SPREAD: &str = "zone_spread";
 
 /// Per-thread cache of attribute specs and ignore decisions: `None` means ignored.
 #[derive(Default)]
@@ -186,17 +191,93 @@ impl<'s> Shared<'s, '_> {
                 _ => Value::Null,
             })
             .collect();
-        builder.build_attribute(
-            RowValues {
-                kind: k.kind.clone(),
-                key: k.key.clone(),
-                attribute: self.interner.get_existing("count"),
-                category: Category::Size,
-                raw: counts,
-                normalized: smallvec::smallvec![None; self.columns.len()],
-            },
-            exists_cells,
-        )
+        let values = RowValues {
+            kind: k.kind.clone(),
+            key: k.key.clone(),
+            attribute: self.interner.get_existing("count"),
+            category: Category::Size,
+            raw: counts,
+            normalized: smallvec::smallvec![None; self.columns.len()],
+        };
+        if &*k.kind != "ec2.instance" {
+            return builder.build_attribute(values, exists_cells);
+        }
+        let capacity: Cells<Option<Arc<str>>> = (0..self.columns.len())
+            .map(|c| {
+                (k.presence[c] == Presence::Present)
+                    .then(|| self.capacity_group(c, k.members[c]))
+                    .flatten()
+            })
+            .collect();
+        builder.build_derived_count(values, exists_cells, &capacity)
+    }
+
+    /// The key of the Auto Scaling group whose desired capacity explains the instance count of
+    /// column `c`: every member names that one group (collected in the column) and the count
+    /// equals its `desired_capacity` (docs/CONTRACTS.md "Groups: numbered replicas and Auto
+    /// Scaling instances").
+    fn capacity_group(&self, c: usize, members: &[usize]) -> Option<Arc<str>> {
+        let p = &self.prepared[c];
+        let resources = &p.column.snapshot.resources;
+        let mut group: Option<usize> = None;
+        for &i in members {
+            let name = resources[i].attributes.get("autoscaling_group")?.as_str()?;
+            let g = *p.keyed.by_id.get(name)?;
+            if resources[g].kind != "autoscaling.group" || group.is_some_and(|x| x != g) {
+                return None;
+            }
+            group = Some(g);
+        }
+        let g = group?;
+        let desired = resources[g].attributes.get("desired_capacity")?.as_i64()?;
+        (desired == members.len() as i64).then(|| self.interner.get_existing(&p.keyed.keys[g]))
+    }
+
+    /// Whether the key gets a derived `zone_spread` row: some column holds a group with known
+    /// zones, or a member lists `availability_zones`, or is a VPC with zoned subnets.
+    fn has_zone_spread(&self, k: &KeyContext) -> bool {
+        k.members.iter().enumerate().any(|(c, m)| {
+            let p = &self.prepared[c];
+            m.iter().any(|&i| {
+                let r = &p.column.snapshot.resources[i];
+                (m.len() > 1
+                    && r.attributes
+                        .get("availability_zone")
+                        .is_some_and(Value::is_string))
+                    || r.attributes
+                        .get("availability_zones")
+                        .is_some_and(Value::is_array)
+                    || p.subnet_zones.contains_key(&i)
+            })
+        })
+    }
+
+    /// The number of distinct availability zones the members of column `c` span (`null` when
+    /// none is known).
+    fn zone_spread(&self, c: usize, members: &[usize]) -> Value {
+        let p = &self.prepared[c];
+        let mut zones: BTreeSet<&str> = BTreeSet::new();
+        for &i in members {
+            let r = &p.column.snapshot.resources[i];
+            if let Some(z) = r
+                .attributes
+                .get("availability_zone")
+                .and_then(Value::as_str)
+            {
+                zones.insert(z);
+            }
+            if let Some(Value::Array(list)) = r.attributes.get("availability_zones") {
+                zones.extend(list.iter().filter_map(Value::as_str));
+            }
+            if let Some(subnet_zones) = p.subnet_zones.get(&i) {
+                zones.extend(subnet_zones.iter().copied());
+            }
+        }
+        if zones.is_empty() {
+            Value::Null
+        } else {
+            Value::from(zones.len() as i64)
+        }
     }
 
     /// The attribute names of the key's resources: the union across columns, sorted by name.
@@ -222,6 +303,11 @@ impl<'s> Shared<'s, '_> {
                         attributes.push(a);
                     }
                 }
+            }
+        }
+        if self.has_zone_spread(k) {
+            if let Some(a) = interner.strings.get(ZONE_SPREAD) {
+                attributes.push(a);
             }
         }
         attributes.sort_unstable();
@@ -260,9 +346,22 @@ impl<'s> Shared<'s, '_> {
         let n = self.columns.len();
         let mut raw: Cells<Value> = SmallVec::with_capacity(n);
         let mut normalized: Cells<Option<Value>> = SmallVec::with_capacity(n);
+        let derived_spread = attribute == ZONE_SPREAD
+            && !k.members.iter().enumerate().any(|(c, m)| {
+                m.iter().any(|&i| {
+                    self.prepared[c].column.snapshot.resources[i]
+                        .attributes
+                        .contains_key(ZONE_SPREAD)
+                })
+            });
         for c in 0..n {
             if k.presence[c] != Presence::Present {
                 raw.push(Value::Null);
+                normalized.push(None);
+                continue;
+            }
+            if derived_spread {
+                raw.push(self.zone_spread(c, k.members[c]));
                 normalized.push(None);
                 continue;
             }

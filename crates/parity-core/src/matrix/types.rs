@@ -12,7 +12,7 @@ use smallvec::SmallVec;
 use crate::exception::ExceptionRule;
 use crate::model::{Category, Snapshot};
 use crate::status::Status;
-use crate::workspace::{EnvironmentConfig, IgnoreRule, RewriteRule};
+use crate::workspace::{EnvironmentConfig, GroupNumbered, IgnoreRule, RewriteRule};
 
 /// One column of the matrix: a label (`prod`, or `prod@12` in a change view), the environment's
 /// configuration and the snapshot shown.
@@ -29,6 +29,8 @@ pub struct MatrixOptions<'a> {
     pub rules: &'a [RewriteRule],
     pub ignores: &'a [IgnoreRule],
     pub exceptions: &'a [ExceptionRule],
+    /// Which kinds' numbered replicas form groups (the workspace's `group_numbered`).
+    pub group_numbered: &'a GroupNumbered,
     /// Today (UTC), for exception expiry.
     pub today: NaiveDate,
 }

@@ -1,13 +1,16 @@
 //! The engine against docs/CONTRACTS.md, rule by rule: pairing, normalisation, statuses, policy,
 //! exceptions, groups, ambiguity, coverage and the change view.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+mod groups;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use parity_core::matrix::Row;
 use parity_core::{
-    Category, Column, DiffDocument, EnvironmentConfig, ExceptionRule, Identity, IgnoreRule, Matrix,
-    MatrixOptions, MissingKind, Resource, RewriteRule, RowFilter, Snapshot, Source, Status,
+    Category, Column, DiffDocument, EnvironmentConfig, ExceptionRule, GroupNumbered, Identity,
+    IgnoreRule, Matrix, MatrixOptions, MissingKind, Resource, RewriteRule, RowFilter, Snapshot,
+    Source, Status,
 };
 use serde_json::{json, Value};
 
@@ -64,6 +67,7 @@ impl World {
         Matrix::compute(
             &columns,
             MatrixOptions {
+                group_numbered: &parity_core::GroupNumbered::Default,
                 rules: &self.rules,
                 ignores: &self.ignores,
                 exceptions: &self.exceptions,
@@ -109,6 +113,7 @@ fn exception(id: &str, resource: &str, attribute: &str, envs: &[&str]) -> Except
         attribute: attribute.into(),
         environments: envs.iter().map(|s| s.to_string()).collect(),
         expected: BTreeMap::new(),
+        elements: vec![],
         justification: "because".into(),
         owner: "platform".into(),
         created: NaiveDate::from_ymd_opt(2026, 1, 1),
@@ -766,6 +771,7 @@ fn two_snapshots_of_one_environment_form_a_change_view() {
     let m = Matrix::compute(
         &columns,
         MatrixOptions {
+            group_numbered: &parity_core::GroupNumbered::Default,
             rules: &[],
             ignores: &[],
             exceptions: &exceptions,

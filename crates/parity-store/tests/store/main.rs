@@ -67,8 +67,37 @@ on_both_backends!(
     an_interrupted_snapshot_write_leaves_the_previous_state,
     an_edit_from_a_stale_version_is_refused_and_changes_nothing,
     many_connections_creating_and_writing_one_new_file_lose_nothing,
-    a_panic_inside_a_transaction_rolls_back_and_leaves_the_store_usable
+    a_panic_inside_a_transaction_rolls_back_and_leaves_the_store_usable,
+    workspace_settings_round_trip
 );
+
+/// The settings of migrations 003 and 004 (`group_numbered`, the hint settings) on both.
+fn workspace_settings_round_trip(path: &Path) {
+    use parity_core::GroupNumbered;
+    let store = open(path);
+    assert_eq!(store.group_numbered().unwrap(), GroupNumbered::Default);
+    assert_eq!(store.hint_settings().unwrap(), (None, None));
+    for setting in [
+        GroupNumbered::Off,
+        GroupNumbered::Kinds(vec!["ec2.instance".into(), "rds.db_instance".into()]),
+        GroupNumbered::Default,
+    ] {
+        store.set_group_numbered(&setting).unwrap();
+        assert_eq!(open(path).group_numbered().unwrap(), setting);
+    }
+    store
+        .set_hint_settings(Some("prod"), Some("Service"))
+        .unwrap();
+    assert_eq!(
+        open(path).hint_settings().unwrap(),
+        (Some("prod".to_string()), Some("Service".to_string()))
+    );
+    store.set_hint_settings(None, Some("App")).unwrap();
+    assert_eq!(
+        open(path).hint_settings().unwrap(),
+        (None, Some("App".to_string()))
+    );
+}
 
 mod team;
 
@@ -152,6 +181,7 @@ fn every_exception_change_is_audited(path: &Path) {
         attribute: "multi_az".into(),
         environments: vec!["prod".into()],
         expected: Default::default(),
+        elements: vec![],
         justification: "redundancy".into(),
         owner: "platform".into(),
         created: NaiveDate::from_ymd_opt(2026, 11, 26),
@@ -321,6 +351,7 @@ fn rule(id: &str, owner: &str) -> ExceptionRule {
         attribute: "multi_az".into(),
         environments: vec!["prod".into()],
         expected: Default::default(),
+        elements: vec![],
         justification: "redundancy".into(),
         owner: owner.into(),
         created: NaiveDate::from_ymd_opt(2026, 11, 26),

@@ -174,8 +174,19 @@ fn a_copy_keeps_the_uuid_snapshot_ids_and_versions_and_needs_an_empty_destinatio
         now(),
     )
     .unwrap();
+    src.set_group_numbered(&parity_core::GroupNumbered::Kinds(vec![
+        "ec2.instance".into()
+    ]))
+    .unwrap();
+    src.set_hint_settings(Some("prod"), Some("Service"))
+        .unwrap();
     let dst = open(Path::new(&url));
     let summary = src.copy_into(&dst).unwrap();
+    assert_eq!(dst.group_numbered().unwrap(), src.group_numbered().unwrap());
+    assert_eq!(
+        dst.hint_settings().unwrap(),
+        (Some("prod".to_string()), Some("Service".to_string()))
+    );
     assert_eq!((summary.snapshots, summary.resources), (1, 4));
     assert_eq!(dst.workspace().unwrap(), src.workspace().unwrap());
     assert_eq!(dst.snapshots(None).unwrap(), src.snapshots(None).unwrap());
@@ -184,7 +195,10 @@ fn a_copy_keeps_the_uuid_snapshot_ids_and_versions_and_needs_an_empty_destinatio
         dst.exception_version("x").unwrap(),
         src.exception_version("x").unwrap()
     );
-    assert_eq!(dst.audit_trail(None).unwrap(), src.audit_trail(None).unwrap());
+    assert_eq!(
+        dst.audit_trail(None).unwrap(),
+        src.audit_trail(None).unwrap()
+    );
     // not empty any more: refused, nothing written
     let err = src.copy_into(&dst).unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err}");

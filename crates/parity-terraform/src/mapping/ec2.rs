@@ -40,7 +40,9 @@ pub(super) fn vpc(input: &MapInput) -> Resource {
 pub(super) fn subnet(input: &MapInput) -> Resource {
     let a = input.a;
     let vpc = non_empty_str(a, "vpc_id");
-    let identity = match (input.name_tag, vpc, non_empty_str(a, "availability_zone")) {
+    // docs/CONTRACTS.md "Availability zones": a zone that is an identity is its zone ID
+    let zone = non_empty_str(a, "availability_zone_id").or(non_empty_str(a, "availability_zone"));
+    let identity = match (input.name_tag, vpc, zone) {
         (Some(n), _, _) => named(n),
         (None, Some(vpc), Some(az)) => Identity::Child {
             parent: vpc.to_string(),
@@ -58,6 +60,7 @@ pub(super) fn subnet(input: &MapInput) -> Resource {
         &[
             ("cidr_block", "cidr_block"),
             ("availability_zone", "availability_zone"),
+            ("availability_zone_id", "availability_zone_id"),
             ("map_public_ip_on_launch", "map_public_ip_on_launch"),
             ("vpc_id", "vpc"),
         ],
@@ -190,6 +193,10 @@ pub(super) fn instance(input: &MapInput) -> Resource {
         (None, None) => Identity::Unnamed { parent: None },
     };
     let mut r = Resource::new("ec2.instance", input.id, identity);
+    if let Some(group) = input.tags.get("aws:autoscaling:groupName") {
+        r.attributes
+            .insert("autoscaling_group".into(), Value::String(group.clone()));
+    }
     copy(
         a,
         &mut r,

@@ -221,6 +221,8 @@ fn map_instance(
         _ => return None,
     };
     finish(&mut r, a, tags, true);
+    // Fix hints name the Terraform address (docs/CONTRACTS.md "Fix hints and the incident view").
+    r.source_address = Some(address.clone());
     Some(r)
 }
 

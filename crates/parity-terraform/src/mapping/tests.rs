@@ -421,6 +421,12 @@ fn instances_map_with_their_references() {
             name: "stg-workers".into()
         }
     );
+    // the group that launched it, as a reference (docs/CONTRACTS.md "Groups")
+    assert_eq!(
+        find(&snap, "i-2").attributes["autoscaling_group"],
+        json!("stg-workers")
+    );
+    assert!(!i1.attributes.contains_key("autoscaling_group"));
 
     let keyed = key_snapshot(&snap, &TokenSet::new(["staging", "stg"]), "/staging/", &[]);
     assert_eq!(keyed.key_of_id("i-1"), Some("ec2.instance/app"));
@@ -430,6 +436,33 @@ fn instances_map_with_their_references() {
     assert_eq!(
         keyed.key_of_id("arn:aws:iam::1:instance-profile/app-profile"),
         Some("tf.aws_iam_instance_profile/aws_iam_instance_profile.app")
+    );
+}
+
+#[test]
+fn numbered_instances_of_one_address_form_the_group_the_api_side_forms() {
+    // `count` instances named `web-1`, `web-2` (the way `"web-${count.index}"` names them) group
+    // under `ec2.instance/web` as the API's `prd-web-01`, `prd-web-02` do; an unnamed subnet is
+    // keyed by its zone ID, not its zone name (docs/CONTRACTS.md "Availability zones")
+    let st = state(json!([
+        [null, "aws_subnet", "a", [{"attributes": {"id": "subnet-a", "vpc_id": "vpc-9",
+            "availability_zone": "eu-west-1c", "availability_zone_id": "euw1-az2"}}]],
+        [null, "aws_vpc", "main", [{"attributes": {"id": "vpc-9", "cidr_block": "10.0.0.0/16", "tags": {"Name": "prd-main"}}}]],
+        [null, "aws_instance", "web", [
+            {"index_key": 0, "attributes": {"id": "i-1", "instance_type": "t3.small", "tags": {"Name": "prd-web-1"}}},
+            {"index_key": 1, "attributes": {"id": "i-2", "instance_type": "t3.small", "tags": {"Name": "prd-web-2"}}}]]
+    ]));
+    let snap = to_snapshot(&st, "prod", taken_at());
+    let keyed = key_snapshot(&snap, &TokenSet::new(["prod", "prd"]), "/prod/", &[]);
+    assert_eq!(keyed.key_of_id("i-1"), Some("ec2.instance/web"));
+    assert_eq!(keyed.key_of_id("i-2"), Some("ec2.instance/web"));
+    assert_eq!(
+        keyed.key_of_id("subnet-a"),
+        Some("ec2.subnet/main/euw1-az2")
+    );
+    assert_eq!(
+        find(&snap, "subnet-a").attributes["availability_zone_id"],
+        json!("euw1-az2")
     );
 }
 

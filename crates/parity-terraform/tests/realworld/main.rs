@@ -338,6 +338,7 @@ fn print_matrix_summary(snapshots: &[(String, Snapshot)]) {
         })
         .collect();
     let options = MatrixOptions {
+        group_numbered: &parity_core::GroupNumbered::Default,
         rules: &[],
         ignores: &[],
         exceptions: &[],

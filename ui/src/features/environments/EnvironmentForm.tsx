@@ -1,8 +1,9 @@
 // Add or edit an environment: credentials (AWS profile from the user's config, static keys sent
-// straight to the OS keyring, or the default chain), regions, scope, endpoint, policy.
+// straight to the OS keyring, or the default chain), a role assumed on top of them, regions,
+// scope, endpoint, policy.
 import { useState, type FormEvent } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import type { EnvironmentDto, FeatureFlagsDto } from "../../bindings";
+import type { AssumeRoleDto, EnvironmentDto, FeatureFlagsDto } from "../../bindings";
 import { api } from "../../api";
 import { ErrorNote } from "../../components/ErrorNote";
 import { CATEGORIES } from "../../lib/status";
@@ -12,6 +13,7 @@ export const EMPTY_ENV: EnvironmentDto = {
   name: "",
   aliases: [],
   credentials: { source: "profile", profile: "" },
+  assume_role: null,
   regions: ["us-east-1"],
   tags: {},
   ssm_prefix: null,
@@ -30,6 +32,17 @@ const FLAG_FIELDS: { field: keyof FeatureFlagsDto; label: string; placeholder: s
 /** The feature-flags settings with `change` applied (the app drops them when the table is empty). */
 export function withFlags(current: FeatureFlagsDto | null, change: Partial<FeatureFlagsDto>): FeatureFlagsDto {
   return { table: "", environment_attribute: "", name_attribute: "", ...current, ...change };
+}
+
+const ROLE_FIELDS: { field: keyof AssumeRoleDto; label: string; placeholder: string }[] = [
+  { field: "role_arn", label: "Role ARN", placeholder: "none (arn:aws:iam::123456789012:role/EnvParityReadOnly)" },
+  { field: "external_id", label: "External id", placeholder: "optional" },
+  { field: "session_name", label: "Session name", placeholder: "envparity" },
+];
+
+/** The assumed role with `change` applied (the app drops it when the role ARN is empty). */
+export function withRole(current: AssumeRoleDto | null, change: Partial<AssumeRoleDto>): AssumeRoleDto {
+  return { role_arn: "", external_id: "", session_name: "", ...current, ...change };
 }
 
 export function EnvironmentForm({ initial, editing, onDone }: { initial: EnvironmentDto; editing: boolean; onDone: () => void }) {
@@ -143,6 +156,23 @@ export function EnvironmentForm({ initial, editing, onDone }: { initial: Environ
             />
           </div>
         )}
+      </fieldset>
+      <fieldset>
+        <legend>Assume a role (optional: collect as this role, in its account)</legend>
+        <div className="row3">
+          {ROLE_FIELDS.map(({ field, label, placeholder }) => (
+            <label key={field}>
+              {label}
+              <input
+                name={`role-${field.replace(/_/g, "-")}`}
+                value={env.assume_role?.[field] ?? ""}
+                placeholder={placeholder}
+                autoComplete="off"
+                onChange={(e) => setEnv({ ...env, assume_role: withRole(env.assume_role, { [field]: e.target.value }) })}
+              />
+            </label>
+          ))}
+        </div>
       </fieldset>
       <div className="row2">
         <label>

@@ -60,7 +60,8 @@ export function ExceptionForm({ initial, mode, environments, observed, onDone, o
     e.preventDefault();
     const p = validateException(input);
     setProblem(p);
-    if (!p) save.mutate(input);
+    const elements = input.elements?.map((x) => x.trim()).filter((x) => x !== "");
+    if (!p) save.mutate({ ...input, elements });
   };
   const toggleEnv = (env: string) =>
     set({
@@ -117,6 +118,17 @@ export function ExceptionForm({ initial, mode, environments, observed, onDone, o
         Ticket (optional)
         <input name="ticket" value={input.ticket ?? ""} onChange={(e) => set({ ticket: e.target.value || null })} />
       </label>
+      {(input.elements?.length ?? 0) > 0 || mode === "edit" ? (
+        <label>
+          Accepted elements, one per line (optional; any other extra element makes it violated)
+          <textarea
+            name="elements"
+            rows={Math.min(6, Math.max(2, input.elements?.length ?? 0))}
+            value={(input.elements ?? []).join("\n")}
+            onChange={(e) => set({ elements: e.target.value.split("\n") })}
+          />
+        </label>
+      ) : null}
       <fieldset>
         <legend>Expected values (optional; the exception is violated when they stop matching)</legend>
         {input.environments.map((env) => (

@@ -1,28 +1,22 @@
 // Export: the workspace file (TOML — environments, rules, exceptions; no secrets, no snapshots)
 // to review and save, and reports of the current comparison (HTML, Markdown, JSON, JUnit).
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { save } from "@tauri-apps/plugin-dialog";
 import { api } from "../../api";
 import { ErrorNote } from "../../components/ErrorNote";
 
 const REPORTS = [
-  { format: "html", label: "HTML report", ext: "html" },
-  { format: "markdown", label: "Markdown (PR comment)", ext: "md" },
-  { format: "json", label: "JSON", ext: "json" },
-  { format: "junit", label: "JUnit XML", ext: "xml" },
+  { format: "html", label: "HTML report" },
+  { format: "markdown", label: "Markdown (PR comment)" },
+  { format: "json", label: "JSON" },
+  { format: "junit", label: "JUnit XML" },
 ] as const;
 
 export function ExportScreen() {
   const toml = useQuery({ queryKey: ["workspace-toml"], queryFn: api.workspaceToml });
   const write = useMutation({
     mutationFn: async (what: "toml" | (typeof REPORTS)[number]) => {
-      const ext = what === "toml" ? "toml" : what.ext;
-      const path = await save({
-        title: what === "toml" ? "Save the workspace file" : `Save the ${what.label}`,
-        defaultPath: what === "toml" ? "envparity.toml" : `parity-report.${ext}`,
-        filters: [{ name: ext.toUpperCase(), extensions: [ext] }],
-      });
-      if (!path) return null;
+      const path = what === "toml" ? await api.chooseFile("workspace-file", null) : await api.chooseFile("report", what.format);
+      if (path === null) return null;
       if (what === "toml") await api.saveWorkspaceFile(path);
       else await api.saveReport(path, what.format);
       return path;

@@ -5,6 +5,7 @@ import type { RowDetailDto } from "../../bindings";
 import { api } from "../../api";
 import { StatusBadge } from "../../components/StatusBadge";
 import { ErrorNote } from "../../components/ErrorNote";
+import { pairLines } from "../../lib/elements";
 import { isFailing } from "../../lib/status";
 
 interface Props {
@@ -58,7 +59,21 @@ export function DetailPanel({ columns, index, changeView, onClose, onCreateExcep
                     <StatusBadge status={c.status} />
                   </td>
                   <td className="value" data-testid={`raw-${c.label}`}>{c.raw ?? "—"}</td>
-                  <td className="value">{c.normalised ?? "—"}</td>
+                  <td className="value">
+                    {c.elements ? (
+                      c.elements.length === 0 ? (
+                        <span className="muted">(none)</span>
+                      ) : (
+                        <ul className="elements">
+                          {c.elements.map((e) => (
+                            <li key={e}>{e}</li>
+                          ))}
+                        </ul>
+                      )
+                    ) : (
+                      (c.normalised ?? "—")
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -68,8 +83,35 @@ export function DetailPanel({ columns, index, changeView, onClose, onCreateExcep
               <h3>Pairs</h3>
               <ul className="plain">
                 {d.pairs.map((p) => (
-                  <li key={`${p.a}-${p.b}`}>
-                    {p.a} ↔ {p.b}: <StatusBadge status={p.status} />
+                  <li key={`${p.a}-${p.b}`} data-testid={`pair-${p.a}-${p.b}`}>
+                    {p.a} → {p.b}: <StatusBadge status={p.status} />
+                    {p.baselined && <span className="baselined">baselined</span>}
+                    {pairLines(p).length > 0 && (
+                      <ul className="extra" aria-label={`extra elements ${p.a} → ${p.b}`}>
+                        {pairLines(p).map((l) => (
+                          <li key={l} className={l.startsWith("+") ? "add" : "rem"} title={l.startsWith("+") ? `in ${p.b}, not in ${p.a}` : `in ${p.a}, not in ${p.b}`}>
+                            {l}
+                          </li>
+                        ))}
+                      </ul>
+                    )}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+          {(d.hints ?? []).length > 0 && (
+            <>
+              <h3>To converge</h3>
+              <ul className="plain hints" aria-label="fix hints">
+                {(d.hints ?? []).map((h) => (
+                  <li key={h.text} data-testid={`hint-${h.environment}`}>
+                    <code>{h.text}</code>
+                    <div className="muted">
+                      {h.towards === "expected"
+                        ? `the value exception ${h.exception ?? ""} expects`
+                        : `towards ${h.towards}, the reference environment`}
+                    </div>
                   </li>
                 ))}
               </ul>
@@ -99,6 +141,7 @@ export function DetailPanel({ columns, index, changeView, onClose, onCreateExcep
             d.exceptions.map((e) => (
               <div key={e.id} className="exception-card">
                 <strong>{e.id}</strong> — {e.environments.join(", ")} may differ
+                {e.elements.length > 0 && <p className="muted">accepts only: {e.elements.join("; ")}</p>}
                 <p>{e.justification}</p>
                 <p className="muted">
                   owner {e.owner}

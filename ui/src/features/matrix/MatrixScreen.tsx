@@ -1,12 +1,13 @@
 // The matrix screen: parity scores per pair, filters, the virtualised grid, the detail panel and
 // exceptions created straight from a drift cell.
 import { useCallback, useState } from "react";
-import { useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { ExceptionInputDto, RowDetailDto, RowDto } from "../../bindings";
 import { api } from "../../api";
 import { ErrorNote } from "../../components/ErrorNote";
 import { Modal } from "../../components/Modal";
 import { formatAge, formatPercent, isoDatePlus } from "../../lib/format";
+import { elementsFor } from "../../lib/elements";
 import { isFailing } from "../../lib/status";
 import { ExceptionForm } from "../exceptions/ExceptionForm";
 import { DetailPanel } from "./DetailPanel";
@@ -23,6 +24,7 @@ export function exceptionFromDetail(d: RowDetailDto, environment: string | null)
     attribute: d.row.attribute,
     environments: env ? [env] : [],
     expected: {},
+    elements: env ? elementsFor(d, env) : [],
     justification: "",
     owner: "",
     expires: isoDatePlus(90),
@@ -36,6 +38,16 @@ export function MatrixScreen({ columns, onResetColumns }: { columns: string[]; o
   const [open, setOpen] = useState<{ index: number; column?: number } | null>(null);
   const [creating, setCreating] = useState<{ detail: RowDetailDto; column?: number } | null>(null);
   const meta = useQuery({ queryKey: ["matrix", "meta", columns], queryFn: () => api.matrixMeta(columns) });
+  const client = useQueryClient();
+  const baseline = useMutation({
+    mutationFn: async (choose: boolean) => {
+      if (!choose) return api.setBaseline(null);
+      const path = await api.chooseFile("baseline", null);
+      if (path === null) return;
+      return api.setBaseline(path);
+    },
+    onSuccess: () => client.invalidateQueries({ queryKey: ["matrix"] }),
+  });
   const query = toQuery(filters);
 
   const onSelect = useCallback((pos: number) => setSelected(pos), []);
@@ -97,6 +109,29 @@ export function MatrixScreen({ columns, onResetColumns }: { columns: string[]; o
           </ul>
         </div>
       )}
+      {!m.change_view && (
+        <div className="baseline-bar" data-testid="baseline-bar">
+          {m.baseline ? (
+            <>
+              <span title={m.baseline.path}>
+                Baseline <code>{fileName(m.baseline.path)}</code>: {m.baseline.baselined_rows} rows baselined
+                {m.baseline.gone.length > 0 ? `, ${m.baseline.gone.length} entries no longer occur` : ""}
+              </span>
+              <button type="button" className="link" onClick={() => baseline.mutate(true)}>
+                change…
+              </button>
+              <button type="button" className="link" onClick={() => baseline.mutate(false)}>
+                clear
+              </button>
+            </>
+          ) : (
+            <button type="button" className="link" data-testid="choose-baseline" onClick={() => baseline.mutate(true)}>
+              Choose a baseline file…
+            </button>
+          )}
+          <ErrorNote error={baseline.error} />
+        </div>
+      )}
       <Filters meta={m} filters={filters} onChange={changeFilters} />
       <div className={`matrix-area${open ? " with-detail" : ""}`}>
         <MatrixTable
@@ -131,6 +166,11 @@ export function MatrixScreen({ columns, onResetColumns }: { columns: string[]; o
       )}
     </div>
   );
+}
+
+/** The last part of a path (either separator). */
+function fileName(path: string): string {
+  return path.split(/[/\\]/).pop() ?? path;
 }
 
 /** "1 secret shared between environments", "2 secrets …". */

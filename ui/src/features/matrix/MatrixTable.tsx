@@ -8,6 +8,7 @@ import type { MatrixMetaDto, MatrixQueryDto, RowDto } from "../../bindings";
 import { api } from "../../api";
 import { StatusBadge } from "../../components/StatusBadge";
 import { ErrorNote } from "../../components/ErrorNote";
+import { markerText, markerTitle } from "../../lib/elements";
 import { formatAge } from "../../lib/format";
 import { PAGE_SIZE, pagesFor } from "./query";
 
@@ -94,7 +95,19 @@ export function MatrixTable({ columns, meta, query, selected, onSelect, onOpen, 
           </span>
         ),
       }),
-      helper.accessor("status", { header: "Status", cell: (c) => <StatusBadge status={c.getValue()} /> }),
+      helper.accessor("status", {
+        header: "Status",
+        cell: (c) => (
+          <span className="status-cell">
+            <StatusBadge status={c.getValue()} />
+            {c.row.original.baselined && (
+              <span className="baselined" title="in the baseline: known before, unchanged since" data-testid="baselined">
+                baselined
+              </span>
+            )}
+          </span>
+        ),
+      }),
       ...meta.columns.map((col, i) =>
         helper.display({
           id: `col-${i}`,
@@ -120,7 +133,12 @@ export function MatrixTable({ columns, meta, query, selected, onSelect, onOpen, 
                   onOpen(c.row.original, i);
                 }}
               >
-                {cell?.value ?? (cell?.status ? "—" : "n/a")}
+                <span className="cell-value">{cell?.value ?? (cell?.status ? "—" : "n/a")}</span>
+                {cell?.marker && (
+                  <span className="marker" data-testid="marker" title={markerTitle(cell.marker, col.label)}>
+                    {markerText(cell.marker)}
+                  </span>
+                )}
               </span>
             );
           },
@@ -139,7 +157,7 @@ export function MatrixTable({ columns, meta, query, selected, onSelect, onOpen, 
   const byPos = table.getRowModel().rowsById;
   const scrollTop = virtualizer.scrollOffset ?? 0;
   const firstVisible = items.find((i) => i.end > scrollTop)?.index ?? 0;
-  const gridTemplate = `minmax(260px, 2.4fr) minmax(170px, 1.3fr) 100px repeat(${meta.columns.length}, minmax(140px, 1.5fr))`;
+  const gridTemplate = `minmax(260px, 2.4fr) minmax(170px, 1.3fr) 150px repeat(${meta.columns.length}, minmax(140px, 1.5fr))`;
 
   useEffect(() => {
     if (selected !== null && selected < total) virtualizer.scrollToIndex(selected, { align: "auto" });
@@ -261,6 +279,7 @@ export function sameRow(a: MatrixRowProps, b: MatrixRowProps): boolean {
     x.attribute === y.attribute &&
     x.status === y.status &&
     x.groupStart === y.groupStart &&
+    x.baselined === y.baselined &&
     x.cells === y.cells
   );
 }

@@ -2,10 +2,8 @@
 // delete old ones, and import a Terraform state as a snapshot.
 import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { open } from "@tauri-apps/plugin-dialog";
 import { api } from "../../api";
 import { askThen } from "../../lib/confirm";
-import { rememberFolder, startFolder } from "../../lib/files";
 import { ErrorNote } from "../../components/ErrorNote";
 import { formatAge } from "../../lib/format";
 
@@ -29,15 +27,8 @@ export function SnapshotsScreen({ onCompare }: { onCompare: (columns: string[]) 
   const del = useMutation({ mutationFn: api.deleteSnapshot, onSuccess: refresh });
   const tf = useMutation({
     mutationFn: async () => {
-      const path = await open({
-        title: "Import a Terraform state",
-        defaultPath: await startFolder("tfstate"),
-        multiple: false,
-        directory: false,
-        filters: [{ name: "Terraform state", extensions: ["tfstate", "json"] }],
-      });
-      if (typeof path !== "string") return null;
-      rememberFolder("tfstate", path);
+      const path = await api.chooseFile("tfstate", null);
+      if (path === null) return null;
       return api.importTfstate(tfEnv.trim(), path);
     },
     onSuccess: refresh,

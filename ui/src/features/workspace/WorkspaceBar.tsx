@@ -2,9 +2,7 @@
 // banner.
 import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { open, save } from "@tauri-apps/plugin-dialog";
 import { api } from "../../api";
-import { rememberFolder, startFolder } from "../../lib/files";
 import { ErrorNote } from "../../components/ErrorNote";
 
 export function WorkspaceBar({ onSwitched }: { onSwitched: () => void }) {
@@ -20,19 +18,13 @@ export function WorkspaceBar({ onSwitched }: { onSwitched: () => void }) {
     mutationFn: async (how: "open" | "create" | "demo" | string) => {
       if (how === "demo") return api.openDemo();
       if (how === "open") {
-        const path = await open({
-          title: "Open workspace",
-          defaultPath: await startFolder("workspace"),
-          multiple: false,
-          filters: [{ name: "EnvParity workspace", extensions: ["sqlite", "db"] }],
-        });
-        if (typeof path !== "string") return null;
-        rememberFolder("workspace", path);
+        const path = await api.chooseFile("open-workspace", null);
+        if (path === null) return null;
         return api.openWorkspace(path);
       }
       if (how === "create") {
-        const path = await save({ title: "New workspace", defaultPath: "workspace.sqlite", filters: [{ name: "EnvParity workspace", extensions: ["sqlite"] }] });
-        if (!path) return null;
+        const path = await api.chooseFile("new-workspace", null);
+        if (path === null) return null;
         const name = path.split(/[\\/]/).pop()?.replace(/\.sqlite$/, "") ?? "";
         return api.createWorkspace(path, name);
       }
