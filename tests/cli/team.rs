@@ -245,3 +245,96 @@ fn three_writer_processes_and_a_reader_share_one_team_database() {
     }
     assert!(list.lines().count() >= before + 2 * ADDS + 20, "{list}");
 }
+
+/// The variables that name who writes; set empty (= unset) so the machine running the tests
+/// does not decide what is recorded.
+const WHO_VARS: &[&str] = &[
+    "ENVPARITY_ACTOR",
+    "ENVPARITY_COLLECTED_BY",
+    "CI",
+    "GITHUB_ACTIONS",
+    "GITLAB_CI",
+    "JENKINS_URL",
+    "TF_BUILD",
+    "CIRCLECI",
+    "BUILDKITE",
+];
+
+/// Who (docs/CONTRACTS.md "Who changed an exception, who collected a snapshot"), the same on a
+/// file and on PostgreSQL: `--actor` or `ENVPARITY_ACTOR` in the exception history, the CI
+/// pipeline its variables name (else `actor@host`) in the snapshot listing; a bad actor is
+/// refused with exit 2 and nothing written.
+#[test]
+fn the_actor_and_collected_by_are_recorded_and_shown_on_both_backends() {
+    let s = Sandbox::new();
+    let mut dbs = vec![s.db().to_path_buf(), s.path("second.sqlite")];
+    let pg = (fresh_database("cli_who"), fresh_database("cli_who2"));
+    if let (Some(a), Some(b)) = &pg {
+        dbs.extend([a.into(), b.into()]);
+    }
+    for pair in dbs.chunks(2) {
+        let (db, other) = (&pair[0], &pair[1]);
+        let run_on = |db: &Path, vars: &[(&str, &str)], args: &[&str]| {
+            let mut all: Vec<(&str, &str)> = WHO_VARS.iter().map(|v| (*v, "")).collect();
+            all.extend_from_slice(vars);
+            s.run_env_on(db, &all, args)
+        };
+        let run = |vars: &[(&str, &str)], args: &[&str]| run_on(db, vars, args);
+        // a pipeline: the demo's snapshots name it
+        let github = [
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_REPOSITORY", "acme/infra"),
+            ("GITHUB_RUN_ID", "42"),
+        ];
+        run(&github, &["demo"]).code(0);
+        run(&[], &["snapshots"]).stdout_has(&["by github-actions:acme/infra run 42"]);
+        // a person on a machine
+        run_on(other, &[("ENVPARITY_ACTOR", "cara")], &["demo"]).code(0);
+        run_on(other, &[], &["snapshots"]).stdout_has(&["by cara@"]);
+
+        let add = |vars: &[(&str, &str)], extra: &[&str]| {
+            let mut args = vec![
+                "exception",
+                "add",
+                "--id",
+                "log-levels",
+                "--resource",
+                LOG_LEVEL,
+                "--attribute",
+                "value",
+                "--env",
+                "prod",
+                "--env",
+                "dev",
+                "--justification",
+                "Each environment logs at its own level.",
+                "--owner",
+                "sre-team",
+            ];
+            args.extend_from_slice(extra);
+            run(vars, &args)
+        };
+        add(&[("ENVPARITY_ACTOR", "bob")], &["--actor", "ana"]).code(0);
+        run(
+            &[("ENVPARITY_ACTOR", "bob")],
+            &["exception", "rm", "log-levels"],
+        )
+        .code(0);
+        let history = run(&[], &["exception", "history", "log-levels"]);
+        history.stdout_has(&["create  via cli     by ana", "delete  via cli     by bob"]);
+        // a bad actor: exit 2, nothing written
+        let before = run(&[], &["exception", "history", "log-levels"])
+            .ok()
+            .to_string();
+        add(&[], &["--actor", "glpat-abcdefghijklmnopqrstuvwx"])
+            .code(2)
+            .stderr_has(&["--actor", "looks like a secret"]);
+        add(&[("ENVPARITY_ACTOR", "a\tb")], &[])
+            .code(2)
+            .stderr_has(&["control character"]);
+        assert_eq!(
+            run(&[], &["exception", "history", "log-levels"]).ok(),
+            before
+        );
+    }
+}

@@ -19,6 +19,7 @@ pub mod secrets;
 pub mod team;
 pub mod tfstate;
 pub mod view;
+pub mod who;
 
 pub mod workspace_file;
 
@@ -31,7 +32,7 @@ use serde::Serialize;
 
 pub use error::{AppError, AppResult, ErrorCode};
 pub use parity_aws::{Phase, ProgressEvent, StaticKeys};
-pub use parity_store::{AuditEntry, OpenMode as DbOpenMode, SnapshotInfo, Via};
+pub use parity_store::{AuditEntry, OpenMode as DbOpenMode, SnapshotInfo, Via, Writer};
 pub use workspace_file::WorkspaceFile;
 
 /// The default database: `<platform data dir>/envparity/workspace.sqlite`.
@@ -195,9 +196,9 @@ impl Workspace {
                 .ok()
                 .flatten()
         };
-        Ok(Workspace {
-            store: Store::open_with(path, mode, now, &keyring)?,
-        })
+        let mut store = Store::open_with(path, mode, now, &keyring)?;
+        store.set_writer(who::writer()?);
+        Ok(Workspace { store })
     }
 
     pub fn store(&self) -> &Store {

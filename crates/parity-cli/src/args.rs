@@ -15,6 +15,12 @@ pub struct Cli {
     #[arg(long, global = true, env = "ENVPARITY_DB", value_name = "PATH|URL")]
     pub db: Option<PathBuf>,
 
+    /// Who is making the changes, recorded in the exceptions' audit trail and in `collected_by`
+    /// of the snapshots written (`NAME@host`; a CI pipeline is named by its own variables). Default:
+    /// ENVPARITY_ACTOR, else the OS user.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub actor: Option<String>,
+
     #[command(subcommand)]
     pub command: Command,
 }

@@ -184,6 +184,9 @@ fn writes(command: &Command) -> bool {
 
 fn run(cli: Cli) -> AppResult<u8> {
     let now = now()?;
+    if let Some(actor) = &cli.actor {
+        parity_app::who::set_actor(actor)?;
+    }
     if let Command::Workspace { command } = &cli.command {
         // names its databases itself
         return workspace_command(command, now);
@@ -269,8 +272,13 @@ fn run(cli: Cli) -> AppResult<u8> {
                             .join("; ")
                     )
                 };
+                let by = s
+                    .collected_by
+                    .as_deref()
+                    .map(|b| format!("  by {b}"))
+                    .unwrap_or_default();
                 outln!(
-                    "{:>5}  {:<12} {}  {:<9} {:>7} resources  {status}",
+                    "{:>5}  {:<12} {}  {:<9} {:>7} resources  {status}{by}",
                     s.id,
                     s.environment,
                     parity_core::document::timestamp(&s.taken_at),
@@ -863,7 +871,15 @@ fn run_exception(
         ExceptionCommand::History { id } => {
             let ws = open(DbOpenMode::Existing)?;
             for entry in ws.exception_history(&id)? {
-                outln!("{}  {:<7} via {:<7}", entry.at, entry.action, entry.via);
+                match &entry.actor {
+                    Some(actor) => outln!(
+                        "{}  {:<7} via {:<7} by {actor}",
+                        entry.at,
+                        entry.action,
+                        entry.via
+                    ),
+                    None => outln!("{}  {:<7} via {:<7}", entry.at, entry.action, entry.via),
+                }
                 if let (Some(before), Some(after)) = (&entry.before, &entry.after) {
                     let b = serde_json::to_value(before).unwrap_or_default();
                     let a = serde_json::to_value(after).unwrap_or_default();

@@ -1,7 +1,8 @@
 //! Moving a workspace between databases (SQLite ⇄ PostgreSQL, or file to file): everything is
 //! copied in one write transaction of the destination, which must be empty — the workspace's
 //! UUID, name, settings (`group_numbered`, hint settings) and secrets state, environments in order, rules, ignores, exceptions with their
-//! audit trail (sequence numbers, so exception versions, kept) and every snapshot with its id.
+//! audit trail (sequence numbers, so exception versions, and actors kept) and every snapshot with its id and
+//! `collected_by`.
 
 use crate::db::Arg;
 use crate::{Store, StoreError};
@@ -84,8 +85,8 @@ impl Store {
                 let (before, after) = (enc(&entry.before)?, enc(&entry.after)?);
                 d.conn
                     .execute(
-                        "INSERT INTO exception_audit (seq, exception_id, at, action, via, before, after)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                        "INSERT INTO exception_audit (seq, exception_id, at, action, via, before, after, actor)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                         &[
                             Arg::Int(entry.seq),
                             Arg::Text(&entry.exception_id),
@@ -94,6 +95,7 @@ impl Store {
                             Arg::Text(&entry.via),
                             Arg::OptText(before.as_deref()),
                             Arg::OptText(after.as_deref()),
+                            Arg::OptText(entry.actor.as_deref()),
                         ],
                     )
                     .map_err(|e| d.err(e))?;
@@ -112,7 +114,7 @@ impl Store {
             for info in infos {
                 let snapshot = self.load_snapshot(info.id)?;
                 summary.resources += snapshot.resources.len();
-                d.insert_snapshot_as(&snapshot, Some(info.id))?;
+                d.insert_snapshot_kept(&snapshot, info.id, info.collected_by.as_deref())?;
                 summary.snapshots += 1;
             }
             Ok(summary)

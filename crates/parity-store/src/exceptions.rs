@@ -1,5 +1,6 @@
 //! Exceptions and their audit trail: every create, update, expiry and deletion is recorded with
-//! when, through what, and the exception before and after.
+//! when, through what, by whom (the store's [`crate::Writer`]), and the exception before and
+//! after.
 
 use chrono::{DateTime, Utc};
 use parity_core::ExceptionRule;
@@ -57,6 +58,9 @@ pub struct AuditEntry {
     pub at: String,
     pub action: String,
     pub via: String,
+    /// Who made the change (the OS user or `--actor`); `None` for changes recorded before
+    /// schema v5.
+    pub actor: Option<String>,
     pub before: Option<ExceptionRule>,
     pub after: Option<ExceptionRule>,
 }
@@ -211,8 +215,8 @@ impl Store {
         let (before, after) = (enc(before)?, enc(after)?);
         self.conn
             .execute(
-                "INSERT INTO exception_audit (exception_id, at, action, via, before, after)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO exception_audit (exception_id, at, action, via, before, after, actor)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 &[
                     Arg::Text(id),
                     Arg::Text(&ts(&now)),
@@ -220,6 +224,7 @@ impl Store {
                     Arg::Text(via.as_str()),
                     Arg::OptText(before.as_deref()),
                     Arg::OptText(after.as_deref()),
+                    Arg::OptText(self.writer().actor.as_deref()),
                 ],
             )
             .map_err(|e| self.err(e))?;
@@ -230,12 +235,12 @@ impl Store {
     pub fn audit_trail(&self, id: Option<&str>) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = match id {
             Some(id) => self.conn.query(
-                "SELECT seq, exception_id, at, action, via, before, after FROM exception_audit
+                "SELECT seq, exception_id, at, action, via, before, after, actor FROM exception_audit
                  WHERE exception_id = ?1 ORDER BY seq",
                 &[Arg::Text(id)],
             ),
             None => self.conn.query(
-                "SELECT seq, exception_id, at, action, via, before, after FROM exception_audit
+                "SELECT seq, exception_id, at, action, via, before, after, actor FROM exception_audit
                  ORDER BY seq",
                 &[],
             ),
@@ -243,7 +248,7 @@ impl Store {
         .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
         for r in rows {
-            let (seq, exception_id, at, action, via, before, after) = (|| {
+            let (seq, exception_id, at, action, via, before, after, actor) = (|| {
                 Ok((
                     r.int(0)?,
                     r.text(1)?,
@@ -252,6 +257,7 @@ impl Store {
                     r.text(4)?,
                     r.opt_text(5)?,
                     r.opt_text(6)?,
+                    r.opt_text(7)?,
                 ))
             })()
             .map_err(|e| self.err(e))?;
@@ -262,6 +268,7 @@ impl Store {
                 at,
                 action,
                 via,
+                actor,
                 before: before.map(|b| self.decode(&what, &b)).transpose()?,
                 after: after.map(|a| self.decode(&what, &a)).transpose()?,
             });

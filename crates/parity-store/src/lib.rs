@@ -60,6 +60,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/002_secrets.sql"),
     include_str!("../migrations/003_group_numbered.sql"),
     include_str!("../migrations/004_hint_settings.sql"),
+    include_str!("../migrations/005_who.sql"),
 ];
 
 /// The same schema versions for PostgreSQL (its types; one file per SQLite file, same number).
@@ -68,6 +69,7 @@ const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/002_secrets.sql"),
     include_str!("../migrations/postgres/003_group_numbered.sql"),
     include_str!("../migrations/postgres/004_hint_settings.sql"),
+    include_str!("../migrations/postgres/005_who.sql"),
 ];
 
 /// How long a write waits for another process's write to finish before giving up.
@@ -110,6 +112,18 @@ pub struct Store {
     /// How many `transaction` calls are running (0: none, 1: the outermost, which holds the
     /// write lock).
     depth: Cell<u32>,
+    /// Who writes through this store: recorded with exception changes and snapshots.
+    writer: Writer,
+}
+
+/// Who writes through a store (docs/CONTRACTS.md "Who changed an exception, who collected a
+/// snapshot"): the person recorded in the exceptions' audit trail and the machine or pipeline
+/// recorded with each snapshot. The faces resolve them (parity-app's `who`); `None` records
+/// nothing (NULL, as for rows written before schema v5).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Writer {
+    pub actor: Option<String>,
+    pub collected_by: Option<String>,
 }
 
 pub(crate) fn ts(t: &DateTime<Utc>) -> String {
@@ -162,6 +176,7 @@ impl Store {
             conn: Conn::Postgres(Box::new(PgConn::new(client))),
             path: display,
             depth: Cell::new(0),
+            writer: Writer::default(),
         };
         store
             .conn
@@ -173,12 +188,21 @@ impl Store {
                 return Err(StoreError::NotFound { path: store.path })
             }
             None => {
-                let foreign = store
+                // both tables in one statement (one snapshot): another process's migration may
+                // commit between two queries, making its `workspace` look foreign
+                let (ours, theirs) = store
                     .conn
-                    .query_one(&pg_has_table("workspace"), &[])
-                    .and_then(|r| r.int(0))
+                    .query_one(
+                        &format!(
+                            "SELECT ({}), ({})",
+                            pg_has_table("envparity_schema"),
+                            pg_has_table("workspace")
+                        ),
+                        &[],
+                    )
+                    .and_then(|r| Ok((r.int(0)?, r.int(1)?)))
                     .map_err(|e| store.err(e))?;
-                if foreign != 0 {
+                if ours == 0 && theirs != 0 {
                     return Err(StoreError::NotADatabase {
                         path: store.path.clone(),
                         detail: "its schema holds a table `workspace` that is not EnvParity's (use an empty database, or another schema via `?options=-csearch_path%3DNAME`)".into(),
@@ -276,6 +300,7 @@ impl Store {
             conn: Conn::Sqlite(conn),
             path: display,
             depth: Cell::new(0),
+            writer: Writer::default(),
         };
         // Migrating and creating the workspace row happen under the write lock, deciding from
         // what is read under it: two processes opening a new file at once migrate it once and
@@ -408,6 +433,15 @@ impl Store {
             })
         })()
         .map_err(|e| self.err(e))
+    }
+
+    /// Sets who writes through this store from now on.
+    pub fn set_writer(&mut self, writer: Writer) {
+        self.writer = writer;
+    }
+
+    pub fn writer(&self) -> &Writer {
+        &self.writer
     }
 
     pub fn set_workspace_name(&self, name: &str) -> Result<(), StoreError> {

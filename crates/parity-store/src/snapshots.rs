@@ -17,6 +17,9 @@ pub struct SnapshotInfo {
     pub source: Source,
     pub missing: Vec<MissingKind>,
     pub resource_count: i64,
+    /// The machine (`user@host`) or CI pipeline that wrote it; `None` for snapshots written
+    /// before schema v5.
+    pub collected_by: Option<String>,
 }
 
 impl SnapshotInfo {
@@ -25,11 +28,12 @@ impl SnapshotInfo {
     }
 }
 
-const INFO_COLUMNS: &str = "id, environment, taken_at, source, missing, resource_count";
+const INFO_COLUMNS: &str =
+    "id, environment, taken_at, source, missing, resource_count, collected_by";
 
 impl Store {
     fn decode_info(&self, r: &Row) -> Result<SnapshotInfo, StoreError> {
-        let (id, environment, taken_at, source, missing, resource_count) = (|| {
+        let (id, environment, taken_at, source, missing, resource_count, collected_by) = (|| {
             Ok((
                 r.int(0)?,
                 r.text(1)?,
@@ -37,8 +41,10 @@ impl Store {
                 r.text(3)?,
                 r.text(4)?,
                 r.int(5)?,
+                r.opt_text(6)?,
             ))
-        })()
+        })(
+        )
         .map_err(|e| self.err(e))?;
         let corrupt = |detail: String| StoreError::Corrupt {
             path: self.path().to_path_buf(),
@@ -58,6 +64,7 @@ impl Store {
             source: source.parse().map_err(corrupt)?,
             missing: self.decode(&format!("snapshot {id}"), &missing)?,
             resource_count,
+            collected_by,
         })
     }
 
@@ -78,6 +85,25 @@ impl Store {
         snapshot: &Snapshot,
         id: Option<i64>,
     ) -> Result<i64, StoreError> {
+        self.insert_snapshot_by(snapshot, id, self.writer().collected_by.as_deref())
+    }
+
+    /// A copied snapshot: its id and `collected_by` kept.
+    pub(crate) fn insert_snapshot_kept(
+        &self,
+        snapshot: &Snapshot,
+        id: i64,
+        collected_by: Option<&str>,
+    ) -> Result<i64, StoreError> {
+        self.insert_snapshot_by(snapshot, Some(id), collected_by)
+    }
+
+    fn insert_snapshot_by(
+        &self,
+        snapshot: &Snapshot,
+        id: Option<i64>,
+        collected_by: Option<&str>,
+    ) -> Result<i64, StoreError> {
         let missing = serde_json::to_string(&snapshot.missing)
             .map_err(|e| StoreError::Encode(e.to_string()))?;
         self.transaction(|store| {
@@ -91,7 +117,7 @@ impl Store {
                     )));
                 }
             }
-            store.write_snapshot(snapshot, &missing, id)
+            store.write_snapshot(snapshot, &missing, id, collected_by)
         })
     }
 
@@ -100,24 +126,26 @@ impl Store {
         snapshot: &Snapshot,
         missing: &str,
         id: Option<i64>,
+        collected_by: Option<&str>,
     ) -> Result<i64, StoreError> {
         let taken_at = ts(&snapshot.taken_at);
         let count = snapshot.resources.len() as i64;
         let row = match id {
             None => self.conn.query_one(
-                "INSERT INTO snapshot (environment, taken_at, source, missing, resource_count)
-                 VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+                "INSERT INTO snapshot (environment, taken_at, source, missing, resource_count, collected_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
                 &[
                     Arg::Text(&snapshot.environment),
                     Arg::Text(&taken_at),
                     Arg::Text(snapshot.source.as_str()),
                     Arg::Text(missing),
                     Arg::Int(count),
+                    Arg::OptText(collected_by),
                 ],
             ),
             Some(id) => self.conn.query_one(
-                "INSERT INTO snapshot (id, environment, taken_at, source, missing, resource_count)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+                "INSERT INTO snapshot (id, environment, taken_at, source, missing, resource_count, collected_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
                 &[
                     Arg::Int(id),
                     Arg::Text(&snapshot.environment),
@@ -125,6 +153,7 @@ impl Store {
                     Arg::Text(snapshot.source.as_str()),
                     Arg::Text(missing),
                     Arg::Int(count),
+                    Arg::OptText(collected_by),
                 ],
             ),
         };

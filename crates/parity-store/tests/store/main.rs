@@ -68,8 +68,53 @@ on_both_backends!(
     an_edit_from_a_stale_version_is_refused_and_changes_nothing,
     many_connections_creating_and_writing_one_new_file_lose_nothing,
     a_panic_inside_a_transaction_rolls_back_and_leaves_the_store_usable,
-    workspace_settings_round_trip
+    workspace_settings_round_trip,
+    the_writer_is_recorded_with_exception_changes_and_snapshots
 );
+
+/// Who (schema v5): the actor with each audit entry, `collected_by` with each snapshot; a store
+/// without a writer records NULL, as rows written before v5 read.
+fn the_writer_is_recorded_with_exception_changes_and_snapshots(path: &Path) {
+    use parity_store::Writer;
+    let anonymous = open(path);
+    anonymous
+        .upsert_environment(&EnvironmentConfig::new("prod"))
+        .unwrap();
+    let first = anonymous.insert_snapshot(&snapshot("prod", 1)).unwrap();
+    anonymous
+        .save_exception(&rule("x", "platform"), AuditAction::Update, Via::Cli, now())
+        .unwrap();
+    let mut store = open(path);
+    store.set_writer(Writer {
+        actor: Some("ana".into()),
+        collected_by: Some("github-actions:acme/infra run 42".into()),
+    });
+    let second = store.insert_snapshot(&snapshot("prod", 2)).unwrap();
+    store
+        .save_exception(
+            &rule("x", "security"),
+            AuditAction::Update,
+            Via::Desktop,
+            now(),
+        )
+        .unwrap();
+    let reader = open(path);
+    assert_eq!(reader.snapshot_info(first).unwrap().collected_by, None);
+    assert_eq!(
+        reader
+            .snapshot_info(second)
+            .unwrap()
+            .collected_by
+            .as_deref(),
+        Some("github-actions:acme/infra run 42")
+    );
+    let trail = reader.audit_trail(Some("x")).unwrap();
+    let who: Vec<_> = trail
+        .iter()
+        .map(|e| (e.via.as_str(), e.actor.as_deref()))
+        .collect();
+    assert_eq!(who, [("cli", None), ("desktop", Some("ana"))]);
+}
 
 /// The settings of migrations 003 and 004 (`group_numbered`, the hint settings) on both.
 fn workspace_settings_round_trip(path: &Path) {
