@@ -28,6 +28,30 @@ impl SnapshotInfo {
     }
 }
 
+/// Resources written by one `INSERT` (5 parameters each: well under both backends' limits).
+const RESOURCES_PER_INSERT: usize = 200;
+
+/// `INSERT INTO resource … VALUES (?1, …, ?5), (?6, …), …` for `n` rows.
+fn insert_resources_sql(n: usize) -> String {
+    let mut sql =
+        String::from("INSERT INTO resource (snapshot_id, ordinal, kind, native_id, body) VALUES ");
+    for row in 0..n {
+        let p = row * 5;
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!(
+            "(?{}, ?{}, ?{}, ?{}, ?{})",
+            p + 1,
+            p + 2,
+            p + 3,
+            p + 4,
+            p + 5
+        ));
+    }
+    sql
+}
+
 const INFO_COLUMNS: &str =
     "id, environment, taken_at, source, missing, resource_count, collected_by";
 
@@ -167,21 +191,31 @@ impl Store {
                 )
                 .map_err(|e| self.err(e))?;
         }
-        for (i, r) in snapshot.resources.iter().enumerate() {
-            let body = serde_json::to_string(r).map_err(|e| StoreError::Encode(e.to_string()))?;
-            self.conn
-                .execute(
-                    "INSERT INTO resource (snapshot_id, ordinal, kind, native_id, body)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                    &[
-                        Arg::Int(id),
-                        Arg::Int(i as i64),
-                        Arg::Text(&r.kind),
-                        Arg::Text(&r.native_id),
-                        Arg::Text(&body),
-                    ],
-                )
-                .map_err(|e| self.err(e))?;
+        // many rows per statement: one round trip per chunk on PostgreSQL, not per resource,
+        // so the write lock is held for less time (same SQL, same rows on both backends)
+        let bodies = snapshot
+            .resources
+            .iter()
+            .map(|r| serde_json::to_string(r).map_err(|e| StoreError::Encode(e.to_string())))
+            .collect::<Result<Vec<_>, _>>()?;
+        let ordinals: Vec<i64> = (0..snapshot.resources.len() as i64).collect();
+        for (chunk, start) in snapshot
+            .resources
+            .chunks(RESOURCES_PER_INSERT)
+            .zip((0..).step_by(RESOURCES_PER_INSERT))
+        {
+            let sql = insert_resources_sql(chunk.len());
+            let mut args = Vec::with_capacity(chunk.len() * 5);
+            for (k, r) in chunk.iter().enumerate() {
+                args.extend([
+                    Arg::Int(id),
+                    Arg::Int(ordinals[start + k]),
+                    Arg::Text(&r.kind),
+                    Arg::Text(&r.native_id),
+                    Arg::Text(&bodies[start + k]),
+                ]);
+            }
+            self.conn.execute(&sql, &args).map_err(|e| self.err(e))?;
         }
         Ok(id)
     }

@@ -69,6 +69,7 @@ on_both_backends!(
     many_connections_creating_and_writing_one_new_file_lose_nothing,
     a_panic_inside_a_transaction_rolls_back_and_leaves_the_store_usable,
     workspace_settings_round_trip,
+    a_snapshot_of_several_insert_chunks_round_trips_in_order,
     the_writer_is_recorded_with_exception_changes_and_snapshots
 );
 
@@ -114,6 +115,22 @@ fn the_writer_is_recorded_with_exception_changes_and_snapshots(path: &Path) {
         .map(|e| (e.via.as_str(), e.actor.as_deref()))
         .collect();
     assert_eq!(who, [("cli", None), ("desktop", Some("ana"))]);
+}
+
+/// Resources are written many per statement: a snapshot spanning several statements (and a
+/// last, shorter one) reads back whole and in order.
+fn a_snapshot_of_several_insert_chunks_round_trips_in_order(path: &Path) {
+    let store = open(path);
+    store
+        .upsert_environment(&EnvironmentConfig::new("prod"))
+        .unwrap();
+    for n in [0, 1, 200, 401] {
+        let written = snapshot("prod", n);
+        let id = store.insert_snapshot(&written).unwrap();
+        let read = open(path).load_snapshot(id).unwrap();
+        assert_eq!(read.resources, written.resources, "{n} resources");
+        assert_eq!(store.snapshot_info(id).unwrap().resource_count, n as i64);
+    }
 }
 
 /// The settings of migrations 003 and 004 (`group_numbered`, the hint settings) on both.
