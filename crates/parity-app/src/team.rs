@@ -51,3 +51,19 @@ pub fn set_database_password(url: &Path, password: &str) -> AppResult<String> {
         .map_err(crate::credentials::keyring_error)?;
     Ok(name)
 }
+
+/// A team database's URL as typed by a user (the desktop's "Connect to a team workspace"): it
+/// must be a `postgres://` or `postgresql://` URL without a password — never a file path, so a
+/// typed text can not open a file the user did not choose in a dialog.
+pub fn team_url(text: &str) -> AppResult<std::path::PathBuf> {
+    let text = text.trim();
+    let path = Path::new(text);
+    if !is_team_url(path) {
+        return Err(AppError::bad_input(format!(
+            "`{}` is not a team database URL: type postgres://USER@HOST[:PORT]/DATABASE (to open a file, use Open workspace…)",
+            parity_store::redact(text)
+        )));
+    }
+    Location::parse(path)?;
+    Ok(path.to_path_buf())
+}
