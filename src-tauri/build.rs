@@ -9,6 +9,7 @@ const COMMANDS: &[&str] = &[
     "workspace_info",
     "choose_file",
     "open_workspace",
+    "connect_team_workspace",
     "create_workspace",
     "open_demo",
     "workspace_toml",

@@ -30,6 +30,15 @@ pub fn open_workspace(session: State<'_, Session>, path: String) -> IpcResult<Wo
 }
 
 #[tauri::command(async)]
+pub fn connect_team_workspace(
+    session: State<'_, Session>,
+    url: String,
+    password: Option<String>,
+) -> IpcResult<WorkspaceDto> {
+    api::connect_team_workspace(&session, url, password)
+}
+
+#[tauri::command(async)]
 pub fn create_workspace(
     session: State<'_, Session>,
     path: String,

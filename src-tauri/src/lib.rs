@@ -31,6 +31,7 @@ pub fn run() {
             commands::workspace_info,
             commands::choose_file,
             commands::open_workspace,
+            commands::connect_team_workspace,
             commands::create_workspace,
             commands::open_demo,
             commands::workspace_toml,

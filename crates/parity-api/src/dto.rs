@@ -252,6 +252,9 @@ pub struct SnapshotDto {
     pub age_hours: f64,
     /// Older than the staleness threshold (`parity_app::check::is_stale`, 24 hours).
     pub stale: bool,
+    /// The machine (`user@host`) or CI pipeline that wrote it; null for snapshots written
+    /// before schema v5.
+    pub collected_by: Option<String>,
 }
 
 impl From<&parity_core::MissingKind> for MissingDto {
@@ -275,6 +278,7 @@ impl SnapshotDto {
             resource_count: info.resource_count,
             age_hours,
             stale: parity_app::check::is_stale(info.taken_at, now, None),
+            collected_by: info.collected_by.clone(),
         }
     }
 }
@@ -639,6 +643,9 @@ pub struct AuditEntryDto {
     pub at: String,
     pub action: String,
     pub via: String,
+    /// Who made the change (the OS user or `--actor`); null for changes recorded before schema
+    /// v5.
+    pub actor: Option<String>,
     pub before: Option<ExceptionDto>,
     pub after: Option<ExceptionDto>,
 }
@@ -651,6 +658,7 @@ impl From<&AuditEntry> for AuditEntryDto {
             at: a.at.clone(),
             action: a.action.clone(),
             via: a.via.clone(),
+            actor: a.actor.clone(),
             before: a.before.as_ref().map(ExceptionDto::from),
             after: a.after.as_ref().map(ExceptionDto::from),
         }

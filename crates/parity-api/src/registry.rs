@@ -66,6 +66,7 @@ registry! {
     workspace_info() -> WorkspaceDto;
     choose_file(purpose: FilePurpose, format: Option<String>) -> Option<String>;
     open_workspace(path: String) -> WorkspaceDto;
+    connect_team_workspace(url: String, password: Option<String>) -> WorkspaceDto;
     create_workspace(path: String, name: String) -> WorkspaceDto;
     open_demo() -> WorkspaceDto;
     workspace_toml() -> String;

@@ -8,6 +8,7 @@ export const commands = {
   workspaceInfo: () => invoke<WorkspaceDto>("workspace_info"),
   chooseFile: (purpose: FilePurpose, format: string | null) => invoke<string | null>("choose_file", { purpose, format }),
   openWorkspace: (path: string) => invoke<WorkspaceDto>("open_workspace", { path }),
+  connectTeamWorkspace: (url: string, password: string | null) => invoke<WorkspaceDto>("connect_team_workspace", { url, password }),
   createWorkspace: (path: string, name: string) => invoke<WorkspaceDto>("create_workspace", { path, name }),
   openDemo: () => invoke<WorkspaceDto>("open_demo"),
   workspaceToml: () => invoke<string>("workspace_toml"),

@@ -60,7 +60,12 @@ source: string, missing: Array<MissingDto>, resource_count: number, age_hours: n
 /**
  * Older than the staleness threshold (`parity_app::check::is_stale`, 24 hours).
  */
-stale: boolean, };
+stale: boolean, 
+/**
+ * The machine (`user@host`) or CI pipeline that wrote it; null for snapshots written
+ * before schema v5.
+ */
+collected_by: string | null, };
 
 export type EnvironmentStatusDto = { config: EnvironmentDto, latest: SnapshotDto | null, snapshots: number, };
 
@@ -258,7 +263,12 @@ expires: string | null, ticket: string | null,
  */
 version?: number, };
 
-export type AuditEntryDto = { seq: number, exception_id: string, at: string, action: string, via: string, before: ExceptionDto | null, after: ExceptionDto | null, };
+export type AuditEntryDto = { seq: number, exception_id: string, at: string, action: string, via: string, 
+/**
+ * Who made the change (the OS user or `--actor`); null for changes recorded before schema
+ * v5.
+ */
+actor: string | null, before: ExceptionDto | null, after: ExceptionDto | null, };
 
 export type ProgressDto = { environment: string, region: string | null, service: string, kind: string | null, 
 /**
