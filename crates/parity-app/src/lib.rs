@@ -12,6 +12,7 @@ mod error;
 pub mod exceptions;
 pub mod files;
 pub mod incident;
+pub mod large;
 pub mod org;
 pub mod query;
 pub mod report;
