@@ -202,6 +202,10 @@ fn is_sqlite(name: &str) -> bool {
     name.starts_with("rusqlite")
 }
 
+fn is_postgres(name: &str) -> bool {
+    name == "postgres" || name.starts_with("postgres-") || name.starts_with("tokio-postgres")
+}
+
 fn is_aws(name: &str) -> bool {
     name.starts_with("aws-")
 }
@@ -214,6 +218,7 @@ fn is_tauri(name: &str) -> bool {
 /// them (callers pass `now`, readers and writers).
 fn is_io(name: &str) -> bool {
     is_sqlite(name)
+        || is_postgres(name)
         || is_aws(name)
         || is_tauri(name)
         || matches!(
@@ -244,6 +249,12 @@ fn dependency_rules_hold_for_every_crate() {
             {
                 violations.push(format!(
                     "{manifest}: only parity-store depends on rusqlite, but [{}] has `{}`",
+                    d.section, d.name
+                ));
+            }
+            if is_postgres(&d.name) && !matches!(package, "parity-store" | "parity-testkit") {
+                violations.push(format!(
+                    "{manifest}: only parity-store (and the dev-only parity-testkit) depends on the PostgreSQL driver, but [{}] has `{}`",
                     d.section, d.name
                 ));
             }

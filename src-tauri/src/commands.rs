@@ -30,6 +30,15 @@ pub fn open_workspace(session: State<'_, Session>, path: String) -> IpcResult<Wo
 }
 
 #[tauri::command(async)]
+pub fn connect_team_workspace(
+    session: State<'_, Session>,
+    url: String,
+    password: Option<String>,
+) -> IpcResult<WorkspaceDto> {
+    api::connect_team_workspace(&session, url, password)
+}
+
+#[tauri::command(async)]
 pub fn create_workspace(
     session: State<'_, Session>,
     path: String,
@@ -139,6 +148,23 @@ pub fn row_detail(
     index: usize,
 ) -> IpcResult<RowDetailDto> {
     api::row_detail(&session, columns, index)
+}
+
+/// What "compare for a service" offers: environments, the reference one, the service values.
+#[tauri::command(async)]
+pub fn incident_options(session: State<'_, Session>) -> IpcResult<IncidentOptionsDto> {
+    api::incident_options(&session)
+}
+
+/// Everything that differs between `a` and `b` for one service, with fix hints.
+#[tauri::command(async)]
+pub fn incident(
+    session: State<'_, Session>,
+    a: String,
+    b: String,
+    service: String,
+) -> IpcResult<IncidentDto> {
+    api::incident(&session, a, b, service)
 }
 
 #[tauri::command(async)]

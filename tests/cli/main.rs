@@ -13,4 +13,5 @@ mod filters;
 mod hints;
 mod secrets;
 mod support;
+mod team;
 mod workspace_file;

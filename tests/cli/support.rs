@@ -181,6 +181,11 @@ impl Sandbox {
         self.run_full(&self.db, NOW, vars, args)
     }
 
+    /// Runs against another database with extra environment variables.
+    pub fn run_env_on(&self, db: &Path, vars: &[(&str, &str)], args: &[&str]) -> Run {
+        self.run_full(db, NOW, vars, args)
+    }
+
     fn run_with(&self, db: &Path, now: &str, args: &[&str]) -> Run {
         self.run_full(db, now, &[], args)
     }

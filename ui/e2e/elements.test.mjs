@@ -9,16 +9,14 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
-import { Session, startDriver, waitFor } from "./webdriver.mjs";
+import { launchApp, waitFor } from "./webdriver.mjs";
 import { chooseFile } from "./x11.mjs";
 
 const APP = process.env.APP;
 const CLI = process.env.CLI ?? (APP ? path.join(path.dirname(APP), "envparity") : undefined);
-const TAURI_DRIVER = process.env.TAURI_DRIVER ?? path.join(homedir(), ".cargo/bin/tauri-driver");
-const NATIVE_DRIVER = process.env.NATIVE_DRIVER ?? "/usr/bin/WebKitWebDriver";
 const SHOTS = process.env.SHOTS ?? path.join(tmpdir(), "envparity-e2e-shots");
 const WEB = "ec2.security_group/web";
 const WORLD = "tcp 443 from 0.0.0.0/0";
@@ -26,8 +24,8 @@ const WORLD = "tcp 443 from 0.0.0.0/0";
 if (!APP) throw new Error("set APP to the absolute path of envparity-desktop");
 
 describe("element differences and the baseline in the desktop app", () => {
+  let app;
   let dataDir;
-  let driver;
   let s;
 
   const shot = (name) => s.saveScreenshot(SHOTS, name);
@@ -41,16 +39,12 @@ describe("element differences and the baseline in the desktop app", () => {
     );
 
   before(async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), "envparity-elements-"));
-    driver = await startDriver({ tauriDriver: TAURI_DRIVER, nativeDriver: NATIVE_DRIVER, env: { ENVPARITY_DATA_DIR: dataDir } });
-    s = await Session.create(driver.base, APP);
-    await s.waitFor$(".tr[data-key]", 60000);
+    app = await launchApp({ app: APP, prefix: "elements" });
+    ({ s, dataDir } = app);
   });
 
   after(async () => {
-    await s?.delete();
-    await driver?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await app?.close();
   });
 
   it("shows set-valued cells as text with a marker, and each pair's extra elements in the detail", async () => {

@@ -1,7 +1,8 @@
 // A small W3C WebDriver client over fetch, and the tauri-driver process it talks to. Every wait
 // polls a condition with a bounded timeout; nothing sleeps for a fixed time.
 import { spawn } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
 import path from "node:path";
 import net from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
@@ -191,4 +192,34 @@ export class Session {
     writeFileSync(file, await this.screenshot());
     return file;
   }
+}
+
+/**
+ * Launches the app (`app`: the envparity-desktop binary) on a fresh data directory, where a first
+ * run opens the demo workspace, and waits for the matrix. `close()` ends the session and the
+ * driver and removes the directory.
+ */
+export async function launchApp({
+  app,
+  prefix,
+  tauriDriver = process.env.TAURI_DRIVER ?? path.join(homedir(), ".cargo/bin/tauri-driver"),
+  nativeDriver = process.env.NATIVE_DRIVER ?? "/usr/bin/WebKitWebDriver",
+}) {
+  const dataDir = mkdtempSync(path.join(tmpdir(), `envparity-${prefix}-`));
+  let driver;
+  let s;
+  const close = async () => {
+    await s?.delete();
+    await driver?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    driver = await startDriver({ tauriDriver, nativeDriver, env: { ENVPARITY_DATA_DIR: dataDir } });
+    s = await Session.create(driver.base, app);
+    await s.waitFor$(".tr[data-key]", 60000);
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  return { s, dataDir, close };
 }

@@ -6,11 +6,13 @@ import { EnvironmentsScreen } from "./features/environments/EnvironmentsScreen";
 import { ExceptionsScreen } from "./features/exceptions/ExceptionsScreen";
 import { SnapshotsScreen } from "./features/snapshots/SnapshotsScreen";
 import { ExportScreen } from "./features/export/ExportScreen";
+import { IncidentScreen } from "./features/incident/IncidentScreen";
 
-const SCREENS = ["matrix", "environments", "exceptions", "snapshots", "export"] as const;
+const SCREENS = ["matrix", "incident", "environments", "exceptions", "snapshots", "export"] as const;
 type Screen = (typeof SCREENS)[number];
 const LABELS: Record<Screen, string> = {
   matrix: "Matrix",
+  incident: "Compare for a service",
   environments: "Environments",
   exceptions: "Exceptions",
   snapshots: "Snapshots",
@@ -47,6 +49,7 @@ export function App() {
       </header>
       <main key={generation}>
         {screen === "matrix" && <MatrixScreen columns={columns} onResetColumns={() => setColumns([])} />}
+        {screen === "incident" && <IncidentScreen />}
         {screen === "environments" && <EnvironmentsScreen />}
         {screen === "exceptions" && <ExceptionsScreen />}
         {screen === "snapshots" && (

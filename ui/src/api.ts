@@ -25,6 +25,7 @@ export const api = {
    *  accepted by the command that reads or writes that file. */
   chooseFile: wrap(commands.chooseFile),
   openWorkspace: wrap(commands.openWorkspace),
+  connectTeamWorkspace: wrap(commands.connectTeamWorkspace),
   createWorkspace: wrap(commands.createWorkspace),
   openDemo: wrap(commands.openDemo),
   workspaceToml: wrap(commands.workspaceToml),
@@ -47,6 +48,8 @@ export const api = {
   matrixMeta: wrap(commands.matrixMeta),
   matrixPage: wrap(commands.matrixPage),
   rowDetail: wrap(commands.rowDetail),
+  incidentOptions: wrap(commands.incidentOptions),
+  incident: wrap(commands.incident),
 
   exceptions: wrap(commands.exceptions),
   addException: wrap(commands.addException),

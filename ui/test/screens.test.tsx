@@ -24,6 +24,7 @@ const snapshot = (id: number, environment: string) => ({
   resource_count: 10,
   age_hours: id === 1 ? 30 : 2,
   stale: id === 1,
+  collected_by: null,
 });
 
 const meta: MatrixMetaDto = {

@@ -81,6 +81,24 @@ pub fn open_workspace(session: &Session, path: String) -> IpcResult<WorkspaceDto
         .and_then(|_| workspace_dto(session)))
 }
 
+/// Connects to a team workspace: `url` is a `postgres://` URL the user typed (never a path; no
+/// password — it comes from the password file or the OS keyring, where `password`, when given,
+/// is stored first for this URL). The database must hold a workspace already (created with the
+/// CLI: docs/CONTRACTS.md "Team workspaces").
+pub fn connect_team_workspace(
+    session: &Session,
+    url: String,
+    password: Option<String>,
+) -> IpcResult<WorkspaceDto> {
+    ipc(parity_app::team::team_url(&url).and_then(|url| {
+        if let Some(p) = password.filter(|p| !p.is_empty()) {
+            parity_app::team::set_database_password(&url, &p)?;
+        }
+        session.switch(&url, DbOpenMode::Existing)?;
+        workspace_dto(session)
+    }))
+}
+
 /// Creates a workspace at the path chosen in the New workspace dialog.
 pub fn create_workspace(session: &Session, path: String, name: String) -> IpcResult<WorkspaceDto> {
     ipc(session
@@ -502,6 +520,38 @@ pub fn row_detail(
                     .collect(),
             ),
         })
+    }))
+}
+
+// ---- incident view --------------------------------------------------------------------------
+
+/// What "compare for a service" offers: the environments with a snapshot (every environment's
+/// newest), the reference environment, the service tag and its values.
+pub fn incident_options(session: &Session) -> IpcResult<IncidentOptionsDto> {
+    ipc(session.with(|o| {
+        let cmp = o.view(&[])?.comparison();
+        Ok(IncidentOptionsDto {
+            environments: cmp.matrix.labels.clone(),
+            reference: cmp.reference_label().map(str::to_string),
+            service_tag: cmp.service_tag().to_string(),
+            services: cmp.services(),
+        })
+    }))
+}
+
+/// Everything that differs between `a` and `b` (column specs) for `service`, with fix hints,
+/// in incident order; rows index the matrix of the columns `[a, b]`.
+pub fn incident(
+    session: &Session,
+    a: String,
+    b: String,
+    service: String,
+) -> IpcResult<IncidentDto> {
+    let now = Utc::now();
+    ipc(session.with(|o| {
+        let columns = [a.clone(), b.clone()];
+        let cmp = o.view(&columns)?.comparison();
+        Ok(IncidentDto::new(cmp.incident(&a, &b, &service, now)?))
     }))
 }
 

@@ -252,6 +252,9 @@ pub struct SnapshotDto {
     pub age_hours: f64,
     /// Older than the staleness threshold (`parity_app::check::is_stale`, 24 hours).
     pub stale: bool,
+    /// The machine (`user@host`) or CI pipeline that wrote it; null for snapshots written
+    /// before schema v5.
+    pub collected_by: Option<String>,
 }
 
 impl From<&parity_core::MissingKind> for MissingDto {
@@ -275,6 +278,7 @@ impl SnapshotDto {
             resource_count: info.resource_count,
             age_hours,
             stale: parity_app::check::is_stale(info.taken_at, now, None),
+            collected_by: info.collected_by.clone(),
         }
     }
 }
@@ -639,6 +643,9 @@ pub struct AuditEntryDto {
     pub at: String,
     pub action: String,
     pub via: String,
+    /// Who made the change (the OS user or `--actor`); null for changes recorded before schema
+    /// v5.
+    pub actor: Option<String>,
     pub before: Option<ExceptionDto>,
     pub after: Option<ExceptionDto>,
 }
@@ -651,6 +658,7 @@ impl From<&AuditEntry> for AuditEntryDto {
             at: a.at.clone(),
             action: a.action.clone(),
             via: a.via.clone(),
+            actor: a.actor.clone(),
             before: a.before.as_ref().map(ExceptionDto::from),
             after: a.after.as_ref().map(ExceptionDto::from),
         }
@@ -811,5 +819,110 @@ mod tests {
         let mut bad = dto;
         bad.may_differ_in = vec!["colour".into()];
         assert!(bad.to_config().is_err());
+    }
+}
+
+// ---- incident view (docs/CONTRACTS.md "Fix hints and the incident view") --------------------
+
+/// What "compare for a service" offers before asking: the environments with a snapshot, the
+/// reference environment, the service tag and the values it has in the newest snapshots.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct IncidentOptionsDto {
+    pub environments: Vec<String>,
+    pub reference: Option<String>,
+    pub service_tag: String,
+    pub services: Vec<String>,
+}
+
+/// One resource the incident view covers, and why (`tag`, `name` or `reference`).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct IncidentResourceDto {
+    pub key: String,
+    pub why: String,
+    /// For `reference`: the key that referenced it.
+    pub from: Option<String>,
+}
+
+/// One row that differs between the two environments, in incident order.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct IncidentRowDto {
+    /// Index into the matrix of the columns `[a, b]` (for `row_detail`).
+    pub index: usize,
+    pub kind: String,
+    pub key: String,
+    pub attribute: String,
+    #[ts(type = "Category")]
+    pub category: Category,
+    /// The status of the pair (a, b).
+    #[ts(type = "Status")]
+    pub status: Status,
+    /// The normalised values as text, references by logical key (`null`: absent).
+    pub a: Option<String>,
+    pub b: Option<String>,
+    pub exceptions: Vec<String>,
+    pub hints: Vec<HintDto>,
+}
+
+/// Everything that differs between `a` and `b` for one service.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct IncidentDto {
+    pub service: String,
+    pub a: String,
+    pub b: String,
+    pub service_tag: String,
+    pub resources: Vec<IncidentResourceDto>,
+    pub rows: Vec<IncidentRowDto>,
+    /// Rows whose (a, b) pair fails the gate.
+    pub unexplained: usize,
+}
+
+impl IncidentDto {
+    /// The DTO of an incident view (its rows' indices are those of the matrix it came from).
+    pub fn new(view: parity_app::incident::IncidentView) -> Self {
+        let indices = view.indices;
+        let (a, b) = (view.a.clone(), view.b.clone());
+        let rows: Vec<IncidentRowDto> = view
+            .diff
+            .rows
+            .into_iter()
+            .zip(indices)
+            .map(|(r, index)| {
+                let status = r
+                    .pairs
+                    .iter()
+                    .find(|p| (p.a == a && p.b == b) || (p.a == b && p.b == a))
+                    .map_or(r.status, |p| p.status);
+                let text = |label: &str| r.values.get(label).and_then(value_text);
+                IncidentRowDto {
+                    index,
+                    a: text(&a),
+                    b: text(&b),
+                    kind: r.kind,
+                    key: r.key,
+                    attribute: r.attribute,
+                    category: r.category,
+                    status,
+                    exceptions: r.exceptions,
+                    hints: r.hint.into_iter().map(HintDto::from).collect(),
+                }
+            })
+            .collect();
+        IncidentDto {
+            unexplained: rows.iter().filter(|r| r.status.is_failure()).count(),
+            service: view.service,
+            service_tag: view.service_tag,
+            resources: view
+                .resources
+                .into_iter()
+                .map(|r| IncidentResourceDto {
+                    key: r.key,
+                    why: r.why,
+                    from: r.from,
+                })
+                .collect(),
+            rows,
+            a,
+            b,
+        }
     }
 }

@@ -66,6 +66,7 @@ registry! {
     workspace_info() -> WorkspaceDto;
     choose_file(purpose: FilePurpose, format: Option<String>) -> Option<String>;
     open_workspace(path: String) -> WorkspaceDto;
+    connect_team_workspace(url: String, password: Option<String>) -> WorkspaceDto;
     create_workspace(path: String, name: String) -> WorkspaceDto;
     open_demo() -> WorkspaceDto;
     workspace_toml() -> String;
@@ -82,6 +83,8 @@ registry! {
     matrix_meta(columns: Vec<String>) -> MatrixMetaDto;
     matrix_page(columns: Vec<String>, query: MatrixQueryDto, offset: usize, limit: usize) -> MatrixPageDto;
     row_detail(columns: Vec<String>, index: usize) -> RowDetailDto;
+    incident_options() -> IncidentOptionsDto;
+    incident(a: String, b: String, service: String) -> IncidentDto;
     exceptions() -> Vec<ExceptionViewDto>;
     add_exception(input: ExceptionInputDto) -> ExceptionDto;
     edit_exception(input: ExceptionInputDto) -> ExceptionDto;

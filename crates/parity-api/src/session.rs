@@ -175,7 +175,9 @@ impl Session {
         let explicit = std::env::var_os(WORKSPACE_ENV)
             .filter(|p| !p.is_empty())
             .map(PathBuf::from);
-        let first = explicit.or(remembered.current.filter(|p| p.exists()));
+        let first = explicit.or(remembered
+            .current
+            .filter(|p| p.exists() || parity_app::team::is_team_url(p)));
         match first {
             Some(path) => {
                 // Opening and computing the matrix: if either fails (or panics) on the last

@@ -8,7 +8,7 @@ use parity_core::Credentials;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::Workspace;
 
-fn keyring_error(e: KeyringError) -> AppError {
+pub(crate) fn keyring_error(e: KeyringError) -> AppError {
     AppError::new(ErrorCode::Keyring, e.to_string())
 }
 

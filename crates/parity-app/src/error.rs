@@ -65,6 +65,7 @@ impl From<parity_store::StoreError> for AppError {
             S::Conflict(_) => ErrorCode::Conflict,
             S::Stale(_) => ErrorCode::Stale,
             S::Encode(_) => ErrorCode::Internal,
+            S::BadLocation(_) => ErrorCode::BadInput,
             _ => ErrorCode::Store,
         };
         AppError::new(code, e.to_string())

@@ -25,6 +25,9 @@ pub struct IncidentView {
     pub resources: Vec<IncidentResource>,
     /// The diff document of the rows that differ, in incident order, with hints.
     pub diff: DiffDocument,
+    /// The matrix indices of `diff.rows`, in the same order (not part of the JSON form).
+    #[serde(skip)]
+    pub indices: Vec<usize>,
 }
 
 impl IncidentView {
@@ -38,6 +41,30 @@ impl IncidentView {
 }
 
 impl Comparison {
+    /// The values of the service tag across this comparison's snapshots, sorted and distinct
+    /// (what the desktop offers when asking for a service).
+    pub fn services(&self) -> Vec<String> {
+        let tag = self.service_tag();
+        let found: std::collections::BTreeSet<&str> = self
+            .snapshots
+            .iter()
+            .flat_map(|s| &s.resources)
+            .filter_map(|r| r.tags.get(tag))
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+            .collect();
+        found.into_iter().map(str::to_string).collect()
+    }
+
+    /// The label of the column fixes converge towards (docs/CONTRACTS.md "Fix hints and the
+    /// incident view"), if any.
+    pub fn reference_label(&self) -> Option<&str> {
+        let m = &self.matrix;
+        parity_core::hints::reference_column(&m.environments, self.hints.reference.as_deref())
+            .and_then(|c| m.labels.get(c))
+            .map(String::as_str)
+    }
+
     /// The incident view of `service` between this comparison's two columns `a` and `b`.
     pub fn incident(
         &self,
@@ -70,6 +97,7 @@ impl Comparison {
             service_tag: self.service_tag().to_string(),
             resources: found.resources,
             diff: self.document(generated_at, Some(&found.rows)),
+            indices: found.rows,
         })
     }
 }

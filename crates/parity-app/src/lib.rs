@@ -12,12 +12,15 @@ mod error;
 pub mod exceptions;
 pub mod files;
 pub mod incident;
+pub mod large;
 pub mod org;
 pub mod query;
 pub mod report;
 pub mod secrets;
+pub mod team;
 pub mod tfstate;
 pub mod view;
+pub mod who;
 
 pub mod workspace_file;
 
@@ -25,12 +28,12 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use parity_core::{EnvironmentConfig, Snapshot};
-use parity_store::{OpenMode, Store, WorkspaceInfo};
+use parity_store::{OpenMode, PgIdentity, Store, WorkspaceInfo};
 use serde::Serialize;
 
 pub use error::{AppError, AppResult, ErrorCode};
 pub use parity_aws::{Phase, ProgressEvent, StaticKeys};
-pub use parity_store::{AuditEntry, OpenMode as DbOpenMode, SnapshotInfo, Via};
+pub use parity_store::{AuditEntry, OpenMode as DbOpenMode, SnapshotInfo, Via, Writer};
 pub use workspace_file::WorkspaceFile;
 
 /// The default database: `<platform data dir>/envparity/workspace.sqlite`.
@@ -186,10 +189,17 @@ pub struct DemoSummary {
 }
 
 impl Workspace {
+    /// Opens the workspace at `path`: a SQLite file, or a PostgreSQL database when it is a
+    /// `postgres://` URL (its password from the password file, else the OS keyring).
     pub fn open(path: &Path, mode: OpenMode, now: DateTime<Utc>) -> AppResult<Workspace> {
-        Ok(Workspace {
-            store: Store::open(path, mode, now)?,
-        })
+        let keyring = |id: &PgIdentity| {
+            parity_aws::database_password(&id.keyring_name())
+                .ok()
+                .flatten()
+        };
+        let mut store = Store::open_with(path, mode, now, &keyring)?;
+        store.set_writer(who::writer()?);
+        Ok(Workspace { store })
     }
 
     pub fn store(&self) -> &Store {

@@ -174,7 +174,8 @@ impl KeyringError {
 
 /// EnvParity's entries in the OS keyring: service `envparity`, user `<workspace_uuid>/<env>` for
 /// an environment's static keys (one JSON secret), `<workspace_uuid>/fingerprint-key` for the
-/// workspace's fingerprint key. Calls block (D-Bus on Linux): use `spawn_blocking` from async code.
+/// workspace's fingerprint key, `database/<postgres://user@host:port/db>` for a team database's
+/// password. Calls block (D-Bus on Linux): use `spawn_blocking` from async code.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct KeyringStore;
 
@@ -267,6 +268,25 @@ pub fn fingerprint_key(workspace_uuid: &str) -> Result<Vec<u8>, KeyringError> {
         }
         Err(e) => Err(KeyringError::from_keyring(&user, e)),
     }
+}
+
+/// A team database's password in the keyring (user `database/<postgres://user@host:port/db>`),
+/// `None` when none is stored.
+pub fn database_password(name: &str) -> Result<Option<String>, KeyringError> {
+    let user = format!("database/{name}");
+    match KeyringStore::entry(&user)?.get_password() {
+        Ok(p) => Ok(Some(p)),
+        Err(keyring::Error::NoEntry) => Ok(None),
+        Err(e) => Err(KeyringError::from_keyring(&user, e)),
+    }
+}
+
+/// Stores (or replaces) a team database's password in the keyring.
+pub fn set_database_password(name: &str, password: &str) -> Result<(), KeyringError> {
+    let user = format!("database/{name}");
+    KeyringStore::entry(&user)?
+        .set_password(password)
+        .map_err(|e| KeyringError::from_keyring(&user, e))
 }
 
 fn decode_hex(s: &str) -> Option<Vec<u8>> {

@@ -35,7 +35,8 @@ pub use collect::{
     collect, collect_many, test_connection, CollectContext, ConnectionError, ConnectionInfo,
 };
 pub use credentials::{
-    fingerprint_key, CredentialError, CredentialSource, KeyringError, KeyringStore, StaticKeys,
+    database_password, fingerprint_key, set_database_password, CredentialError, CredentialSource,
+    KeyringError, KeyringStore, StaticKeys,
 };
 pub use iam::{policy_json, source_policy_json, trust_policy_json, OPERATIONS};
 pub use limits::{CallTimeouts, DEFAULT_COLLECT_TIMEOUT, DEFAULT_RATE_SHARE};

@@ -9,12 +9,38 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "envparity", version, propagate_version = true)]
 pub struct Cli {
-    /// The workspace database (default: the platform data directory's envparity/workspace.sqlite).
-    #[arg(long, global = true, env = "ENVPARITY_DB", value_name = "PATH")]
+    /// The workspace database: a SQLite file (default: the platform data directory's
+    /// envparity/workspace.sqlite) or a team database, `postgres://USER@HOST[:PORT]/DATABASE`
+    /// (never with a password: it comes from PGPASSFILE/~/.pgpass or the OS keyring).
+    #[arg(long, global = true, env = "ENVPARITY_DB", value_name = "PATH|URL")]
     pub db: Option<PathBuf>,
+
+    /// Who is making the changes, recorded in the exceptions' audit trail and in `collected_by`
+    /// of the snapshots written (`NAME@host`; a CI pipeline is named by its own variables). Default:
+    /// ENVPARITY_ACTOR, else the OS user.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub actor: Option<String>,
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkspaceCommand {
+    /// Copy the workspace SRC into DST (each a path or a postgres:// URL); DST must be empty.
+    /// The workspace UUID, snapshot ids and exception versions are kept.
+    Copy {
+        #[arg(value_name = "SRC")]
+        src: PathBuf,
+        #[arg(value_name = "DST")]
+        dst: PathBuf,
+    },
+    /// Store the password of the team database URL in the OS keyring (prompted, hidden, on a
+    /// terminal; else the first line of stdin).
+    Password {
+        #[arg(value_name = "URL")]
+        url: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -92,6 +118,12 @@ pub enum Command {
     /// Bring the workspace up to date: re-apply the secret detector to snapshots an earlier
     /// EnvParity stored and erase the old bytes (any writing command does this first).
     Migrate,
+    /// Team workspaces: copy a workspace between files and PostgreSQL databases, store a team
+    /// database's password in the OS keyring.
+    Workspace {
+        #[command(subcommand)]
+        command: WorkspaceCommand,
+    },
     /// Terraform state as an inventory source.
     Tfstate {
         #[command(subcommand)]

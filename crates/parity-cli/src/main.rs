@@ -38,7 +38,7 @@ use parity_report::{display_value, MarkdownOptions, TableOptions};
 
 use args::{
     BaselineCommand, Cli, Command, CredentialsCommand, EnvCommand, ExceptionCommand, Format,
-    OrgCommand, TfstateCommand,
+    OrgCommand, TfstateCommand, WorkspaceCommand,
 };
 
 /// Writes one line to stdout; a closed pipe ends the process with success, other errors with 2.
@@ -78,6 +78,45 @@ fn db_path(cli_db: &Option<PathBuf>) -> AppResult<PathBuf> {
     match cli_db {
         Some(p) => Ok(p.clone()),
         None => parity_app::default_db_path(),
+    }
+}
+
+/// `envparity workspace …`: they name their databases themselves (`--db` is not used).
+fn workspace_command(command: &WorkspaceCommand, now: DateTime<Utc>) -> AppResult<u8> {
+    match command {
+        WorkspaceCommand::Copy { src, dst } => {
+            let s = parity_app::team::copy_workspace(src, dst, now)?;
+            println!(
+                "copied workspace {} from {} to {}: {} environments, {} snapshots ({} resources), {} exceptions, {} audit entries",
+                s.workspace_id,
+                src.display(),
+                dst.display(),
+                s.environments,
+                s.snapshots,
+                s.resources,
+                s.exceptions,
+                s.audit_entries
+            );
+            Ok(0)
+        }
+        WorkspaceCommand::Password { url } => {
+            let bad =
+                |e: std::io::Error| AppError::bad_input(format!("cannot read the password: {e}"));
+            let password = if std::io::stdin().is_terminal() {
+                rpassword::prompt_password("Database password (hidden): ").map_err(bad)?
+            } else {
+                let mut line = String::new();
+                std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut line)
+                    .map_err(bad)?;
+                line.trim_end_matches(['\r', '\n']).to_string()
+            };
+            if password.is_empty() {
+                return Err(AppError::bad_input("no password given"));
+            }
+            let name = parity_app::team::set_database_password(url, &password)?;
+            println!("stored the password of {name} in the OS keyring");
+            Ok(0)
+        }
     }
 }
 
@@ -129,7 +168,8 @@ fn writes(command: &Command) -> bool {
         | Command::Import { .. }
         | Command::Collect { .. }
         | Command::Tfstate { .. }
-        | Command::Migrate => true,
+        | Command::Migrate
+        | Command::Workspace { .. } => true,
         Command::Snapshots { .. }
         | Command::Diff(_)
         | Command::Incident(_)
@@ -144,6 +184,13 @@ fn writes(command: &Command) -> bool {
 
 fn run(cli: Cli) -> AppResult<u8> {
     let now = now()?;
+    if let Some(actor) = &cli.actor {
+        parity_app::who::set_actor(actor)?;
+    }
+    if let Command::Workspace { command } = &cli.command {
+        // names its databases itself
+        return workspace_command(command, now);
+    }
     let path = db_path(&cli.db)?;
     let writes = writes(&cli.command);
     // Snapshots an earlier EnvParity stored may hold secrets: a writing command removes them
@@ -162,6 +209,7 @@ fn run(cli: Cli) -> AppResult<u8> {
         Ok::<Workspace, AppError>(ws)
     };
     match cli.command {
+        Command::Workspace { .. } => Ok(0), // handled above
         Command::Migrate => {
             let ws = open(DbOpenMode::Existing)?;
             let info = ws.info()?;
@@ -224,8 +272,13 @@ fn run(cli: Cli) -> AppResult<u8> {
                             .join("; ")
                     )
                 };
+                let by = s
+                    .collected_by
+                    .as_deref()
+                    .map(|b| format!("  by {b}"))
+                    .unwrap_or_default();
                 outln!(
-                    "{:>5}  {:<12} {}  {:<9} {:>7} resources  {status}",
+                    "{:>5}  {:<12} {}  {:<9} {:>7} resources  {status}{by}",
                     s.id,
                     s.environment,
                     parity_core::document::timestamp(&s.taken_at),
@@ -254,6 +307,17 @@ fn run(cli: Cli) -> AppResult<u8> {
             }
             let keep = cmp.matching(&query, None)?;
             let doc = cmp.document(now, Some(&keep));
+            if d.format == Format::Json && matches!(d.output.as_deref(), None | Some("-")) {
+                // streamed: a large diff's JSON is never held whole in memory
+                drop(cmp);
+                let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+                return match parity_report::write_json(&doc, out) {
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
+                    other => other
+                        .map(|()| 0)
+                        .map_err(|e| AppError::bad_input(format!("cannot write to stdout: {e}"))),
+                };
+            }
             let text = match d.format {
                 Format::Json => parity_report::json(&doc),
                 Format::Markdown => parity_report::markdown(&doc, MarkdownOptions::default()),
@@ -818,7 +882,15 @@ fn run_exception(
         ExceptionCommand::History { id } => {
             let ws = open(DbOpenMode::Existing)?;
             for entry in ws.exception_history(&id)? {
-                outln!("{}  {:<7} via {:<7}", entry.at, entry.action, entry.via);
+                match &entry.actor {
+                    Some(actor) => outln!(
+                        "{}  {:<7} via {:<7} by {actor}",
+                        entry.at,
+                        entry.action,
+                        entry.via
+                    ),
+                    None => outln!("{}  {:<7} via {:<7}", entry.at, entry.action, entry.via),
+                }
                 if let (Some(before), Some(after)) = (&entry.before, &entry.after) {
                     let b = serde_json::to_value(before).unwrap_or_default();
                     let a = serde_json::to_value(after).unwrap_or_default();

@@ -2,9 +2,8 @@
 //! counterparts elsewhere (docs/CONTRACTS.md "Kinds and logical keys"), with an explanation of
 //! every step so each pairing decision can be shown to the user.
 
-use std::collections::HashMap;
-
 use regex::Regex;
+use rustc_hash::FxHashMap;
 
 use crate::model::{Identity, Snapshot};
 use crate::workspace::{EnvironmentConfig, GroupNumbered, RewriteRule};
@@ -158,7 +157,7 @@ pub struct KeyedSnapshot {
     pub keys: Vec<LogicalKey>,
     pub explanations: Vec<String>,
     /// native id or alias → index in `snapshot.resources`
-    pub by_id: HashMap<String, usize>,
+    pub by_id: FxHashMap<String, usize>,
 }
 
 impl KeyedSnapshot {
@@ -234,7 +233,8 @@ pub fn key_snapshot_with(
     group_numbered: &GroupNumbered,
 ) -> KeyedSnapshot {
     let n = snapshot.resources.len();
-    let mut by_id: HashMap<String, usize> = HashMap::with_capacity(n);
+    let mut by_id: FxHashMap<String, usize> =
+        FxHashMap::with_capacity_and_hasher(n, Default::default());
     for (i, r) in snapshot.resources.iter().enumerate() {
         by_id.entry(r.native_id.clone()).or_insert(i);
         for alias in &r.aliases {

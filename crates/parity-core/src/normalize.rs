@@ -3,8 +3,9 @@
 //! VPC/subnet, VPC/subnet CIDRs compare by prefix length, environment tokens inside strings become
 //! `{env}`, and set-like lists compare as sets.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 
+use rustc_hash::FxHashMap;
 use serde_json::Value;
 
 use crate::identity::{KeyedSnapshot, TokenSet};
@@ -17,12 +18,12 @@ pub struct EnvContext<'a> {
     pub tokens: &'a TokenSet,
     pub keyed: &'a KeyedSnapshot,
     /// CIDR of every VPC and subnet → its logical key.
-    pub cidrs: HashMap<String, String>,
+    pub cidrs: FxHashMap<String, String>,
 }
 
 impl<'a> EnvContext<'a> {
     pub fn new(snapshot: &Snapshot, tokens: &'a TokenSet, keyed: &'a KeyedSnapshot) -> Self {
-        let mut cidrs = HashMap::new();
+        let mut cidrs = FxHashMap::default();
         for (i, r) in snapshot.resources.iter().enumerate() {
             if r.kind == "ec2.vpc" || r.kind == "ec2.subnet" {
                 if let Some(Value::String(cidr)) = r.attributes.get("cidr_block") {
@@ -91,10 +92,9 @@ impl<'a> EnvContext<'a> {
                         None => v.clone(),
                     })
                     .collect();
-                if as_set && out.len() > 1 {
-                    let before = out.clone();
+                if as_set && !is_sorted_set(&out) {
                     sort_dedup(&mut out);
-                    changed |= out != before;
+                    changed = true;
                 }
                 changed.then_some(Value::Array(out))
             }
@@ -145,23 +145,42 @@ fn unresolved_arn(s: &str) -> Option<String> {
     })
 }
 
-/// Sorts values by their canonical JSON text and removes duplicates (set semantics).
+/// Sorts values by their canonical JSON text and removes duplicates (set semantics): the first
+/// of values with the same text stays.
 pub fn sort_dedup(values: &mut Vec<Value>) {
-    if values.len() < 2 {
+    if is_sorted_set(values) {
         return;
     }
-    let mut keyed: Vec<(String, Value)> = values.drain(..).map(|v| (canonical(&v), v)).collect();
-    keyed.sort_by(|a, b| a.0.cmp(&b.0));
-    keyed.dedup_by(|a, b| a.0 == b.0);
-    values.extend(keyed.into_iter().map(|(_, v)| v));
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    {
+        let texts: Vec<Cow<str>> = values.iter().map(canonical_text).collect();
+        // stable: among equal texts, the earliest value comes first and is the one kept
+        order.sort_by(|&a, &b| texts[a].cmp(&texts[b]));
+        order.dedup_by(|later, kept| texts[*later] == texts[*kept]);
+    }
+    let mut taken: Vec<Option<Value>> = values.drain(..).map(Some).collect();
+    values.extend(order.into_iter().filter_map(|i| taken[i].take()));
+}
+
+/// Whether `values` are already what [`sort_dedup`] makes of them: strictly increasing by
+/// canonical text.
+fn is_sorted_set(values: &[Value]) -> bool {
+    values
+        .windows(2)
+        .all(|w| canonical_text(&w[0]) < canonical_text(&w[1]))
 }
 
 /// Canonical JSON text of a value (object keys are kept in their stored order, which the model
 /// keeps sorted).
 pub fn canonical(v: &Value) -> String {
+    canonical_text(v).into_owned()
+}
+
+/// [`canonical`] without a copy for strings.
+fn canonical_text(v: &Value) -> Cow<'_, str> {
     match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+        Value::String(s) => Cow::Borrowed(s),
+        other => Cow::Owned(other.to_string()),
     }
 }
 

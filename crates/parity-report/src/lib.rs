@@ -34,6 +34,14 @@ pub enum ReportError {
     Json(#[from] serde_json::Error),
 }
 
+/// Writes the diff JSON of [`json`] to `out` as it is serialized (the same bytes, without the
+/// whole text in memory); `out` should be buffered.
+pub fn write_json(doc: &DiffDocument, mut out: impl std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut out, doc)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
 /// The diff document as pretty JSON (docs/CONTRACTS.md "Diff JSON").
 pub fn json(doc: &DiffDocument) -> String {
     let mut out =

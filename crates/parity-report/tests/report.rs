@@ -92,6 +92,17 @@ fn golden_files_for_every_format() {
 }
 
 #[test]
+fn streamed_diff_json_is_the_same_bytes() {
+    for input in [demo(), malicious()] {
+        let mut streamed = Vec::new();
+        parity_report::write_json(&input.diff, &mut streamed).unwrap();
+        let text = parity_report::json(&input.diff);
+        assert!(text.len() > 1000 && text.ends_with("}\n"));
+        assert_eq!(String::from_utf8(streamed).unwrap(), text);
+    }
+}
+
+#[test]
 fn rendering_is_deterministic() {
     let a = demo();
     let b = demo();

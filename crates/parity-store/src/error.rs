@@ -1,4 +1,5 @@
-//! Store errors: each names the database file and says what is wrong with it.
+//! Store errors: each names the database (a file, or a PostgreSQL URL without its password) and
+//! says what is wrong with it.
 
 use std::path::{Path, PathBuf};
 
@@ -28,6 +29,11 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
+    #[error("{}: PostgreSQL: {detail}", path.display())]
+    Postgres { path: PathBuf, detail: String },
+    /// A `--db` value that is neither a path nor a usable PostgreSQL URL.
+    #[error("{0}")]
+    BadLocation(String),
     #[error("cannot encode: {0}")]
     Encode(String),
     #[error("no environment named `{0}`")]
@@ -44,6 +50,42 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    pub(crate) fn db(path: &Path, e: crate::db::DbError) -> Self {
+        match e {
+            crate::db::DbError::Sqlite(e) => StoreError::sqlite(path, e),
+            crate::db::DbError::Postgres(e) => StoreError::postgres(path, &e),
+            crate::db::DbError::Type(detail) => StoreError::Corrupt {
+                path: path.to_path_buf(),
+                detail,
+            },
+        }
+    }
+
+    pub(crate) fn postgres(path: &Path, e: &postgres::Error) -> Self {
+        let detail = match e.as_db_error() {
+            Some(db) => {
+                let mut d = format!("{} ({})", db.message(), db.code().code());
+                if let Some(detail) = db.detail() {
+                    d.push_str(&format!(": {detail}"));
+                }
+                d
+            }
+            None => {
+                let mut d = e.to_string();
+                let mut source = std::error::Error::source(e);
+                while let Some(s) = source {
+                    d.push_str(&format!(": {s}"));
+                    source = s.source();
+                }
+                d
+            }
+        };
+        StoreError::Postgres {
+            path: path.to_path_buf(),
+            detail,
+        }
+    }
+
     pub(crate) fn sqlite(path: &Path, source: rusqlite::Error) -> Self {
         if let rusqlite::Error::SqliteFailure(f, _) = &source {
             if f.code == rusqlite::ErrorCode::NotADatabase {

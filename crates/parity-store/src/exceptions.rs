@@ -1,11 +1,12 @@
 //! Exceptions and their audit trail: every create, update, expiry and deletion is recorded with
-//! when, through what, and the exception before and after.
+//! when, through what, by whom (the store's [`crate::Writer`]), and the exception before and
+//! after.
 
 use chrono::{DateTime, Utc};
 use parity_core::ExceptionRule;
-use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
+use crate::db::Arg;
 use crate::{ts, Store, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -57,6 +58,9 @@ pub struct AuditEntry {
     pub at: String,
     pub action: String,
     pub via: String,
+    /// Who made the change (the OS user or `--actor`); `None` for changes recorded before
+    /// schema v5.
+    pub actor: Option<String>,
     pub before: Option<ExceptionRule>,
     pub after: Option<ExceptionRule>,
 }
@@ -64,30 +68,23 @@ pub struct AuditEntry {
 impl Store {
     /// All exceptions, by id.
     pub fn exceptions(&self) -> Result<Vec<ExceptionRule>, StoreError> {
-        let mut stmt = self
+        let rows = self
             .conn
-            .prepare("SELECT id, body FROM exception ORDER BY id")
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .query("SELECT id, body FROM exception ORDER BY id", &[])
             .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
-        for row in rows {
-            let (id, body) = row.map_err(|e| self.err(e))?;
+        for r in rows {
+            let (id, body) = (|| Ok((r.text(0)?, r.text(1)?)))().map_err(|e| self.err(e))?;
             out.push(self.decode(&format!("exception `{id}`"), &body)?);
         }
         Ok(out)
     }
 
     pub fn exception(&self, id: &str) -> Result<Option<ExceptionRule>, StoreError> {
-        let body: Option<String> = self
+        let body = self
             .conn
-            .query_row(
-                "SELECT body FROM exception WHERE id = ?1",
-                params![id],
-                |r| r.get(0),
-            )
-            .optional()
+            .query_opt("SELECT body FROM exception WHERE id = ?1", &[Arg::Text(id)])
+            .and_then(|r| r.map(|r| r.text(0)).transpose())
             .map_err(|e| self.err(e))?;
         body.map(|b| self.decode(&format!("exception `{id}`"), &b))
             .transpose()
@@ -97,11 +94,11 @@ impl Store {
     /// audited, so any change gives a new, larger version); 0 for one never recorded.
     pub fn exception_version(&self, id: &str) -> Result<i64, StoreError> {
         self.conn
-            .query_row(
+            .query_one(
                 "SELECT coalesce(max(seq), 0) FROM exception_audit WHERE exception_id = ?1",
-                params![id],
-                |r| r.get(0),
+                &[Arg::Text(id)],
             )
+            .and_then(|r| r.int(0))
             .map_err(|e| self.err(e))
     }
 
@@ -164,7 +161,7 @@ impl Store {
                 .execute(
                     "INSERT INTO exception (id, body) VALUES (?1, ?2)
                      ON CONFLICT(id) DO UPDATE SET body = excluded.body",
-                    params![rule.id, body],
+                    &[Arg::Text(&rule.id), Arg::Text(&body)],
                 )
                 .map_err(|e| s.err(e))?;
             s.record(&rule.id, action, via, now, before.as_ref(), Some(rule))?;
@@ -196,7 +193,7 @@ impl Store {
                 .ok_or_else(|| StoreError::NoSuchException(id.to_string()))?;
             s.check_version(id, expected)?;
             s.conn
-                .execute("DELETE FROM exception WHERE id = ?1", params![id])
+                .execute("DELETE FROM exception WHERE id = ?1", &[Arg::Text(id)])
                 .map_err(|e| s.err(e))?;
             s.record(id, AuditAction::Delete, via, now, Some(&before), None)
         })
@@ -215,17 +212,19 @@ impl Store {
             r.map(|r| serde_json::to_string(r).map_err(|e| StoreError::Encode(e.to_string())))
                 .transpose()
         };
+        let (before, after) = (enc(before)?, enc(after)?);
         self.conn
             .execute(
-                "INSERT INTO exception_audit (exception_id, at, action, via, before, after)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![
-                    id,
-                    ts(&now),
-                    action.as_str(),
-                    via.as_str(),
-                    enc(before)?,
-                    enc(after)?
+                "INSERT INTO exception_audit (exception_id, at, action, via, before, after, actor)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                &[
+                    Arg::Text(id),
+                    Arg::Text(&ts(&now)),
+                    Arg::Text(action.as_str()),
+                    Arg::Text(via.as_str()),
+                    Arg::OptText(before.as_deref()),
+                    Arg::OptText(after.as_deref()),
+                    Arg::OptText(self.writer().actor.as_deref()),
                 ],
             )
             .map_err(|e| self.err(e))?;
@@ -234,26 +233,34 @@ impl Store {
 
     /// The audit trail of one exception (or of all), oldest first.
     pub fn audit_trail(&self, id: Option<&str>) -> Result<Vec<AuditEntry>, StoreError> {
-        let sql = "SELECT seq, exception_id, at, action, via, before, after FROM exception_audit
-                   WHERE ?1 IS NULL OR exception_id = ?1 ORDER BY seq";
-        let mut stmt = self.conn.prepare(sql).map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map(params![id], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, Option<String>>(5)?,
-                    r.get::<_, Option<String>>(6)?,
-                ))
-            })
-            .map_err(|e| self.err(e))?;
+        let rows = match id {
+            Some(id) => self.conn.query(
+                "SELECT seq, exception_id, at, action, via, before, after, actor FROM exception_audit
+                 WHERE exception_id = ?1 ORDER BY seq",
+                &[Arg::Text(id)],
+            ),
+            None => self.conn.query(
+                "SELECT seq, exception_id, at, action, via, before, after, actor FROM exception_audit
+                 ORDER BY seq",
+                &[],
+            ),
+        }
+        .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
-        for row in rows {
-            let (seq, exception_id, at, action, via, before, after) =
-                row.map_err(|e| self.err(e))?;
+        for r in rows {
+            let (seq, exception_id, at, action, via, before, after, actor) = (|| {
+                Ok((
+                    r.int(0)?,
+                    r.text(1)?,
+                    r.text(2)?,
+                    r.text(3)?,
+                    r.text(4)?,
+                    r.opt_text(5)?,
+                    r.opt_text(6)?,
+                    r.opt_text(7)?,
+                ))
+            })()
+            .map_err(|e| self.err(e))?;
             let what = format!("audit entry {seq}");
             out.push(AuditEntry {
                 seq,
@@ -261,6 +268,7 @@ impl Store {
                 at,
                 action,
                 via,
+                actor,
                 before: before.map(|b| self.decode(&what, &b)).transpose()?,
                 after: after.map(|a| self.decode(&what, &a)).transpose()?,
             });

@@ -3,9 +3,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use parity_core::{MissingKind, Resource, Snapshot, Source};
 use rayon::prelude::*;
-use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
+use crate::db::{Arg, Row};
 use crate::{ts, Store, StoreError};
 
 /// A snapshot without its resources.
@@ -17,6 +17,9 @@ pub struct SnapshotInfo {
     pub source: Source,
     pub missing: Vec<MissingKind>,
     pub resource_count: i64,
+    /// The machine (`user@host`) or CI pipeline that wrote it; `None` for snapshots written
+    /// before schema v5.
+    pub collected_by: Option<String>,
 }
 
 impl SnapshotInfo {
@@ -25,36 +28,50 @@ impl SnapshotInfo {
     }
 }
 
-const INFO_COLUMNS: &str = "id, environment, taken_at, source, missing, resource_count";
+/// Resources written by one `INSERT` (5 parameters each: well under both backends' limits).
+const RESOURCES_PER_INSERT: usize = 200;
+
+/// `INSERT INTO resource … VALUES (?1, …, ?5), (?6, …), …` for `n` rows.
+fn insert_resources_sql(n: usize) -> String {
+    let mut sql =
+        String::from("INSERT INTO resource (snapshot_id, ordinal, kind, native_id, body) VALUES ");
+    for row in 0..n {
+        let p = row * 5;
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!(
+            "(?{}, ?{}, ?{}, ?{}, ?{})",
+            p + 1,
+            p + 2,
+            p + 3,
+            p + 4,
+            p + 5
+        ));
+    }
+    sql
+}
+
+const INFO_COLUMNS: &str =
+    "id, environment, taken_at, source, missing, resource_count, collected_by";
 
 impl Store {
-    fn info_from_row(
-        &self,
-        r: &rusqlite::Row<'_>,
-    ) -> rusqlite::Result<(i64, String, String, String, String, i64)> {
-        Ok((
-            r.get(0)?,
-            r.get(1)?,
-            r.get(2)?,
-            r.get(3)?,
-            r.get(4)?,
-            r.get(5)?,
-        ))
-    }
-
-    fn decode_info(
-        &self,
-        (id, environment, taken_at, source, missing, resource_count): (
-            i64,
-            String,
-            String,
-            String,
-            String,
-            i64,
-        ),
-    ) -> Result<SnapshotInfo, StoreError> {
+    fn decode_info(&self, r: &Row) -> Result<SnapshotInfo, StoreError> {
+        let (id, environment, taken_at, source, missing, resource_count, collected_by) = (|| {
+            Ok((
+                r.int(0)?,
+                r.text(1)?,
+                r.text(2)?,
+                r.text(3)?,
+                r.text(4)?,
+                r.int(5)?,
+                r.opt_text(6)?,
+            ))
+        })(
+        )
+        .map_err(|e| self.err(e))?;
         let corrupt = |detail: String| StoreError::Corrupt {
-            path: self.path.clone(),
+            path: self.path().to_path_buf(),
             detail: format!("snapshot {id}: {detail}"),
         };
         if resource_count < 0 {
@@ -71,65 +88,134 @@ impl Store {
             source: source.parse().map_err(corrupt)?,
             missing: self.decode(&format!("snapshot {id}"), &missing)?,
             resource_count,
+            collected_by,
         })
     }
 
-    fn query_infos(
-        &self,
-        sql: &str,
-        args: &[&dyn rusqlite::ToSql],
-    ) -> Result<Vec<SnapshotInfo>, StoreError> {
-        let mut stmt = self.conn.prepare(sql).map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map(args, |r| self.info_from_row(r))
-            .map_err(|e| self.err(e))?;
-        let mut out = Vec::new();
-        for row in rows {
-            out.push(self.decode_info(row.map_err(|e| self.err(e))?)?);
-        }
-        Ok(out)
+    fn query_infos(&self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<SnapshotInfo>, StoreError> {
+        let rows = self.conn.query(sql, args).map_err(|e| self.err(e))?;
+        rows.iter().map(|r| self.decode_info(r)).collect()
     }
 
     /// Writes a snapshot and its resources in one transaction. The environment must exist.
     pub fn insert_snapshot(&self, snapshot: &Snapshot) -> Result<i64, StoreError> {
+        self.insert_snapshot_as(snapshot, None)
+    }
+
+    /// [`Store::insert_snapshot`] keeping the snapshot's id `id` (copying a workspace); refused
+    /// when a snapshot has that id.
+    pub fn insert_snapshot_as(
+        &self,
+        snapshot: &Snapshot,
+        id: Option<i64>,
+    ) -> Result<i64, StoreError> {
+        self.insert_snapshot_by(snapshot, id, self.writer().collected_by.as_deref())
+    }
+
+    /// A copied snapshot: its id and `collected_by` kept.
+    pub(crate) fn insert_snapshot_kept(
+        &self,
+        snapshot: &Snapshot,
+        id: i64,
+        collected_by: Option<&str>,
+    ) -> Result<i64, StoreError> {
+        self.insert_snapshot_by(snapshot, Some(id), collected_by)
+    }
+
+    fn insert_snapshot_by(
+        &self,
+        snapshot: &Snapshot,
+        id: Option<i64>,
+        collected_by: Option<&str>,
+    ) -> Result<i64, StoreError> {
         let missing = serde_json::to_string(&snapshot.missing)
             .map_err(|e| StoreError::Encode(e.to_string()))?;
         self.transaction(|store| {
             if store.environment(&snapshot.environment)?.is_none() {
                 return Err(StoreError::NoSuchEnvironment(snapshot.environment.clone()));
             }
-            store.write_snapshot(snapshot, &missing)
+            if let Some(id) = id {
+                if store.snapshot_exists(id)? {
+                    return Err(StoreError::Conflict(format!(
+                        "snapshot {id} exists already"
+                    )));
+                }
+            }
+            store.write_snapshot(snapshot, &missing, id, collected_by)
         })
     }
 
-    fn write_snapshot(&self, snapshot: &Snapshot, missing: &str) -> Result<i64, StoreError> {
-        let tx = &self.conn;
-        tx.execute(
-            "INSERT INTO snapshot (environment, taken_at, source, missing, resource_count)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
-                snapshot.environment,
-                ts(&snapshot.taken_at),
-                snapshot.source.as_str(),
-                missing,
-                snapshot.resources.len() as i64
-            ],
-        )
-        .map_err(|e| self.err(e))?;
-        let id = tx.last_insert_rowid();
-        {
-            let mut stmt = tx
-                .prepare(
-                    "INSERT INTO resource (snapshot_id, ordinal, kind, native_id, body)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
+    fn write_snapshot(
+        &self,
+        snapshot: &Snapshot,
+        missing: &str,
+        id: Option<i64>,
+        collected_by: Option<&str>,
+    ) -> Result<i64, StoreError> {
+        let taken_at = ts(&snapshot.taken_at);
+        let count = snapshot.resources.len() as i64;
+        let row = match id {
+            None => self.conn.query_one(
+                "INSERT INTO snapshot (environment, taken_at, source, missing, resource_count, collected_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+                &[
+                    Arg::Text(&snapshot.environment),
+                    Arg::Text(&taken_at),
+                    Arg::Text(snapshot.source.as_str()),
+                    Arg::Text(missing),
+                    Arg::Int(count),
+                    Arg::OptText(collected_by),
+                ],
+            ),
+            Some(id) => self.conn.query_one(
+                "INSERT INTO snapshot (id, environment, taken_at, source, missing, resource_count, collected_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+                &[
+                    Arg::Int(id),
+                    Arg::Text(&snapshot.environment),
+                    Arg::Text(&taken_at),
+                    Arg::Text(snapshot.source.as_str()),
+                    Arg::Text(missing),
+                    Arg::Int(count),
+                    Arg::OptText(collected_by),
+                ],
+            ),
+        };
+        let id = row.and_then(|r| r.int(0)).map_err(|e| self.err(e))?;
+        if self.conn.is_postgres() {
+            // an explicit id does not advance the identity: keep it past every id in use
+            self.conn
+                .query(
+                    "SELECT setval(pg_get_serial_sequence('snapshot', 'id'), (SELECT max(id) FROM snapshot))",
+                    &[],
                 )
                 .map_err(|e| self.err(e))?;
-            for (i, r) in snapshot.resources.iter().enumerate() {
-                let body =
-                    serde_json::to_string(r).map_err(|e| StoreError::Encode(e.to_string()))?;
-                stmt.execute(params![id, i as i64, r.kind, r.native_id, body])
-                    .map_err(|e| self.err(e))?;
+        }
+        // many rows per statement: one round trip per chunk on PostgreSQL, not per resource,
+        // so the write lock is held for less time (same SQL, same rows on both backends)
+        let bodies = snapshot
+            .resources
+            .iter()
+            .map(|r| serde_json::to_string(r).map_err(|e| StoreError::Encode(e.to_string())))
+            .collect::<Result<Vec<_>, _>>()?;
+        let ordinals: Vec<i64> = (0..snapshot.resources.len() as i64).collect();
+        for (chunk, start) in snapshot
+            .resources
+            .chunks(RESOURCES_PER_INSERT)
+            .zip((0..).step_by(RESOURCES_PER_INSERT))
+        {
+            let sql = insert_resources_sql(chunk.len());
+            let mut args = Vec::with_capacity(chunk.len() * 5);
+            for (k, r) in chunk.iter().enumerate() {
+                args.extend([
+                    Arg::Int(id),
+                    Arg::Int(ordinals[start + k]),
+                    Arg::Text(&r.kind),
+                    Arg::Text(&r.native_id),
+                    Arg::Text(&bodies[start + k]),
+                ]);
             }
+            self.conn.execute(&sql, &args).map_err(|e| self.err(e))?;
         }
         Ok(id)
     }
@@ -139,7 +225,7 @@ impl Store {
         match environment {
             Some(env) => self.query_infos(
                 &format!("SELECT {INFO_COLUMNS} FROM snapshot WHERE environment = ?1 ORDER BY taken_at DESC, id DESC"),
-                &[&env],
+                &[Arg::Text(env)],
             ),
             None => self.query_infos(
                 &format!("SELECT {INFO_COLUMNS} FROM snapshot ORDER BY environment, taken_at DESC, id DESC"),
@@ -151,7 +237,7 @@ impl Store {
     pub fn snapshot_info(&self, id: i64) -> Result<SnapshotInfo, StoreError> {
         self.query_infos(
             &format!("SELECT {INFO_COLUMNS} FROM snapshot WHERE id = ?1"),
-            &[&id],
+            &[Arg::Int(id)],
         )?
         .pop()
         .ok_or_else(|| StoreError::NoSuchSnapshot(id.to_string()))
@@ -165,7 +251,7 @@ impl Store {
         Ok(self
             .query_infos(
                 &format!("SELECT {INFO_COLUMNS} FROM snapshot WHERE environment = ?1 ORDER BY taken_at DESC, id DESC LIMIT 1"),
-                &[&environment],
+                &[Arg::Text(environment)],
             )?
             .pop())
     }
@@ -185,7 +271,7 @@ impl Store {
         Ok(self
             .query_infos(
                 &format!("SELECT {INFO_COLUMNS} FROM snapshot WHERE environment = ?1 AND taken_at < ?2 ORDER BY taken_at DESC, id DESC LIMIT 1"),
-                &[&environment, &end],
+                &[Arg::Text(environment), Arg::Text(&end)],
             )?
             .pop())
     }
@@ -193,23 +279,21 @@ impl Store {
     /// Loads a whole snapshot.
     pub fn load_snapshot(&self, id: i64) -> Result<Snapshot, StoreError> {
         let info = self.snapshot_info(id)?;
-        let mut stmt = self
+        let rows = self
             .conn
-            .prepare_cached("SELECT body FROM resource WHERE snapshot_id = ?1 ORDER BY ordinal")
+            .query(
+                "SELECT body FROM resource WHERE snapshot_id = ?1 ORDER BY ordinal",
+                &[Arg::Int(id)],
+            )
             .map_err(|e| self.err(e))?;
-        let mut rows = stmt.query(params![id]).map_err(|e| self.err(e))?;
-        // `resource_count` is only a hint: a damaged file may hold any number there.
-        let hint = usize::try_from(info.resource_count)
-            .unwrap_or(0)
-            .min(100_000);
-        let mut bodies: Vec<String> = Vec::with_capacity(hint);
-        while let Some(row) = rows.next().map_err(|e| self.err(e))? {
-            let body = row.get_ref(0).map_err(|e| self.err(e))?;
-            bodies.push(body.as_str().map_err(|e| self.err(e.into()))?.to_owned());
-        }
+        let bodies: Vec<String> = rows
+            .into_iter()
+            .map(|mut r| r.take_text(0))
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.err(e))?;
         // Decoding is most of a load (the desktop's launch waits for it): in parallel, in order.
         let what = format!("a resource of snapshot {id}");
-        let path = self.path.as_path();
+        let path = self.path();
         let resources: Vec<Resource> = bodies
             .par_iter()
             .map(|text| crate::decode_at(path, &what, text))
@@ -227,7 +311,7 @@ impl Store {
     pub fn delete_snapshot(&self, id: i64) -> Result<(), StoreError> {
         let n = self
             .conn
-            .execute("DELETE FROM snapshot WHERE id = ?1", params![id])
+            .execute("DELETE FROM snapshot WHERE id = ?1", &[Arg::Int(id)])
             .map_err(|e| self.err(e))?;
         if n == 0 {
             return Err(StoreError::NoSuchSnapshot(id.to_string()));
@@ -239,10 +323,7 @@ impl Store {
     pub fn snapshot_exists(&self, id: i64) -> Result<bool, StoreError> {
         Ok(self
             .conn
-            .query_row("SELECT 1 FROM snapshot WHERE id = ?1", params![id], |_| {
-                Ok(())
-            })
-            .optional()
+            .query_opt("SELECT 1 FROM snapshot WHERE id = ?1", &[Arg::Int(id)])
             .map_err(|e| self.err(e))?
             .is_some())
     }

@@ -14,10 +14,14 @@
 //! - [`faults`]: what the proxy injects on a seeded, reproducible schedule (throttling in each
 //!   protocol's own error format, 5xx, connection resets, stalls, slow answers, truncated
 //!   bodies).
+//!
+//! and for team workspaces, [`pg::fresh_database`]: an empty database of its own per test on the
+//! private PostgreSQL cluster `scripts/pg.sh` starts (`ENVPARITY_TEST_PG`).
 
 pub mod faults;
 pub mod golden;
 pub mod moto;
+pub mod pg;
 pub mod proxy;
 pub mod rpcv2;
 

@@ -1,13 +1,14 @@
 // Generated from crates/parity-api/src/registry.rs. Do not edit: run `cargo run -p envparity-desktop --bin envparity-seed -- bindings`.
 
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { AuditEntryDto, CollectOutcomeDto, ConnectionDto, EnvironmentDto, EnvironmentStatusDto, ExceptionDto, ExceptionInputDto, ExceptionViewDto, FilePurpose, MatrixMetaDto, MatrixPageDto, MatrixQueryDto, ProgressDto, RowDetailDto, SnapshotDto, StaticKeysInputDto, TfImportDto, WorkspaceDto } from "./index";
+import type { AuditEntryDto, CollectOutcomeDto, ConnectionDto, EnvironmentDto, EnvironmentStatusDto, ExceptionDto, ExceptionInputDto, ExceptionViewDto, FilePurpose, IncidentDto, IncidentOptionsDto, MatrixMetaDto, MatrixPageDto, MatrixQueryDto, ProgressDto, RowDetailDto, SnapshotDto, StaticKeysInputDto, TfImportDto, WorkspaceDto } from "./index";
 
 /** Every IPC command, typed as the Rust side declares it. */
 export const commands = {
   workspaceInfo: () => invoke<WorkspaceDto>("workspace_info"),
   chooseFile: (purpose: FilePurpose, format: string | null) => invoke<string | null>("choose_file", { purpose, format }),
   openWorkspace: (path: string) => invoke<WorkspaceDto>("open_workspace", { path }),
+  connectTeamWorkspace: (url: string, password: string | null) => invoke<WorkspaceDto>("connect_team_workspace", { url, password }),
   createWorkspace: (path: string, name: string) => invoke<WorkspaceDto>("create_workspace", { path, name }),
   openDemo: () => invoke<WorkspaceDto>("open_demo"),
   workspaceToml: () => invoke<string>("workspace_toml"),
@@ -24,6 +25,8 @@ export const commands = {
   matrixMeta: (columns: Array<string>) => invoke<MatrixMetaDto>("matrix_meta", { columns }),
   matrixPage: (columns: Array<string>, query: MatrixQueryDto, offset: number, limit: number) => invoke<MatrixPageDto>("matrix_page", { columns, query, offset, limit }),
   rowDetail: (columns: Array<string>, index: number) => invoke<RowDetailDto>("row_detail", { columns, index }),
+  incidentOptions: () => invoke<IncidentOptionsDto>("incident_options"),
+  incident: (a: string, b: string, service: string) => invoke<IncidentDto>("incident", { a, b, service }),
   exceptions: () => invoke<Array<ExceptionViewDto>>("exceptions"),
   addException: (input: ExceptionInputDto) => invoke<ExceptionDto>("add_exception", { input }),
   editException: (input: ExceptionInputDto) => invoke<ExceptionDto>("edit_exception", { input }),

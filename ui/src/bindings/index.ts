@@ -60,7 +60,12 @@ source: string, missing: Array<MissingDto>, resource_count: number, age_hours: n
 /**
  * Older than the staleness threshold (`parity_app::check::is_stale`, 24 hours).
  */
-stale: boolean, };
+stale: boolean, 
+/**
+ * The machine (`user@host`) or CI pipeline that wrote it; null for snapshots written
+ * before schema v5.
+ */
+collected_by: string | null, };
 
 export type EnvironmentStatusDto = { config: EnvironmentDto, latest: SnapshotDto | null, snapshots: number, };
 
@@ -191,6 +196,34 @@ export type HintDto = { environment: string,
  */
 towards: string, exception: string | null, text: string, };
 
+export type IncidentOptionsDto = { environments: Array<string>, reference: string | null, service_tag: string, services: Array<string>, };
+
+export type IncidentResourceDto = { key: string, why: string, 
+/**
+ * For `reference`: the key that referenced it.
+ */
+from: string | null, };
+
+export type IncidentRowDto = { 
+/**
+ * Index into the matrix of the columns `[a, b]` (for `row_detail`).
+ */
+index: number, kind: string, key: string, attribute: string, category: Category, 
+/**
+ * The status of the pair (a, b).
+ */
+status: Status, 
+/**
+ * The normalised values as text, references by logical key (`null`: absent).
+ */
+a: string | null, b: string | null, exceptions: Array<string>, hints: Array<HintDto>, };
+
+export type IncidentDto = { service: string, a: string, b: string, service_tag: string, resources: Array<IncidentResourceDto>, rows: Array<IncidentRowDto>, 
+/**
+ * Rows whose (a, b) pair fails the gate.
+ */
+unexplained: number, };
+
 export type ExceptionDto = { id: string, resource: string, attribute: string, environments: Array<string>, 
 /**
  * Expected raw values per environment, as JSON text (`true`, `30`, `"x"`).
@@ -230,7 +263,12 @@ expires: string | null, ticket: string | null,
  */
 version?: number, };
 
-export type AuditEntryDto = { seq: number, exception_id: string, at: string, action: string, via: string, before: ExceptionDto | null, after: ExceptionDto | null, };
+export type AuditEntryDto = { seq: number, exception_id: string, at: string, action: string, via: string, 
+/**
+ * Who made the change (the OS user or `--actor`); null for changes recorded before schema
+ * v5.
+ */
+actor: string | null, before: ExceptionDto | null, after: ExceptionDto | null, };
 
 export type ProgressDto = { environment: string, region: string | null, service: string, kind: string | null, 
 /**

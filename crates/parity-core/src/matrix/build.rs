@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use globset::GlobMatcher;
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use smallvec::SmallVec;
 
 use super::rows::{KeyRows, Shared, SpecCache};
@@ -27,67 +27,111 @@ pub(super) struct CompiledIgnore {
     pub attribute: GlobMatcher,
 }
 
-/// Shared strings: keys, kinds and attribute names are allocated once per computation.
+/// An interned name and its rank: names compare by rank exactly as by text.
+pub(super) type Name = (Arc<str>, u32);
+
+/// Shared strings: kinds and attribute names are allocated once per computation, each with its
+/// rank in the text order of all names (so that rows sort by attribute without comparing text).
 #[derive(Default)]
 pub(super) struct Interner {
-    pub strings: FxHashMap<Box<str>, Arc<str>>,
+    pub strings: FxHashMap<Box<str>, Name>,
     /// tag key → `tags.<key>`
-    pub tags: FxHashMap<Box<str>, Arc<str>>,
+    pub tags: FxHashMap<Box<str>, Name>,
     /// child kind → `children.<kind>`
-    pub children: FxHashMap<Box<str>, Arc<str>>,
+    pub children: FxHashMap<Box<str>, Name>,
 }
 
 impl Interner {
-    fn get(&mut self, s: &str) -> Arc<str> {
-        if let Some(a) = self.strings.get(s) {
-            return a.clone();
+    fn get(&mut self, s: &str) {
+        if !self.strings.contains_key(s) {
+            self.strings.insert(s.into(), (Arc::from(s), 0));
         }
-        let a: Arc<str> = Arc::from(s);
-        self.strings.insert(s.into(), a.clone());
-        a
     }
 
     fn tag(&mut self, key: &str) {
         if !self.tags.contains_key(key) {
             let a: Arc<str> = Arc::from(format!("tags.{key}").as_str());
-            self.tags.insert(key.into(), a);
+            self.tags.insert(key.into(), (a, 0));
         }
     }
 
     fn child(&mut self, kind: &str) {
         if !self.children.contains_key(kind) {
             let a: Arc<str> = Arc::from(format!("children.{kind}").as_str());
-            self.children.insert(kind.into(), a);
+            self.children.insert(kind.into(), (a, 0));
+        }
+    }
+
+    /// Ranks every name by its text; equal texts (an attribute named `tags.x` and the tag `x`)
+    /// share a rank.
+    fn rank(&mut self) {
+        let mut all: Vec<Arc<str>> = self
+            .strings
+            .values()
+            .chain(self.tags.values())
+            .chain(self.children.values())
+            .map(|(a, _)| a.clone())
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        let rank: FxHashMap<Arc<str>, u32> = all
+            .into_iter()
+            .enumerate()
+            .map(|(i, a)| (a, i as u32))
+            .collect();
+        for (a, r) in self
+            .strings
+            .values_mut()
+            .chain(self.tags.values_mut())
+            .chain(self.children.values_mut())
+        {
+            *r = rank[a];
         }
     }
 
     /// A string interned in phase 1 (or a fresh one, which cannot happen for known names).
     pub(super) fn get_existing(&self, s: &str) -> Arc<str> {
-        self.strings.get(s).cloned().unwrap_or_else(|| Arc::from(s))
+        self.strings
+            .get(s)
+            .map(|(a, _)| a.clone())
+            .unwrap_or_else(|| Arc::from(s))
     }
+}
+
+/// The distinct names one column brings to the [`Interner`].
+#[derive(Default)]
+struct Names<'a> {
+    /// Resource kinds and attribute names.
+    strings: FxHashSet<&'a str>,
+    tags: FxHashSet<&'a str>,
+    children: FxHashSet<&'a str>,
 }
 
 /// One column with its resources keyed and grouped.
 pub(super) struct PreparedColumn<'a> {
     pub column: &'a Column<'a>,
     pub keyed: KeyedSnapshot,
+    /// Each resource's key (index-aligned with the snapshot's resources); the resources of one
+    /// key share one string.
+    pub keys: Vec<Arc<str>>,
     /// key → indices of the column's resources holding it
     pub groups: FxHashMap<Arc<str>, SmallVec<[usize; 1]>>,
     /// parent resource index → (child kind, number of children)
-    pub children: FxHashMap<usize, Vec<(Arc<str>, i64)>>,
+    pub children: FxHashMap<usize, Vec<(&'a str, i64)>>,
     /// VPC resource index → the distinct availability zones of its subnets
     pub subnet_zones: FxHashMap<usize, BTreeSet<&'a str>>,
+    names: Names<'a>,
 }
 
 impl<'a> PreparedColumn<'a> {
-    /// Keys the column's resources, groups them by key, counts children per parent, and interns
-    /// every key, attribute name, tag name and child kind.
+    /// Keys the column's resources, groups them by key, counts children per parent, and collects
+    /// every kind, attribute name, tag name and child kind for the interner. Columns are prepared
+    /// in parallel: nothing here is shared.
     fn new(
         column: &'a Column<'a>,
         tokens: &TokenSet,
         rules: &[CompiledRule],
         group_numbered: &GroupNumbered,
-        interner: &mut Interner,
     ) -> Self {
         let keyed = key_snapshot_with(
             column.snapshot,
@@ -96,19 +140,33 @@ impl<'a> PreparedColumn<'a> {
             rules,
             group_numbered,
         );
-        let mut groups: FxHashMap<Arc<str>, SmallVec<[usize; 1]>> = FxHashMap::default();
+        let mut groups: FxHashMap<Arc<str>, SmallVec<[usize; 1]>> =
+            FxHashMap::with_capacity_and_hasher(keyed.keys.len(), Default::default());
+        let mut keys: Vec<Arc<str>> = Vec::with_capacity(keyed.keys.len());
         for (i, key) in keyed.keys.iter().enumerate() {
-            groups.entry(interner.get(key)).or_default().push(i);
+            match groups.get_mut(key.as_str()) {
+                Some(members) => members.push(i),
+                None => {
+                    let k: Arc<str> = Arc::from(key.as_str());
+                    groups.insert(k, smallvec::smallvec![i]);
+                }
+            }
+            let (k, _) = groups
+                .get_key_value(key.as_str())
+                .expect("inserted just above");
+            keys.push(k.clone());
         }
-        let mut children: FxHashMap<usize, Vec<(Arc<str>, i64)>> = FxHashMap::default();
+        let mut children: FxHashMap<usize, Vec<(&'a str, i64)>> = FxHashMap::default();
         let mut subnet_zones: FxHashMap<usize, BTreeSet<&'a str>> = FxHashMap::default();
+        let mut names = Names::default();
         let snapshot: &'a crate::model::Snapshot = column.snapshot;
         for r in &snapshot.resources {
+            names.strings.insert(&r.kind);
             for a in r.attributes.keys() {
-                interner.get(a);
+                names.strings.insert(a);
             }
             for t in r.tags.keys() {
-                interner.tag(t);
+                names.tags.insert(t);
             }
             if let Some(parent) = r.parent.as_deref().and_then(|p| keyed.by_id.get(p)) {
                 if r.kind == "ec2.subnet" {
@@ -121,11 +179,11 @@ impl<'a> PreparedColumn<'a> {
                     }
                 }
                 let kinds = children.entry(*parent).or_default();
-                match kinds.iter_mut().find(|(k, _)| **k == *r.kind) {
+                match kinds.iter_mut().find(|(k, _)| *k == r.kind) {
                     Some((_, count)) => *count += 1,
                     None => {
-                        interner.child(&r.kind);
-                        kinds.push((interner.get(&r.kind), 1));
+                        names.children.insert(&r.kind);
+                        kinds.push((&r.kind, 1));
                     }
                 }
             }
@@ -133,9 +191,11 @@ impl<'a> PreparedColumn<'a> {
         PreparedColumn {
             column,
             keyed,
+            keys,
             groups,
             children,
             subnet_zones,
+            names,
         }
     }
 }
@@ -191,28 +251,36 @@ impl Matrix {
         let change_view = is_change_view(columns);
         let compiled = CompiledOptions::new(&options, change_view)?;
 
-        // Phase 1 (sequential): keys, groups, children and every attribute name, interned once.
-        let mut interner = Interner::default();
+        // Phase 1 (parallel over columns): keys, groups, children and the names each column
+        // uses; then every name interned once.
         let tokens: Vec<TokenSet> = columns.iter().map(|c| TokenSet::for_env(c.env)).collect();
         let prepared: Vec<PreparedColumn> = columns
-            .iter()
-            .zip(&tokens)
+            .par_iter()
+            .zip(tokens.par_iter())
             .map(|(column, tokens)| {
-                PreparedColumn::new(
-                    column,
-                    tokens,
-                    &compiled.rules,
-                    options.group_numbered,
-                    &mut interner,
-                )
+                PreparedColumn::new(column, tokens, &compiled.rules, options.group_numbered)
             })
             .collect();
+        let mut interner = Interner::default();
+        for p in &prepared {
+            for s in &p.names.strings {
+                interner.get(s);
+            }
+            for t in &p.names.tags {
+                interner.tag(t);
+            }
+            for c in &p.names.children {
+                interner.get(c);
+                interner.child(c);
+            }
+        }
         for name in KIND_INDEPENDENT_ATTRIBUTES {
             interner.get(name);
         }
+        interner.rank();
         let contexts: Vec<EnvContext> = prepared
-            .iter()
-            .zip(&tokens)
+            .par_iter()
+            .zip(tokens.par_iter())
             .map(|(p, tokens)| EnvContext::new(p.column.snapshot, tokens, &p.keyed))
             .collect();
 
@@ -229,9 +297,10 @@ impl Matrix {
         };
         let (rows, ambiguous) = all_rows(&shared, &all_keys(&prepared));
 
-        let keys = resource_keys(&prepared, &interner);
-        let explanations: Vec<Vec<String>> =
-            prepared.into_iter().map(|p| p.keyed.explanations).collect();
+        let (keys, explanations): (Vec<Vec<Arc<str>>>, Vec<Vec<String>>) = prepared
+            .into_iter()
+            .map(|p| (p.keys, p.keyed.explanations))
+            .unzip();
         let scores = scores(columns.len(), &rows);
         // Exceptions apply to the finding even in a change view's absence of policy: a change
         // view compares one environment, so it never has a shared secret anyway.
@@ -263,42 +332,46 @@ fn is_change_view(columns: &[Column<'_>]) -> bool {
 
 /// Every key of every column, in a stable order.
 fn all_keys(prepared: &[PreparedColumn]) -> Vec<Arc<str>> {
-    let mut all_keys: Vec<Arc<str>> = prepared
-        .iter()
-        .flat_map(|p| p.groups.keys().cloned())
-        .collect();
-    all_keys.sort_unstable();
-    all_keys.dedup();
+    let mut seen: FxHashSet<&str> = FxHashSet::with_capacity_and_hasher(
+        prepared.first().map_or(0, |p| p.groups.len()),
+        Default::default(),
+    );
+    let mut all_keys: Vec<Arc<str>> = Vec::with_capacity(seen.capacity());
+    for p in prepared {
+        for k in p.groups.keys() {
+            if seen.insert(k) {
+                all_keys.push(k.clone());
+            }
+        }
+    }
+    all_keys.par_sort_unstable();
     all_keys
 }
 
-/// The rows and ambiguity warnings of every key, computed in parallel, in key order.
+/// The rows and ambiguity warnings of every key, computed in parallel, in key order. Keys are
+/// taken in chunks so that each worker appends to one vector per chunk rather than one per key.
 fn all_rows(shared: &Shared, keys: &[Arc<str>]) -> (Vec<Row>, Vec<AmbiguousKey>) {
+    const CHUNK: usize = 256;
     let outputs: Vec<KeyRows> = keys
-        .par_iter()
-        .map_init(SpecCache::default, |cache, key| shared.key_rows(key, cache))
+        .par_chunks(CHUNK)
+        .map_init(SpecCache::default, |cache, chunk| {
+            let mut out = KeyRows {
+                rows: Vec::with_capacity(chunk.len() * 8),
+                ambiguous: Vec::new(),
+            };
+            for key in chunk {
+                shared.key_rows(key, cache, &mut out);
+            }
+            out
+        })
         .collect();
     let mut rows = Vec::with_capacity(outputs.iter().map(|o| o.rows.len()).sum());
     let mut ambiguous = Vec::new();
-    for o in outputs {
-        rows.extend(o.rows);
-        ambiguous.extend(o.ambiguous);
+    for mut o in outputs {
+        rows.append(&mut o.rows);
+        ambiguous.append(&mut o.ambiguous);
     }
     (rows, ambiguous)
-}
-
-/// Each column's resources' keys, as interned strings.
-fn resource_keys(prepared: &[PreparedColumn], interner: &Interner) -> Vec<Vec<Arc<str>>> {
-    prepared
-        .iter()
-        .map(|p| {
-            p.keyed
-                .keys
-                .iter()
-                .map(|k| interner.get_existing(k))
-                .collect()
-        })
-        .collect()
 }
 
 /// The parity score of every pair of `n` columns over the pairs compared on `rows`.

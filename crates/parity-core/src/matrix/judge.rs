@@ -30,14 +30,18 @@ pub(super) struct RowValues {
     pub key: Arc<str>,
     pub attribute: Arc<str>,
     pub category: Category,
-    pub raw: Cells<Value>,
-    pub normalized: Cells<Option<Value>>,
+    pub raw: Vec<Value>,
+    /// Empty when normalisation changed no value (see [`Row::value`]).
+    pub normalized: Vec<Option<Value>>,
 }
 
 impl RowValues {
     /// The compared value of column `c`: the normalised one, else the raw one.
     fn value(&self, c: usize) -> &Value {
-        self.normalized[c].as_ref().unwrap_or(&self.raw[c])
+        match self.normalized.get(c) {
+            Some(Some(v)) => v,
+            _ => &self.raw[c],
+        }
     }
 }
 
@@ -108,8 +112,8 @@ impl RowBuilder<'_, '_> {
             attribute,
             category,
             status,
-            normalized,
-            raw,
+            normalized: normalized.into_boxed_slice(),
+            raw: raw.into_boxed_slice(),
             cells,
             pairs,
             exceptions: covering.into_iter().collect(),

@@ -26,10 +26,11 @@ pub(super) const ZONE_SPREAD: &str = "zone_spread";
 /// Per-thread cache of attribute specs and ignore decisions: `None` means ignored.
 #[derive(Default)]
 pub(super) struct SpecCache {
-    specs: FxHashMap<(Arc<str>, Arc<str>), Option<AttributeSpec>>,
+    /// kind → attribute → spec
+    specs: FxHashMap<Arc<str>, FxHashMap<Arc<str>, Option<AttributeSpec>>>,
 }
 
-/// The rows (and warnings) of one key.
+/// The rows (and warnings) of a run of keys.
 pub(super) struct KeyRows {
     pub rows: Vec<Row>,
     pub ambiguous: Vec<AmbiguousKey>,
@@ -57,11 +58,11 @@ struct KeyContext<'k> {
 }
 
 impl<'s> Shared<'s, '_> {
-    /// The rows of `key`, in order: `exists`, `count` (groups only), then the attributes sorted
+    /// Appends the rows of `key` to `out`, in order: `exists`, `count` (groups only), then the attributes sorted
     /// by name.
-    pub(super) fn key_rows(&self, key: &Arc<str>, cache: &mut SpecCache) -> KeyRows {
+    pub(super) fn key_rows(&self, key: &Arc<str>, cache: &mut SpecCache, out: &mut KeyRows) {
         let k = self.key_context(key);
-        let ambiguous = self.ambiguous_keys(&k);
+        out.ambiguous.extend(self.ambiguous_keys(&k));
         let builder = RowBuilder {
             columns: self.columns,
             presence: &k.presence,
@@ -69,16 +70,31 @@ impl<'s> Shared<'s, '_> {
             change_view: self.change_view,
             today: self.today,
         };
-        let mut rows = Vec::new();
+        let rows = &mut out.rows;
         let exists_row = self.exists_row(&k, &builder);
         let exists_cells = exists_row.cells.clone();
         rows.push(exists_row);
         rows.extend(self.count_row(&k, &builder, &exists_cells));
-        for attribute in self.attribute_names(&k) {
+        let (names, held) = self.attribute_table(&k);
+        // One resource per column (the common case): values come from the table, no lookups.
+        let single = k.members.iter().all(|m| m.len() <= 1);
+        let mut cursor = 0;
+        for (attribute, rank) in names {
+            while cursor < held.len() && held[cursor].rank < rank {
+                cursor += 1;
+            }
+            let start = cursor;
+            while cursor < held.len() && held[cursor].rank == rank {
+                cursor += 1;
+            }
             let Some(spec) = self.spec(cache, &k.kind, attribute) else {
                 continue;
             };
-            let (raw, normalized) = self.attribute_values(&k, attribute, spec);
+            let (raw, normalized) = if single && &**attribute != ZONE_SPREAD {
+                self.single_values(&k, attribute, spec, &held[start..cursor])
+            } else {
+                self.attribute_values(&k, attribute, spec)
+            };
             let values = RowValues {
                 kind: k.kind.clone(),
                 key: key.clone(),
@@ -89,7 +105,6 @@ impl<'s> Shared<'s, '_> {
             };
             rows.extend(self.attribute_row(&k, &builder, values, &exists_cells));
         }
-        KeyRows { rows, ambiguous }
     }
 
     /// The key's kind, members and presence in every column.
@@ -153,7 +168,7 @@ impl<'s> Shared<'s, '_> {
 
     /// The `exists` row: `true`/`false` where the kind was collected, `null` elsewhere.
     fn exists_row(&self, k: &KeyContext, builder: &RowBuilder) -> Row {
-        let raw: Cells<Value> = k
+        let raw: Vec<Value> = k
             .presence
             .iter()
             .map(|p| match p {
@@ -168,7 +183,7 @@ impl<'s> Shared<'s, '_> {
             attribute: self.interner.get_existing("exists"),
             category: schema::exists_category(&k.kind),
             raw,
-            normalized: smallvec::smallvec![None; self.columns.len()],
+            normalized: Vec::new(),
         })
     }
 
@@ -182,7 +197,7 @@ impl<'s> Shared<'s, '_> {
         if !k.members.iter().any(|m| m.len() > 1) {
             return None;
         }
-        let counts: Cells<Value> = k
+        let counts: Vec<Value> = k
             .members
             .iter()
             .zip(&k.presence)
@@ -197,7 +212,7 @@ impl<'s> Shared<'s, '_> {
             attribute: self.interner.get_existing("count"),
             category: Category::Size,
             raw: counts,
-            normalized: smallvec::smallvec![None; self.columns.len()],
+            normalized: Vec::new(),
         };
         if &*k.kind != "ec2.instance" {
             return builder.build_attribute(values, exists_cells);
@@ -230,7 +245,7 @@ impl<'s> Shared<'s, '_> {
         }
         let g = group?;
         let desired = resources[g].attributes.get("desired_capacity")?.as_i64()?;
-        (desired == members.len() as i64).then(|| self.interner.get_existing(&p.keyed.keys[g]))
+        (desired == members.len() as i64).then(|| p.keys[g].clone())
     }
 
     /// Whether the key gets a derived `zone_spread` row: some column holds a group with known
@@ -280,39 +295,88 @@ impl<'s> Shared<'s, '_> {
         }
     }
 
-    /// The attribute names of the key's resources: the union across columns, sorted by name.
-    fn attribute_names(&self, k: &KeyContext) -> Vec<&'s Arc<str>> {
+    /// The attribute names of the key's resources (the union across columns, sorted by name,
+    /// each with its rank) and every value they hold, sorted by (rank, column, attributes before
+    /// tags before child counts).
+    fn attribute_table(&self, k: &KeyContext) -> (Vec<(&'s Arc<str>, u32)>, Vec<Held<'s>>) {
         let interner: &'s Interner = self.interner;
-        let mut attributes: Vec<&'s Arc<str>> = Vec::new();
+        let prepared: &'s [PreparedColumn<'s>] = self.prepared;
+        let mut held: Vec<Held<'s>> = Vec::with_capacity(64);
         for (c, m) in k.members.iter().enumerate() {
-            let p = &self.prepared[c];
+            let p = &prepared[c];
+            let resources: &'s [Resource] = &p.column.snapshot.resources;
             for &i in *m {
-                let r = &p.column.snapshot.resources[i];
-                for a in r.attributes.keys() {
-                    if let Some(a) = interner.strings.get(a.as_str()) {
-                        attributes.push(a);
+                let r = &resources[i];
+                for (a, v) in &r.attributes {
+                    if let Some((name, rank)) = interner.strings.get(a.as_str()) {
+                        held.push(Held::new(name, *rank, c, HeldValue::Attribute(v)));
                     }
                 }
-                for t in r.tags.keys() {
-                    if let Some(a) = interner.tags.get(t.as_str()) {
-                        attributes.push(a);
+                for (t, v) in &r.tags {
+                    if let Some((name, rank)) = interner.tags.get(t.as_str()) {
+                        held.push(Held::new(name, *rank, c, HeldValue::Tag(v)));
                     }
                 }
-                for (child_kind, _) in p.children.get(&i).into_iter().flatten() {
-                    if let Some(a) = interner.children.get(&**child_kind) {
-                        attributes.push(a);
+                for (child_kind, n) in p.children.get(&i).into_iter().flatten() {
+                    if let Some((name, rank)) = interner.children.get(*child_kind) {
+                        held.push(Held::new(name, *rank, c, HeldValue::Children(*n)));
                     }
                 }
+            }
+        }
+        held.sort_by_key(|h| (h.rank, h.column, h.value.order()));
+        let mut names: Vec<(&'s Arc<str>, u32)> = Vec::with_capacity(held.len() / 2 + 1);
+        for h in &held {
+            if names.last().is_none_or(|(_, r)| *r != h.rank) {
+                names.push((h.name, h.rank));
             }
         }
         if self.has_zone_spread(k) {
-            if let Some(a) = interner.strings.get(ZONE_SPREAD) {
-                attributes.push(a);
+            if let Some((name, rank)) = interner.strings.get(ZONE_SPREAD) {
+                if let Err(at) = names.binary_search_by_key(rank, |(_, r)| *r) {
+                    names.insert(at, (name, *rank));
+                }
             }
         }
-        attributes.sort_unstable();
-        attributes.dedup();
-        attributes
+        (names, held)
+    }
+
+    /// Raw and normalised values of `attribute` per column when every column holds at most one
+    /// resource, from `held` (the table's entries of this attribute); as
+    /// [`Shared::attribute_values`] computes them.
+    fn single_values(
+        &self,
+        k: &KeyContext,
+        attribute: &str,
+        spec: AttributeSpec,
+        held: &[Held],
+    ) -> (Vec<Value>, Vec<Option<Value>>) {
+        let n = self.columns.len();
+        let mut raw: Vec<Value> = Vec::with_capacity(n);
+        let mut normalized: Vec<Option<Value>> = Vec::new();
+        for c in 0..n {
+            if k.presence[c] != Presence::Present {
+                raw.push(Value::Null);
+                continue;
+            }
+            // the first entry of the column wins: attributes before tags before child counts
+            let value = match held.iter().find(|h| h.column == c) {
+                Some(h) => h.value.to_value(),
+                None => {
+                    let p = &self.prepared[c];
+                    let i = k.members[c][0];
+                    attribute_value(&p.column.snapshot.resources[i], attribute, i, &p.children)
+                }
+            };
+            if let Some(v) = self.contexts[c].normalize(&value, spec.compare) {
+                if normalized.is_empty() {
+                    normalized.resize(n, None);
+                }
+                normalized[c] = Some(v);
+            }
+            raw.push(value);
+        }
+        (raw, normalized)
     }
 
     /// The spec of `attribute` on `kind`, or `None` when it is ignored or volatile.
@@ -322,30 +386,43 @@ impl<'s> Shared<'s, '_> {
         kind: &Arc<str>,
         attribute: &Arc<str>,
     ) -> Option<AttributeSpec> {
-        *cache
+        if let Some(spec) = cache.specs.get(&**kind).and_then(|m| m.get(&**attribute)) {
+            return *spec;
+        }
+        let ignored = self
+            .ignores
+            .iter()
+            .any(|i| i.kind.is_match(&**kind) && i.attribute.is_match(&**attribute));
+        let spec = schema::spec(kind, attribute);
+        let spec = (!ignored && !spec.volatile).then_some(spec);
+        cache
             .specs
-            .entry((kind.clone(), attribute.clone()))
-            .or_insert_with(|| {
-                let ignored = self
-                    .ignores
-                    .iter()
-                    .any(|i| i.kind.is_match(&**kind) && i.attribute.is_match(&**attribute));
-                let spec = schema::spec(kind, attribute);
-                (!ignored && !spec.volatile).then_some(spec)
-            })
+            .entry(kind.clone())
+            .or_default()
+            .insert(attribute.clone(), spec);
+        spec
     }
 
     /// Raw and normalised values of `attribute` per column (`null` where the resource is not
-    /// present; a group's values collapsed into one).
+    /// present; a group's values collapsed into one). The normalised values are empty when
+    /// normalisation changed none.
     fn attribute_values(
         &self,
         k: &KeyContext,
         attribute: &str,
         spec: AttributeSpec,
-    ) -> (Cells<Value>, Cells<Option<Value>>) {
+    ) -> (Vec<Value>, Vec<Option<Value>>) {
         let n = self.columns.len();
-        let mut raw: Cells<Value> = SmallVec::with_capacity(n);
-        let mut normalized: Cells<Option<Value>> = SmallVec::with_capacity(n);
+        let mut raw: Vec<Value> = Vec::with_capacity(n);
+        let mut normalized: Vec<Option<Value>> = Vec::new();
+        let mut set_normalized = |c: usize, v: Option<Value>| {
+            if let Some(v) = v {
+                if normalized.is_empty() {
+                    normalized.resize(n, None);
+                }
+                normalized[c] = Some(v);
+            }
+        };
         let derived_spread = attribute == ZONE_SPREAD
             && !k.members.iter().enumerate().any(|(c, m)| {
                 m.iter().any(|&i| {
@@ -357,25 +434,23 @@ impl<'s> Shared<'s, '_> {
         for c in 0..n {
             if k.presence[c] != Presence::Present {
                 raw.push(Value::Null);
-                normalized.push(None);
                 continue;
             }
             if derived_spread {
                 raw.push(self.zone_spread(c, k.members[c]));
-                normalized.push(None);
                 continue;
             }
             let p = &self.prepared[c];
             let resources = &p.column.snapshot.resources;
             if let [i] = k.members[c] {
                 let value = attribute_value(&resources[*i], attribute, *i, &p.children);
-                normalized.push(self.contexts[c].normalize(&value, spec.compare));
+                set_normalized(c, self.contexts[c].normalize(&value, spec.compare));
                 raw.push(value);
                 continue;
             }
             let (group_raw, group_normalized) = self.group_values(c, k.members[c], attribute, spec);
             raw.push(group_raw);
-            normalized.push(group_normalized);
+            set_normalized(c, group_normalized);
         }
         (raw, normalized)
     }
@@ -462,12 +537,58 @@ impl<'s> Shared<'s, '_> {
     }
 }
 
+/// One value a key's resource holds, under its interned attribute name.
+pub(super) struct Held<'s> {
+    name: &'s Arc<str>,
+    rank: u32,
+    column: usize,
+    value: HeldValue<'s>,
+}
+
+impl<'s> Held<'s> {
+    fn new(name: &'s Arc<str>, rank: u32, column: usize, value: HeldValue<'s>) -> Self {
+        Held {
+            name,
+            rank,
+            column,
+            value,
+        }
+    }
+}
+
+/// Where a held value comes from (see [`attribute_value`]).
+#[derive(Clone, Copy)]
+enum HeldValue<'s> {
+    Attribute(&'s Value),
+    Tag(&'s str),
+    Children(i64),
+}
+
+impl HeldValue<'_> {
+    /// Which wins when one resource holds several values under one name.
+    fn order(self) -> u8 {
+        match self {
+            HeldValue::Attribute(_) => 0,
+            HeldValue::Tag(_) => 1,
+            HeldValue::Children(_) => 2,
+        }
+    }
+
+    fn to_value(self) -> Value {
+        match self {
+            HeldValue::Attribute(v) => v.clone(),
+            HeldValue::Tag(t) => Value::String(t.to_string()),
+            HeldValue::Children(n) => Value::from(n),
+        }
+    }
+}
+
 /// The raw value of `attribute` on resource `i`: attributes, `tags.<Key>`, `children.<kind>`.
 fn attribute_value(
     r: &Resource,
     attribute: &str,
     index: usize,
-    children: &FxHashMap<usize, Vec<(Arc<str>, i64)>>,
+    children: &FxHashMap<usize, Vec<(&str, i64)>>,
 ) -> Value {
     if let Some(v) = r.attributes.get(attribute) {
         return v.clone();
@@ -481,7 +602,7 @@ fn attribute_value(
     if let Some(kind) = attribute.strip_prefix("children.") {
         let n = children
             .get(&index)
-            .and_then(|kinds| kinds.iter().find(|(k, _)| &**k == kind))
+            .and_then(|kinds| kinds.iter().find(|(k, _)| *k == kind))
             .map_or(0, |(_, n)| *n);
         return Value::from(n);
     }

@@ -47,6 +47,10 @@ pub struct PairStatus {
 pub type Cells<T> = SmallVec<[T; 4]>;
 
 /// One row: an attribute (or `exists` / `count`) of one logical resource across the columns.
+///
+/// A matrix holds one row per attribute of every logical resource (hundreds of thousands for
+/// large estates), so a row is kept small: values live in one boxed slice per row, and the
+/// normalised values only exist when normalisation changed one of them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     pub kind: Arc<str>,
@@ -55,10 +59,11 @@ pub struct Row {
     pub category: Category,
     pub status: Status,
     /// Normalised values per column where normalisation changed the raw value (`None`: the
-    /// normalised value is the raw one). Read them with [`Row::value`].
-    pub normalized: Cells<Option<Value>>,
+    /// normalised value is the raw one); empty when it changed none. Read them with
+    /// [`Row::value`].
+    pub(super) normalized: Box<[Option<Value>]>,
     /// Raw values per column.
-    pub raw: Cells<Value>,
+    pub raw: Box<[Value]>,
     /// Cell status per column; `None` where the column's source never produces this kind.
     pub cells: Cells<Option<Status>>,
     /// Every compared pair (including `same`).
@@ -71,7 +76,10 @@ impl Row {
     /// The normalised (compared) value of column `c` (`Null` where absent, unknown or not
     /// covered).
     pub fn value(&self, c: usize) -> &Value {
-        self.normalized[c].as_ref().unwrap_or(&self.raw[c])
+        match self.normalized.get(c) {
+            Some(Some(v)) => v,
+            _ => &self.raw[c],
+        }
     }
 
     /// The normalised values of every column.

@@ -136,6 +136,12 @@ export function ExceptionsScreen() {
             {(trail.data ?? []).map((a) => (
               <li key={a.seq}>
                 <strong>{a.action}</strong> {a.at} via {a.via}
+                {a.actor && (
+                  <>
+                    {" "}
+                    by <span data-testid="audit-actor">{a.actor}</span>
+                  </>
+                )}
                 {a.before && a.after && a.before.justification !== a.after.justification && (
                   <div className="muted">justification: “{a.before.justification}” → “{a.after.justification}”</div>
                 )}

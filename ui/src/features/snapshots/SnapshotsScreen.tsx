@@ -85,6 +85,7 @@ export function SnapshotsScreen({ onCompare }: { onCompare: (columns: string[]) 
             <th>Snapshot</th>
             <th>Taken</th>
             <th>Source</th>
+            <th>Collected by</th>
             <th>Resources</th>
             <th>Status</th>
             <th />
@@ -103,6 +104,7 @@ export function SnapshotsScreen({ onCompare }: { onCompare: (columns: string[]) 
                 {s.taken_at} ({formatAge(s.age_hours)} ago)
               </td>
               <td>{s.source}</td>
+              <td data-testid="collected-by">{s.collected_by ?? "—"}</td>
               <td>{s.resource_count}</td>
               <td>
                 {s.missing.length === 0 ? (
