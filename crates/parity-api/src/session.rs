@@ -416,6 +416,19 @@ fn write_state(dir: &Path, state: &Remembered) {
     }
 }
 
+/// Runs `f` where the synchronous PostgreSQL client may drive its own runtime: Tauri runs the
+/// commands inside its multi-thread tokio runtime, where starting another runtime panics, so the
+/// worker thread is handed over to blocking work first (`block_in_place` leaves the runtime
+/// context). Outside a runtime (the CLI, tests) `f` simply runs.
+fn off_runtime<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -530,18 +543,5 @@ mod tests {
             .with(|o| Ok(o.workspace.path().to_path_buf()))
             .unwrap();
         assert_eq!(path.file_name(), other.file_name());
-    }
-}
-
-/// Runs `f` where the synchronous PostgreSQL client may drive its own runtime: Tauri runs the
-/// commands inside its multi-thread tokio runtime, where starting another runtime panics, so the
-/// worker thread is handed over to blocking work first (`block_in_place` leaves the runtime
-/// context). Outside a runtime (the CLI, tests) `f` simply runs.
-fn off_runtime<T>(f: impl FnOnce() -> T) -> T {
-    match tokio::runtime::Handle::try_current() {
-        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
-            tokio::task::block_in_place(f)
-        }
-        _ => f(),
     }
 }
