@@ -5,6 +5,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE="${ENVPARITY_CACHE:-$HOME/.cache/envparity}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
+# Each run builds once: incremental state only costs disk (it reached 19 GB in the shared target).
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 export ENVPARITY_VENV="${ENVPARITY_VENV:-$CACHE/venv}"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

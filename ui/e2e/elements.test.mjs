@@ -70,8 +70,7 @@ describe("element differences and the baseline in the desktop app", () => {
     assert.match(markers[1][2], /staging has 1 element that dev lacks/);
     await shot("elements-01-marker");
 
-    const cell = await s.$(`.tr[data-key="${WEB}"][data-attribute="ingress"] [data-col="staging"]`);
-    await s.click(cell);
+    await s.clickCss(`.tr[data-key="${WEB}"][data-attribute="ingress"] [data-col="staging"]`);
     await waitFor(async () => (await textOf('[data-testid="pair-dev-staging"]'))?.includes(`+ ${WORLD}`), "the dev → staging extras");
     assert.ok((await textOf('[data-testid="pair-staging-prod"]')).includes(`- ${WORLD}`));
     const detail = await textOf('[data-testid="detail"]');

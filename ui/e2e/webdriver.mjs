@@ -159,6 +159,26 @@ export class Session {
     return this.cmd("POST", `/element/${el}/click`, {});
   }
 
+  /** Finds `css` and clicks it, finding it again while a re-render replaces the node in between
+   *  (a "stale element reference"), within the usual bounded wait. */
+  clickCss(css, timeout = 15000) {
+    return waitFor(
+      async () => {
+        const el = (await this.$$(css))[0];
+        if (!el) return false;
+        try {
+          await this.click(el);
+          return true;
+        } catch (e) {
+          if (/stale element reference/.test(String(e?.message))) return false;
+          throw e;
+        }
+      },
+      `a click on ${css}`,
+      timeout,
+    );
+  }
+
   text(el) {
     return this.cmd("GET", `/element/${el}/text`);
   }

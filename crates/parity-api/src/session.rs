@@ -239,6 +239,10 @@ impl Session {
 
     /// Opens the workspace at `path` and makes it the current one.
     pub fn switch(&self, path: &Path, mode: DbOpenMode) -> AppResult<()> {
+        off_runtime(|| self.switch_here(path, mode))
+    }
+
+    fn switch_here(&self, path: &Path, mode: DbOpenMode) -> AppResult<()> {
         let workspace = Workspace::open(path, mode, Utc::now())?;
         // The desktop writes: snapshots an earlier EnvParity stored lose their secrets first.
         workspace.migrate_secrets()?;
@@ -340,6 +344,10 @@ impl Session {
     /// drops the cached matrix; the lock stays usable, so the next command works (a store
     /// transaction interrupted by the panic was rolled back).
     pub fn with<T>(&self, f: impl FnOnce(&mut Open) -> AppResult<T>) -> AppResult<T> {
+        off_runtime(|| self.with_here(f))
+    }
+
+    fn with_here<T>(&self, f: impl FnOnce(&mut Open) -> AppResult<T>) -> AppResult<T> {
         let mut guard = self.lock_open()?;
         let open = guard
             .as_mut()
@@ -405,6 +413,19 @@ fn write_state(dir: &Path, state: &Remembered) {
     if let Ok(json) = serde_json::to_vec_pretty(state) {
         // Remembering is a convenience: failing to write it never fails the switch.
         let _ = parity_app::files::write_atomic(&dir.join(STATE_FILE), &json);
+    }
+}
+
+/// Runs `f` where the synchronous PostgreSQL client may drive its own runtime: Tauri runs the
+/// commands inside its multi-thread tokio runtime, where starting another runtime panics, so the
+/// worker thread is handed over to blocking work first (`block_in_place` leaves the runtime
+/// context). Outside a runtime (the CLI, tests) `f` simply runs.
+fn off_runtime<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
     }
 }
 
