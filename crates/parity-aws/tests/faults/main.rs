@@ -305,14 +305,15 @@ async fn every_collector_against_every_fault() {
     }
 
     // The deadline: RDS never answers (and the per-call timeouts are long), so its kinds are
-    // missing, "timed out after 4 s" — and so are the alarms, which are scoped by the resources
-    // they watch once every other kind is known; every other kind is complete.
+    // missing, "timed out after 12 s" — and so are the alarms, which are scoped by the resources
+    // they watch once every other kind is known; every other kind is complete. (12 s, not less:
+    // the other kinds take ~3 s on an idle machine, and over 4 s at load 13 on 2 cores.)
     let mut ctx = context();
     ctx.call_timeouts = CallTimeouts::default();
-    ctx.timeout = Some(Duration::from_secs(4));
+    ctx.timeout = Some(Duration::from_secs(12));
     let plan = Arc::new(FaultPlan::persistent(Fault::Stall).only(&["rds"]));
     let (snapshot, took) = run_with(&moto, flags, Some(plan), ctx).await;
-    assert!(took < Duration::from_secs(10), "{took:?}");
+    assert!(took < Duration::from_secs(20), "{took:?}");
     let missing: Vec<&str> = snapshot.missing.iter().map(|m| m.kind.as_str()).collect();
     assert_eq!(
         missing,
@@ -323,7 +324,7 @@ async fn every_collector_against_every_fault() {
         ]
     );
     for m in &snapshot.missing {
-        assert!(m.reason.starts_with("timed out after 4 s"), "{}", m.reason);
+        assert!(m.reason.starts_with("timed out after 12 s"), "{}", m.reason);
     }
     let kept: std::collections::BTreeSet<&str> =
         snapshot.resources.iter().map(|r| r.kind.as_str()).collect();
