@@ -1,18 +1,7 @@
 //! Several writers on one workspace (issue 14 §1): real processes, started together, each
 //! writing through the real binary; nothing fails with `database is locked`, nothing is lost.
 
-use crate::support::Sandbox;
-
-/// A workspace file adding one environment and `n` exceptions for it, ids prefixed `prefix`.
-fn workspace_file(env: &str, prefix: &str, n: usize) -> String {
-    let mut text = format!("[[environment]]\nname = \"{env}\"\nregions = [\"us-east-1\"]\n");
-    for i in 0..n {
-        text.push_str(&format!(
-            "\n[[exception]]\nid = \"{prefix}-{i}\"\nresource = \"ec2.instance/x{i}\"\nattribute = \"instance_type\"\nenvironments = [\"{env}\"]\njustification = \"load test {i}\"\nowner = \"perf\"\n"
-        ));
-    }
-    text
-}
+use crate::support::{workspace_file, Sandbox};
 
 #[test]
 fn several_processes_writing_one_workspace_at_once_lose_nothing() {
@@ -28,26 +17,7 @@ fn several_processes_writing_one_workspace_at_once_lose_nothing() {
             let (s, barrier) = (&s, &barrier);
             scope.spawn(move || {
                 barrier.wait();
-                for i in 0..ADDS {
-                    let id = format!("{writer}-{i}");
-                    s.run(&[
-                        "exception",
-                        "add",
-                        "--id",
-                        &id,
-                        "--resource",
-                        &format!("rds.db_instance/{id}"),
-                        "--attribute",
-                        "multi_az",
-                        "--env",
-                        "prod",
-                        "--justification",
-                        "written concurrently",
-                        "--owner",
-                        writer,
-                    ])
-                    .code(0);
-                }
+                s.add_exceptions(s.db(), writer, ADDS);
             });
         }
         let (s, barrier, file) = (&s, &barrier, &file);

@@ -124,6 +124,17 @@ impl Run {
     }
 }
 
+/// A workspace file adding one environment and `n` exceptions for it, ids prefixed `prefix`.
+pub fn workspace_file(env: &str, prefix: &str, n: usize) -> String {
+    let mut text = format!("[[environment]]\nname = \"{env}\"\nregions = [\"us-east-1\"]\n");
+    for i in 0..n {
+        text.push_str(&format!(
+            "\n[[exception]]\nid = \"{prefix}-{i}\"\nresource = \"ec2.instance/x{i}\"\nattribute = \"instance_type\"\nenvironments = [\"{env}\"]\njustification = \"load test {i}\"\nowner = \"perf\"\n"
+        ));
+    }
+    text
+}
+
 /// A temporary directory with one workspace database (`workspace.sqlite`, not created until a
 /// command creates it) and the clock pinned to [`NOW`].
 pub struct Sandbox {
@@ -159,6 +170,35 @@ impl Sandbox {
         let p = self.path(name);
         std::fs::write(&p, text).expect("write a sandbox file");
         p.display().to_string()
+    }
+
+    /// Adds `n` exceptions one `exception add` process after another, ids `<writer>-<i>` on
+    /// `rds.db_instance/<id>`, owned by `writer` (the concurrency tests' writers).
+    pub fn add_exceptions(&self, db: &Path, writer: &str, n: usize) {
+        for i in 0..n {
+            let id = format!("{writer}-{i}");
+            let resource = format!("rds.db_instance/{id}");
+            self.run_on(
+                db,
+                &[
+                    "exception",
+                    "add",
+                    "--id",
+                    &id,
+                    "--resource",
+                    &resource,
+                    "--attribute",
+                    "multi_az",
+                    "--env",
+                    "prod",
+                    "--justification",
+                    "written concurrently",
+                    "--owner",
+                    writer,
+                ],
+            )
+            .code(0);
+        }
     }
 
     /// Runs `envparity --db <db> ARGS` at [`NOW`].

@@ -8,9 +8,29 @@ use std::path::Path;
 
 use parity_testkit::pg::fresh_database;
 
-use crate::support::Sandbox;
+use crate::support::{workspace_file, Sandbox};
 
 const LOG_LEVEL: &str = "ssm.parameter/api/log_level";
+
+/// The exception both tests add: prod and dev log at their own levels.
+const LOG_LEVEL_EXCEPTION: &[&str] = &[
+    "exception",
+    "add",
+    "--id",
+    "log-levels",
+    "--resource",
+    LOG_LEVEL,
+    "--attribute",
+    "value",
+    "--env",
+    "prod",
+    "--env",
+    "dev",
+    "--justification",
+    "Each environment logs at its own level.",
+    "--owner",
+    "sre-team",
+];
 
 /// What a user sees of a workspace, for comparing two of them.
 fn view(s: &Sandbox, db: &Path) -> String {
@@ -47,26 +67,8 @@ fn demo_diff_check_and_exceptions_on_postgres_match_sqlite_byte_for_byte() {
     assert_eq!(pg_check.stdout, check.stdout);
 
     // an exception on the team database: the row becomes intentional, with its audit trail
-    let exception = [
-        "exception",
-        "add",
-        "--id",
-        "log-levels",
-        "--resource",
-        LOG_LEVEL,
-        "--attribute",
-        "value",
-        "--env",
-        "prod",
-        "--env",
-        "dev",
-        "--justification",
-        "Each environment logs at its own level.",
-        "--owner",
-        "sre-team",
-    ];
-    s.run_on(pg, &exception).code(0);
-    s.run(&exception).code(0);
+    s.run_on(pg, LOG_LEVEL_EXCEPTION).code(0);
+    s.run(LOG_LEVEL_EXCEPTION).code(0);
     let doc = s.run_on(pg, &["diff", "--format", "json"]).json();
     let row = doc["rows"]
         .as_array()
@@ -172,42 +174,14 @@ fn three_writer_processes_and_a_reader_share_one_team_database() {
     s.run_on(db, &["demo"]).code(0);
     let before = s.run_on(db, &["exception", "list"]).ok().lines().count();
     const ADDS: usize = 8;
-    let mut file = String::from("[[environment]]\nname = \"perf\"\nregions = [\"us-east-1\"]\n");
-    for i in 0..20 {
-        file.push_str(&format!(
-            "\n[[exception]]\nid = \"imported-{i}\"\nresource = \"ec2.instance/x{i}\"\nattribute = \"instance_type\"\nenvironments = [\"perf\"]\njustification = \"load test {i}\"\nowner = \"perf\"\n"
-        ));
-    }
-    let file = s.file("perf.toml", &file);
+    let file = s.file("perf.toml", &workspace_file("perf", "imported", 20));
     let barrier = std::sync::Barrier::new(4);
     let reads = std::thread::scope(|scope| {
         for writer in ["a", "b"] {
             let (s, barrier) = (&s, &barrier);
             scope.spawn(move || {
                 barrier.wait();
-                for i in 0..ADDS {
-                    let id = format!("{writer}-{i}");
-                    s.run_on(
-                        db,
-                        &[
-                            "exception",
-                            "add",
-                            "--id",
-                            &id,
-                            "--resource",
-                            &format!("rds.db_instance/{id}"),
-                            "--attribute",
-                            "multi_az",
-                            "--env",
-                            "prod",
-                            "--justification",
-                            "written concurrently",
-                            "--owner",
-                            writer,
-                        ],
-                    )
-                    .code(0);
-                }
+                s.add_exceptions(db, writer, ADDS);
             });
         }
         let (s, barrier, file) = (&s, &barrier, &file);
@@ -293,24 +267,7 @@ fn the_actor_and_collected_by_are_recorded_and_shown_on_both_backends() {
         run_on(other, &[], &["snapshots"]).stdout_has(&["by cara@"]);
 
         let add = |vars: &[(&str, &str)], extra: &[&str]| {
-            let mut args = vec![
-                "exception",
-                "add",
-                "--id",
-                "log-levels",
-                "--resource",
-                LOG_LEVEL,
-                "--attribute",
-                "value",
-                "--env",
-                "prod",
-                "--env",
-                "dev",
-                "--justification",
-                "Each environment logs at its own level.",
-                "--owner",
-                "sre-team",
-            ];
+            let mut args = LOG_LEVEL_EXCEPTION.to_vec();
             args.extend_from_slice(extra);
             run(vars, &args)
         };

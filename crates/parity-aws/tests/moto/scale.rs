@@ -1,9 +1,9 @@
 //! Pagination at scale: ≥1,200 instances (one per RunInstances call, so DescribeInstances pages
 //! by reservation) in a /16 subnet and ≥1,200 SSM parameters in one environment.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use parity_aws::{collect, CollectContext};
+use parity_aws::{collect, CallTimeouts, CollectContext};
 
 use crate::support::{self, moto::Moto, proxy::RecordingProxy};
 
@@ -21,7 +21,12 @@ async fn twelve_hundred_instances_and_parameters() {
     );
     let proxy = RecordingProxy::start(moto.port, &[]).await;
     let env = support::env("scale", &proxy.endpoint());
-    let ctx = CollectContext::new("scale-test").with_fingerprint_key(vec![3; 32]);
+    let mut ctx = CollectContext::new("scale-test").with_fingerprint_key(vec![3; 32]);
+    // This test is about pagination, not timeouts (tests/faults covers those): moto answers a
+    // 1,000-instance DescribeInstances page in seconds on an idle machine but took over the
+    // default 45 s per operation on a 2-core box at load 12, so the emulator gets more room.
+    ctx.call_timeouts = CallTimeouts::short(Duration::from_secs(120));
+    ctx.timeout = None;
     let started = Instant::now();
     let snapshot = collect(&env, &ctx, &|_| {}).await;
     eprintln!("collected in {:?}", started.elapsed());
