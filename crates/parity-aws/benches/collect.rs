@@ -36,7 +36,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use parity_aws::limits::service_rate;
-use parity_aws::{collect_many, CollectContext};
+use parity_aws::{collect_many, CallTimeouts, CollectContext};
 use parity_core::{EnvironmentConfig, Snapshot};
 use parity_testkit::moto::{free_port, python, Moto};
 use parity_testkit::proxy::{
@@ -345,11 +345,22 @@ fn main() {
         .expect("runtime");
 
     // --- 1. through moto, recording every answer ---
+    // moto (one Python process) answering six concurrent 1,000-instance describes on a loaded
+    // machine can take longer than the 45 s per-operation timeout: generous timeouts for this
+    // pass only; the replayed pass runs with the product's defaults.
+    let mut recording_ctx = ctx.clone();
+    recording_ctx.call_timeouts = CallTimeouts {
+        connect: Duration::from_secs(10),
+        read: Duration::from_secs(300),
+        attempt: Duration::from_secs(300),
+        operation: Duration::from_secs(600),
+    };
+    recording_ctx.timeout = Some(Duration::from_secs(1800));
     let ours_tape = Tape::new();
     let (ours_moto, moto_snapshots) = {
         let proxy =
             BackgroundProxy::start(moto.port, ProxyOptions::record(ours_tape.clone(), delay));
-        run_ours(&runtime, &proxy, &ctx, Some(&moto))
+        run_ours(&runtime, &proxy, &recording_ctx, Some(&moto))
     };
     check_ours(&moto_snapshots, n);
     eprintln!("parity-aws through moto: {:.1?}", ours_moto.wall);
