@@ -8,8 +8,9 @@
 //!   boto3 (`seed.py` beside this crate's manifest, [`moto::seed_script`]);
 //! - [`proxy::RecordingProxy`]: an HTTP/1.1 proxy in front of it that records every request's
 //!   operation, access key id and timing, can drop chosen services' connections, and can add a
-//!   fixed delay per request; [`proxy::BackgroundProxy`] runs one on its own thread for tests
-//!   that are not async. It also bridges what moto cannot serve: Smithy RPC v2 CBOR requests
+//!   fixed delay per request, and can put moto's answers on a [`proxy::Tape`] and later answer
+//!   from the tape alone, moto stopped (the collect benchmark); [`proxy::BackgroundProxy`] runs
+//!   one on its own thread for tests that are not async. It also bridges what moto cannot serve: Smithy RPC v2 CBOR requests
 //!   (CloudWatch in the Rust SDK) go to moto as AWS JSON 1.0 and come back as CBOR ([`rpcv2`]);
 //! - [`faults`]: what the proxy injects on a seeded, reproducible schedule (throttling in each
 //!   protocol's own error format, 5xx, connection resets, stalls, slow answers, truncated

@@ -30,14 +30,15 @@ pub fn cbor_operation(head: &str) -> Option<(String, String)> {
     }
 }
 
-/// Sends the request to moto as AWS JSON 1.0 and relays the answer as RPC v2 CBOR.
+/// Sends the request to moto as AWS JSON 1.0 and relays the answer as RPC v2 CBOR (the caller
+/// closes the connection); returns what it sent the client.
 pub async fn forward(
     client: &mut TcpStream,
     upstream: u16,
     head: &str,
     body: &[u8],
     (service, op): (String, String),
-) -> std::io::Result<()> {
+) -> std::io::Result<Vec<u8>> {
     let json = if body.is_empty() {
         Value::Object(Map::new())
     } else {
@@ -70,7 +71,7 @@ pub async fn forward(
     let mut response = Vec::new();
     up.read_to_end(&mut response).await?;
     let Some(end) = response.windows(4).position(|w| w == b"\r\n\r\n") else {
-        return Ok(());
+        return Ok(Vec::new());
     };
     let resp_head = String::from_utf8_lossy(&response[..end]).to_string();
     let resp_body = &response[end + 4..];
@@ -94,8 +95,7 @@ pub async fn forward(
         Err(_) => response.clone(),
     };
     client.write_all(&out).await?;
-    client.shutdown().await?;
-    Ok(())
+    Ok(out)
 }
 
 fn head_of(major: u8, n: u64, out: &mut Vec<u8>) {
