@@ -333,15 +333,15 @@ fn doc_row(labels: &[String], r: &Row) -> DocRow {
             .iter()
             .filter(|p| p.status != Status::Same)
             .map(|p| {
-                let extra =
-                    set_valued.then(|| crate::elements::pair_elements(r.value(p.a), r.value(p.b)));
+                let extra = set_valued
+                    .then(|| crate::elements::pair_elements(r.value(p.a()), r.value(p.b())));
                 let (only_a, only_b) = match extra {
                     Some(e) => (Some(e.only_a), Some(e.only_b)),
                     None => (None, None),
                 };
                 DocPair {
-                    a: labels[p.a].clone(),
-                    b: labels[p.b].clone(),
+                    a: labels[p.a()].clone(),
+                    b: labels[p.b()].clone(),
                     status: p.status,
                     only_a,
                     only_b,

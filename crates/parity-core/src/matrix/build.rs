@@ -248,6 +248,13 @@ impl Matrix {
         columns: &[Column<'_>],
         options: MatrixOptions<'_>,
     ) -> Result<Matrix, CoreError> {
+        if columns.len() > super::types::MAX_COLUMNS {
+            return Err(CoreError::Invalid(format!(
+                "{} columns: a matrix compares at most {}",
+                columns.len(),
+                super::types::MAX_COLUMNS
+            )));
+        }
         let change_view = is_change_view(columns);
         let compiled = CompiledOptions::new(&options, change_view)?;
 
@@ -403,7 +410,7 @@ fn scores(n: usize, rows: &[Row]) -> Vec<PairScore> {
     }
     for row in rows {
         for p in &row.pairs {
-            let idx = pair_index(n, p.a, p.b);
+            let idx = pair_index(n, p.a(), p.b());
             scores[idx].compared += 1;
             if p.status.is_parity() {
                 scores[idx].parity += 1;
