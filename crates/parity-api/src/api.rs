@@ -490,15 +490,16 @@ pub fn row_detail(
                 .iter()
                 .map(|p| {
                     let extra = set_valued.then(|| {
-                        parity_core::elements::pair_elements(d.row.value(p.a), d.row.value(p.b))
+                        parity_core::elements::pair_elements(d.row.value(p.a()), d.row.value(p.b()))
                     });
                     PairDto {
-                        a: labels[p.a].clone(),
-                        b: labels[p.b].clone(),
+                        a: labels[p.a()].clone(),
+                        b: labels[p.b()].clone(),
                         status: p.status,
                         only_a: extra.as_ref().map(|e| texts(&e.only_a)),
                         only_b: extra.as_ref().map(|e| texts(&e.only_b)),
-                        baselined: matched.is_some_and(|m| m.pairs.contains(&(index, p.a, p.b))),
+                        baselined: matched
+                            .is_some_and(|m| m.pairs.contains(&(index, p.a(), p.b()))),
                     }
                 })
                 .collect(),

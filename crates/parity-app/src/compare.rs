@@ -46,6 +46,27 @@ impl Comparison {
         doc
     }
 
+    /// Writes the diff JSON of the rows at `keep` (all: `None`) to `out` as it is built, one row
+    /// at a time: the same bytes as `parity_report::json(&self.document(generated_at, keep))`
+    /// without holding the document (several times the matrix's memory on a large diff).
+    pub fn write_json(
+        &self,
+        generated_at: DateTime<Utc>,
+        keep: Option<&[usize]>,
+        out: impl std::io::Write,
+    ) -> std::io::Result<()> {
+        let snapshots = self.snapshot_refs();
+        let ctx = self.hint_context(&snapshots, generated_at);
+        let doc = parity_core::DocumentStream::new(
+            &self.matrix,
+            &snapshots,
+            generated_at,
+            keep,
+            Some(&ctx),
+        );
+        parity_report::write_json_stream(&doc, out)
+    }
+
     /// The fix-hint context of this comparison (`snapshots`: [`Comparison::snapshot_refs`]).
     pub fn hint_context<'a>(
         &'a self,
@@ -245,5 +266,36 @@ mod tests {
             .unwrap_err()
             .message
             .contains("prod@yesterday"));
+    }
+
+    /// The streamed diff JSON is the document's JSON byte for byte, with hints, whole or
+    /// filtered (an index past the end is left out by both).
+    #[test]
+    fn streamed_json_is_the_documents_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = chrono::Utc::now();
+        let ws = Workspace::open(
+            &dir.path().join("demo.sqlite"),
+            crate::DbOpenMode::CreateIfMissing,
+            now,
+        )
+        .unwrap();
+        ws.load_demo(now).unwrap();
+        let cmp = ws.compare(&[], now.date_naive()).unwrap();
+        let failing: Vec<usize> = (0..cmp.matrix.rows.len())
+            .filter(|&i| cmp.matrix.rows[i].status.is_failure())
+            .chain([usize::MAX])
+            .collect();
+        assert!(failing.len() > 2);
+        for keep in [None, Some(&failing[..]), Some(&[][..])] {
+            let mut streamed = Vec::new();
+            cmp.write_json(now, keep, &mut streamed).unwrap();
+            let doc = cmp.document(now, keep);
+            assert!(doc.rows.iter().any(|r| !r.hint.is_empty()) || keep == Some(&[]));
+            assert_eq!(
+                String::from_utf8(streamed).unwrap(),
+                parity_report::json(&doc)
+            );
+        }
     }
 }

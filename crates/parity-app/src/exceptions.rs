@@ -300,11 +300,11 @@ impl Workspace {
                     if !rule.elements.is_empty()
                         && row.pairs.iter().any(|p| {
                             p.status != Status::Same
-                                && (compiled.names_env(&cmp.matrix.environments[p.a])
-                                    || compiled.names_env(&cmp.matrix.environments[p.b]))
+                                && (compiled.names_env(&cmp.matrix.environments[p.a()])
+                                    || compiled.names_env(&cmp.matrix.environments[p.b()]))
                                 && !rule.elements_hold(&parity_core::elements::pair_elements(
-                                    row.value(p.a),
-                                    row.value(p.b),
+                                    row.value(p.a()),
+                                    row.value(p.b()),
                                 ))
                         })
                     {

@@ -39,7 +39,9 @@ pub fn create(db: &Path, n: usize, now: DateTime<Utc>) -> AppResult<Workspace> {
             let (kind, base) = match kind_pick {
                 0 => ("rds.db_instance", format!("db-{i}")),
                 1 | 2 => ("ssm.parameter", format!("svc{i}/config")),
-                _ => ("ec2.instance", format!("svc-{i}")),
+                // not `svc-{i}`: a numbered replica, which would fold every instance into one
+                // group (`group_numbered`)
+                _ => ("ec2.instance", format!("svc{i}-app")),
             };
             let mut r = if kind == "ssm.parameter" {
                 Resource::new(
@@ -126,4 +128,31 @@ pub fn create(db: &Path, n: usize, now: DateTime<Utc>) -> AppResult<Workspace> {
         })?;
     }
     Ok(ws)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every generated resource is its own logical resource, paired across the three
+    /// environments (no accidental grouping): n keys, and rows for each of their attributes.
+    #[test]
+    fn every_resource_is_one_logical_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = Utc::now();
+        let ws = create(&dir.path().join("large.sqlite"), 40, now).unwrap();
+        let cmp = ws.compare(&[], now.date_naive()).unwrap();
+        let keys: std::collections::BTreeSet<&str> =
+            cmp.matrix.rows.iter().map(|r| &*r.key).collect();
+        assert_eq!(keys.len(), 40, "{keys:?}");
+        let exists = cmp
+            .matrix
+            .rows
+            .iter()
+            .filter(|r| &*r.attribute == "exists")
+            .count();
+        assert_eq!(exists, 40);
+        assert!(cmp.matrix.rows.len() > 40 * 10, "{}", cmp.matrix.rows.len());
+        assert!(create(&dir.path().join("large.sqlite"), 1, now).is_err());
+    }
 }

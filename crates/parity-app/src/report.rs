@@ -32,7 +32,7 @@ pub fn category_scores(cmp: &Comparison) -> Vec<CategoryScore> {
     let mut counts: BTreeMap<(usize, usize, Category), (usize, usize)> = BTreeMap::new();
     for row in &cmp.matrix.rows {
         for p in &row.pairs {
-            let entry = counts.entry((p.a, p.b, row.category)).or_insert((0, 0));
+            let entry = counts.entry((p.a(), p.b(), row.category)).or_insert((0, 0));
             entry.0 += 1;
             if p.status.is_parity() {
                 entry.1 += 1;

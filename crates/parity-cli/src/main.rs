@@ -306,18 +306,17 @@ fn run(cli: Cli) -> AppResult<u8> {
                     .map_err(|e| AppError::bad_input(format!("--pair: {}", e.message)))?;
             }
             let keep = cmp.matching(&query, None)?;
-            let doc = cmp.document(now, Some(&keep));
             if d.format == Format::Json && matches!(d.output.as_deref(), None | Some("-")) {
-                // streamed: a large diff's JSON is never held whole in memory
-                drop(cmp);
+                // streamed row by row: a large diff's JSON is never held whole in memory
                 let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-                return match parity_report::write_json(&doc, out) {
+                return match cmp.write_json(now, Some(&keep), out) {
                     Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
                     other => other
                         .map(|()| 0)
                         .map_err(|e| AppError::bad_input(format!("cannot write to stdout: {e}"))),
                 };
             }
+            let doc = cmp.document(now, Some(&keep));
             let text = match d.format {
                 Format::Json => parity_report::json(&doc),
                 Format::Markdown => parity_report::markdown(&doc, MarkdownOptions::default()),

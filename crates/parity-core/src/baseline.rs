@@ -369,17 +369,17 @@ fn failing_items(matrix: &Matrix) -> Vec<Item> {
         for p in row.pairs.iter().filter(|p| p.status.is_failure()) {
             out.push(Item {
                 row: i,
-                a: p.a,
-                b: p.b,
+                a: p.a(),
+                b: p.b(),
                 shared: false,
                 shared_index: 0,
                 entry: BaselineEntry {
                     status: p.status.as_str().to_string(),
                     resource: row.key.to_string(),
                     attribute: row.attribute.to_string(),
-                    a: matrix.labels[p.a].clone(),
-                    b: matrix.labels[p.b].clone(),
-                    fingerprint: fingerprint(row.value(p.a), row.value(p.b)),
+                    a: matrix.labels[p.a()].clone(),
+                    b: matrix.labels[p.b()].clone(),
+                    fingerprint: fingerprint(row.value(p.a()), row.value(p.b())),
                 },
             });
         }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use indexmap::IndexMap;
+use serde::ser::{SerializeSeq, SerializeStruct};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -142,14 +143,27 @@ impl DiffDocument {
         generated_at: DateTime<Utc>,
         keep: Option<&[usize]>,
     ) -> DiffDocument {
+        let mut doc = DiffDocument::head(matrix, snapshots, generated_at, keep);
+        doc.rows = kept_rows(matrix, keep)
+            .map(|r| doc_row(&matrix.labels, r))
+            .collect();
+        doc
+    }
+
+    /// The document without its rows (`rows` empty; `summary` counts the rows kept, as in
+    /// [`DiffDocument::new`]).
+    fn head(
+        matrix: &Matrix,
+        snapshots: &[&Snapshot],
+        generated_at: DateTime<Utc>,
+        keep: Option<&[usize]>,
+    ) -> DiffDocument {
         let labels = &matrix.labels;
-        let rows: Vec<&Row> = match keep {
-            None => matrix.rows.iter().collect(),
-            Some(keep) => keep.iter().filter_map(|&i| matrix.rows.get(i)).collect(),
-        };
         let mut by_status = BTreeMap::new();
-        for r in &rows {
+        let mut kept = 0;
+        for r in kept_rows(matrix, keep) {
             *by_status.entry(r.status).or_insert(0) += 1;
+            kept += 1;
         }
         // Scores are a property of the whole comparison, not of the rows a filter keeps.
         let pairs = matrix
@@ -183,7 +197,7 @@ impl DiffDocument {
                     )
                 })
                 .collect(),
-            rows: rows.iter().map(|r| doc_row(labels, r)).collect(),
+            rows: Vec::new(),
             warnings: matrix
                 .ambiguous
                 .iter()
@@ -208,11 +222,90 @@ impl DiffDocument {
                 })
                 .collect(),
             summary: DocSummary {
-                rows: rows.len(),
+                rows: kept,
                 by_status,
                 pairs,
             },
         }
+    }
+}
+
+/// The matrix's rows at the indices `keep` lists (all when `None`; indices past the end are
+/// left out).
+fn kept_rows<'m>(
+    matrix: &'m Matrix,
+    keep: Option<&'m [usize]>,
+) -> impl Iterator<Item = &'m Row> + 'm {
+    let all = keep.is_none().then(|| matrix.rows.iter());
+    let some = keep.map(|k| k.iter().filter_map(|&i| matrix.rows.get(i)));
+    all.into_iter().flatten().chain(some.into_iter().flatten())
+}
+
+/// The diff document of a matrix, serialised one row at a time: the same bytes as the
+/// [`DiffDocument`] that [`DiffDocument::new`] (plus [`crate::hints::add_hints`] when hints are
+/// given) builds, without holding every row's [`DocRow`] in memory at once — a large diff's rows
+/// take several times the matrix's memory as documents.
+pub struct DocumentStream<'a> {
+    head: DiffDocument,
+    matrix: &'a Matrix,
+    keep: Option<&'a [usize]>,
+    hints: Option<&'a crate::hints::HintContext<'a>>,
+}
+
+impl<'a> DocumentStream<'a> {
+    pub fn new(
+        matrix: &'a Matrix,
+        snapshots: &[&Snapshot],
+        generated_at: DateTime<Utc>,
+        keep: Option<&'a [usize]>,
+        hints: Option<&'a crate::hints::HintContext<'a>>,
+    ) -> Self {
+        DocumentStream {
+            head: DiffDocument::head(matrix, snapshots, generated_at, keep),
+            matrix,
+            keep,
+            hints,
+        }
+    }
+}
+
+/// The rows of a [`DocumentStream`], each built when it is written.
+struct StreamRows<'s, 'a>(&'s DocumentStream<'a>);
+
+impl Serialize for StreamRows<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let d = self.0;
+        let labels = &d.matrix.labels;
+        let mut seq = serializer.serialize_seq(Some(d.head.summary.rows))?;
+        for r in kept_rows(d.matrix, d.keep) {
+            let mut row = doc_row(labels, r);
+            if let Some(ctx) = d.hints {
+                row.hint = ctx.row_hints(r);
+            }
+            seq.serialize_element(&row)?;
+        }
+        seq.end()
+    }
+}
+
+impl Serialize for DocumentStream<'_> {
+    /// Field for field as [`DiffDocument`]'s derived serialisation.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let h = &self.head;
+        let mut s = serializer.serialize_struct("DiffDocument", 8)?;
+        s.serialize_field("schema_version", &h.schema_version)?;
+        s.serialize_field("generated_at", &h.generated_at)?;
+        s.serialize_field("environments", &h.environments)?;
+        s.serialize_field("snapshots", &h.snapshots)?;
+        s.serialize_field("rows", &StreamRows(self))?;
+        s.serialize_field("warnings", &h.warnings)?;
+        if h.shared_secrets.is_empty() {
+            s.skip_field("shared_secrets")?;
+        } else {
+            s.serialize_field("shared_secrets", &h.shared_secrets)?;
+        }
+        s.serialize_field("summary", &h.summary)?;
+        s.end()
     }
 }
 
@@ -240,15 +333,15 @@ fn doc_row(labels: &[String], r: &Row) -> DocRow {
             .iter()
             .filter(|p| p.status != Status::Same)
             .map(|p| {
-                let extra =
-                    set_valued.then(|| crate::elements::pair_elements(r.value(p.a), r.value(p.b)));
+                let extra = set_valued
+                    .then(|| crate::elements::pair_elements(r.value(p.a()), r.value(p.b())));
                 let (only_a, only_b) = match extra {
                     Some(e) => (Some(e.only_a), Some(e.only_b)),
                     None => (None, None),
                 };
                 DocPair {
-                    a: labels[p.a].clone(),
-                    b: labels[p.b].clone(),
+                    a: labels[p.a()].clone(),
+                    b: labels[p.b()].clone(),
                     status: p.status,
                     only_a,
                     only_b,

@@ -21,7 +21,9 @@ pub mod sg_rule;
 pub mod status;
 pub mod workspace;
 
-pub use document::{DiffDocument, DocPair, DocRow, DocSnapshot, DocSummary, DocWarning};
+pub use document::{
+    DiffDocument, DocPair, DocRow, DocSnapshot, DocSummary, DocWarning, DocumentStream,
+};
 pub use exception::{ExceptionRule, ExceptionState};
 pub use identity::{LogicalKey, TokenSet};
 pub use matrix::{Column, CompiledFilter, Matrix, MatrixOptions, PairScore, Row, RowFilter};

@@ -36,7 +36,21 @@ pub enum ReportError {
 
 /// Writes the diff JSON of [`json`] to `out` as it is serialized (the same bytes, without the
 /// whole text in memory); `out` should be buffered.
-pub fn write_json(doc: &DiffDocument, mut out: impl std::io::Write) -> std::io::Result<()> {
+pub fn write_json(doc: &DiffDocument, out: impl std::io::Write) -> std::io::Result<()> {
+    write_pretty(doc, out)
+}
+
+/// Writes the diff JSON of a [`parity_core::DocumentStream`] to `out`, one row at a time: the
+/// same bytes as [`json`] of the document it stands for, with neither the text nor the rows'
+/// documents whole in memory; `out` should be buffered.
+pub fn write_json_stream(
+    doc: &parity_core::DocumentStream<'_>,
+    out: impl std::io::Write,
+) -> std::io::Result<()> {
+    write_pretty(doc, out)
+}
+
+fn write_pretty(doc: &impl serde::Serialize, mut out: impl std::io::Write) -> std::io::Result<()> {
     serde_json::to_writer_pretty(&mut out, doc)?;
     out.write_all(b"\n")?;
     out.flush()

@@ -248,6 +248,13 @@ impl Matrix {
         columns: &[Column<'_>],
         options: MatrixOptions<'_>,
     ) -> Result<Matrix, CoreError> {
+        if columns.len() > super::types::MAX_COLUMNS {
+            return Err(CoreError::Invalid(format!(
+                "{} columns: a matrix compares at most {}",
+                columns.len(),
+                super::types::MAX_COLUMNS
+            )));
+        }
         let change_view = is_change_view(columns);
         let compiled = CompiledOptions::new(&options, change_view)?;
 
@@ -349,27 +356,41 @@ fn all_keys(prepared: &[PreparedColumn]) -> Vec<Arc<str>> {
 }
 
 /// The rows and ambiguity warnings of every key, computed in parallel, in key order. Keys are
-/// taken in chunks so that each worker appends to one vector per chunk rather than one per key.
+/// taken in chunks so that each worker appends to one vector per chunk rather than one per key,
+/// and chunks in batches whose rows are moved into the one result before the next batch runs:
+/// the chunks' memory is then reused, not all held beside the result (a large matrix's rows
+/// would otherwise sit in memory twice, and every page of both be faulted in).
 fn all_rows(shared: &Shared, keys: &[Arc<str>]) -> (Vec<Row>, Vec<AmbiguousKey>) {
     const CHUNK: usize = 256;
-    let outputs: Vec<KeyRows> = keys
-        .par_chunks(CHUNK)
-        .map_init(SpecCache::default, |cache, chunk| {
-            let mut out = KeyRows {
-                rows: Vec::with_capacity(chunk.len() * 8),
-                ambiguous: Vec::new(),
-            };
-            for key in chunk {
-                shared.key_rows(key, cache, &mut out);
-            }
-            out
-        })
-        .collect();
-    let mut rows = Vec::with_capacity(outputs.iter().map(|o| o.rows.len()).sum());
+    let batch = CHUNK * 4 * rayon::current_num_threads().max(1);
+    let mut rows: Vec<Row> = Vec::new();
     let mut ambiguous = Vec::new();
-    for mut o in outputs {
-        rows.append(&mut o.rows);
-        ambiguous.append(&mut o.ambiguous);
+    for (b, batch_keys) in keys.chunks(batch).enumerate() {
+        let outputs: Vec<KeyRows> = batch_keys
+            .par_chunks(CHUNK)
+            .map_init(SpecCache::default, |cache, chunk| {
+                let mut out = KeyRows {
+                    rows: Vec::with_capacity(chunk.len() * 8),
+                    ambiguous: Vec::new(),
+                };
+                for key in chunk {
+                    shared.key_rows(key, cache, &mut out);
+                }
+                out
+            })
+            .collect();
+        let produced: usize = outputs.iter().map(|o| o.rows.len()).sum();
+        if b == 0 {
+            // the first batch's rows per key, with a margin, for the whole
+            let estimate = produced * keys.len() / batch_keys.len().max(1);
+            rows.reserve_exact(estimate + estimate / 8 + produced);
+        } else {
+            rows.reserve(produced);
+        }
+        for mut o in outputs {
+            rows.append(&mut o.rows);
+            ambiguous.append(&mut o.ambiguous);
+        }
     }
     (rows, ambiguous)
 }
@@ -389,7 +410,7 @@ fn scores(n: usize, rows: &[Row]) -> Vec<PairScore> {
     }
     for row in rows {
         for p in &row.pairs {
-            let idx = pair_index(n, p.a, p.b);
+            let idx = pair_index(n, p.a(), p.b());
             scores[idx].compared += 1;
             if p.status.is_parity() {
                 scores[idx].parity += 1;

@@ -160,7 +160,11 @@ impl RowBuilder<'_, '_> {
                 } else {
                     self.judge(base, a, b, values, &covering_rules, covering)
                 };
-                pairs.push(PairStatus { a, b, status });
+                pairs.push(PairStatus {
+                    a: a as u16,
+                    b: b as u16,
+                    status,
+                });
             }
         }
         pairs
@@ -291,7 +295,7 @@ impl RowBuilder<'_, '_> {
             let cell = worst(
                 pairs
                     .iter()
-                    .filter(|p| p.a == c || p.b == c)
+                    .filter(|p| p.a() == c || p.b() == c)
                     .map(|p| p.status),
             );
             cells.push(match (self.presence[c], cell) {

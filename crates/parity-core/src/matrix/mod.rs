@@ -22,4 +22,5 @@ pub use filter::{CompiledFilter, RowFilter};
 pub use shared::SharedSecret;
 pub use types::{
     AmbiguousKey, Cells, Column, Matrix, MatrixOptions, PairScore, PairStatus, Pairing, Row,
+    MAX_COLUMNS,
 };

@@ -35,13 +35,30 @@ pub struct MatrixOptions<'a> {
     pub today: NaiveDate,
 }
 
-/// The status of one pair of columns on one row.
+/// The status of one pair of columns on one row. Column indices are `u16` (a matrix has at
+/// most [`MAX_COLUMNS`] columns) so that a row's pairs fit in the row: a large matrix holds
+/// millions of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct PairStatus {
-    pub a: usize,
-    pub b: usize,
+    pub a: u16,
+    pub b: u16,
     pub status: Status,
 }
+
+impl PairStatus {
+    /// The first column's index.
+    pub fn a(&self) -> usize {
+        usize::from(self.a)
+    }
+
+    /// The second column's index.
+    pub fn b(&self) -> usize {
+        usize::from(self.b)
+    }
+}
+
+/// The most columns a matrix has ([`Matrix::compute`] refuses more).
+pub const MAX_COLUMNS: usize = u16::MAX as usize;
 
 /// Per-column values of a row, inline for up to four columns (the common case: no allocation).
 pub type Cells<T> = SmallVec<[T; 4]>;
@@ -92,7 +109,7 @@ impl Row {
         let (a, b) = if a <= b { (a, b) } else { (b, a) };
         self.pairs
             .iter()
-            .find(|p| p.a == a && p.b == b)
+            .find(|p| p.a() == a && p.b() == b)
             .map(|p| p.status)
     }
 }

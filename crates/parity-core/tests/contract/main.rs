@@ -939,3 +939,45 @@ fn an_attribute_a_per_resource_call_could_not_read_is_unknown_not_drift() {
     let plain = serde_json::to_string(&function("x", 1, Some(1))).unwrap();
     assert!(!plain.contains("unknown"), "{plain}");
 }
+
+/// A matrix of many keys (several batches of parallel work) is the same, row for row and in
+/// the same order, whatever the number of threads computing it.
+#[test]
+fn a_large_matrix_does_not_depend_on_the_number_of_threads() {
+    let snapshot = |env: &str, drift: usize| {
+        let resources = (0..6000)
+            .map(|i| {
+                let kind = if i % 3 == 0 {
+                    "rds.db_instance"
+                } else {
+                    "ssm.parameter"
+                };
+                Resource::named(kind, &format!("{env}-id-{i}"), &format!("svc{i}-{env}"))
+                    .with_attr("size", if i % drift == 0 { "large" } else { "small" })
+                    .with_attr("version", json!(i % 5))
+                    .with_tag("Team", &format!("t{}", i % 9))
+            })
+            .filter(|r| env != "prod" || !r.native_id.ends_with('7'))
+            .collect();
+        snap(env, resources)
+    };
+    let world = World::new(vec![
+        (env("dev"), snapshot("dev", 1000)),
+        (env("staging"), snapshot("staging", 13)),
+        (env("prod"), snapshot("prod", 29)),
+    ]);
+    let compute = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| world.matrix())
+    };
+    let one = compute(1);
+    let three = compute(3);
+    assert!(one.rows.len() >= 6000 * 3, "{}", one.rows.len());
+    assert!(one.rows.iter().any(|r| r.status == Status::Drift));
+    assert!(one.rows.iter().any(|r| r.status == Status::Missing));
+    assert_eq!(one.rows, three.rows);
+    assert!(one.rows.windows(2).all(|w| w[0].key <= w[1].key));
+}
