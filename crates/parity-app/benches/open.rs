@@ -15,67 +15,11 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc; // as in the envparity b
 
 use std::hint::black_box;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use parity_app::{DbOpenMode, Workspace};
 use parity_core::{Column, Matrix, MatrixOptions, Snapshot};
-
-/// Timings of several runs of one phase: wall-clock times and the process's CPU time in all.
-struct Runs {
-    wall: Vec<Duration>,
-    cpu: Option<Duration>,
-}
-
-impl Runs {
-    fn best(&self) -> f64 {
-        self.wall
-            .iter()
-            .copied()
-            .min()
-            .unwrap_or_default()
-            .as_secs_f64()
-    }
-
-    fn median(&self) -> f64 {
-        let mut w = self.wall.clone();
-        w.sort();
-        w[w.len() / 2].as_secs_f64()
-    }
-
-    fn cpu_per_run(&self) -> Option<f64> {
-        self.cpu.map(|c| c.as_secs_f64() / self.wall.len() as f64)
-    }
-}
-
-/// The process's CPU time so far (user + system), from `/proc/self/stat` (Linux).
-fn cpu_time() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let fields: Vec<&str> = rest.split(' ').collect();
-    let utime: u64 = fields.get(11)?.parse().ok()?;
-    let stime: u64 = fields.get(12)?.parse().ok()?;
-    Some(Duration::from_millis((utime + stime) * 10))
-}
-
-fn timed<T>(runs: usize, mut f: impl FnMut() -> T) -> (Runs, T) {
-    let mut wall = Vec::with_capacity(runs);
-    let mut last = None;
-    let mut cpu = Some(Duration::ZERO);
-    for _ in 0..runs {
-        // the previous result is dropped before the next run (untimed), as a process would
-        drop(last.take());
-        let cpu_start = cpu_time();
-        let start = Instant::now();
-        let out = f();
-        wall.push(start.elapsed());
-        cpu = cpu
-            .zip(cpu_start.zip(cpu_time()))
-            .map(|(sum, (s, e))| sum + e.saturating_sub(s));
-        last = Some(out);
-    }
-    (Runs { wall, cpu }, last.expect("at least one run"))
-}
+use parity_testkit::bench::timed;
 
 fn proc_field(file: &str, key: &str) -> String {
     std::fs::read_to_string(file)
@@ -194,8 +138,8 @@ fn main() {
         println!(
             "  {:<40} {:>10} {:>10} {:>12}",
             name,
-            format!("{:.3} s", runs.best()),
-            format!("{:.3} s", runs.median()),
+            format!("{:.3} s", runs.best().as_secs_f64()),
+            format!("{:.3} s", runs.median().as_secs_f64()),
             runs.cpu_per_run()
                 .map_or("-".into(), |c| format!("{c:.3} s")),
         );
@@ -206,8 +150,8 @@ fn main() {
     );
     println!(
         "open {:.3} s (load {:.3} s + diff {:.3} s)",
-        open.best(),
-        load.best(),
-        diff.best()
+        open.best().as_secs_f64(),
+        load.best().as_secs_f64(),
+        diff.best().as_secs_f64()
     );
 }

@@ -38,6 +38,7 @@ use std::time::{Duration, Instant};
 use parity_aws::limits::service_rate;
 use parity_aws::{collect_many, CallTimeouts, CollectContext};
 use parity_core::{EnvironmentConfig, Snapshot};
+use parity_testkit::bench::load_average;
 use parity_testkit::moto::{free_port, python, Moto};
 use parity_testkit::proxy::{
     dependent_chain, longest_sequential_chain, BackgroundProxy, ProxyOptions, Recorded, Tape,
@@ -71,12 +72,6 @@ fn peak_rss_mib() -> f64 {
                 .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         })
         .map_or(f64::NAN, |kib| kib / 1024.0)
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "?".to_string())
 }
 
 fn by_operation(requests: &[Recorded]) -> BTreeMap<String, usize> {

@@ -10,8 +10,8 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc; // as in the envparity binaries
 
+use parity_testkit::bench::{load_average, timed};
 use std::hint::black_box;
-use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use parity_core::{
@@ -85,67 +85,6 @@ fn generate(env: &str, env_index: usize, n: usize, drift_every: usize) -> Snapsh
         missing: vec![],
         resources,
     }
-}
-
-/// Timings of several runs of one phase: wall-clock times and the process's CPU time in all.
-struct Runs {
-    wall: Vec<Duration>,
-    cpu: Option<Duration>,
-}
-
-impl Runs {
-    fn best(&self) -> Duration {
-        self.wall.iter().copied().min().unwrap_or_default()
-    }
-
-    fn median(&self) -> Duration {
-        let mut w = self.wall.clone();
-        w.sort();
-        w[w.len() / 2]
-    }
-
-    /// CPU time per run (user + system, every thread).
-    fn cpu_per_run(&self) -> Option<f64> {
-        self.cpu.map(|c| c.as_secs_f64() / self.wall.len() as f64)
-    }
-}
-
-/// The process's CPU time so far (user + system), from `/proc/self/stat` (Linux); `None`
-/// elsewhere.
-fn cpu_time() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let fields: Vec<&str> = rest.split(' ').collect();
-    let utime: u64 = fields.get(11)?.parse().ok()?;
-    let stime: u64 = fields.get(12)?.parse().ok()?;
-    // USER_HZ is 100 on every Linux architecture the product ships for
-    Some(Duration::from_millis((utime + stime) * 10))
-}
-
-fn timed<T>(runs: usize, mut f: impl FnMut() -> T) -> (Runs, T) {
-    let mut wall = Vec::with_capacity(runs);
-    let mut last = None;
-    let mut cpu = Some(Duration::ZERO);
-    for _ in 0..runs {
-        // the previous result is dropped before the next run (untimed), as a process would
-        drop(last.take());
-        let cpu_start = cpu_time();
-        let start = Instant::now();
-        let out = f();
-        wall.push(start.elapsed());
-        cpu = cpu
-            .zip(cpu_start.zip(cpu_time()))
-            .map(|(sum, (s, e))| sum + e.saturating_sub(s));
-        last = Some(out);
-    }
-    (Runs { wall, cpu }, last.expect("at least one run"))
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|l| l.split(' ').take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".into())
 }
 
 /// Runs per phase; the best and the median are printed.

@@ -1,4 +1,5 @@
-//! Dev-only test support shared by EnvParity's tests and the collect benchmark:
+//! Dev-only test support shared by EnvParity's tests and the benchmarks:
+//! - [`bench`]: several timed runs of a phase (best, median, CPU time) and the load average;
 //! - [`golden::assert_golden`] (parity-report's reports, the CLI's diff JSON): output compared with
 //!   a committed file; `UPDATE_GOLDEN=1` rewrites it, a missing golden fails;
 //!
@@ -19,6 +20,7 @@
 //! and for team workspaces, [`pg::fresh_database`]: an empty database of its own per test on the
 //! private PostgreSQL cluster `scripts/pg.sh` starts (`ENVPARITY_TEST_PG`).
 
+pub mod bench;
 pub mod faults;
 pub mod golden;
 pub mod moto;
