@@ -36,8 +36,10 @@ fn generate(env: &str, env_index: usize, n: usize, drift_every: usize) -> Snapsh
                 path: format!("/{env}/service-{i}/config"),
             }
         } else {
+            // not `service-{i}`: a numbered replica, which would fold every instance into one
+            // group (docs/CONTRACTS.md "Groups"), leaving a fraction of the rows to compare
             Identity::Name {
-                name: format!("{env}-service-{i}"),
+                name: format!("{env}-svc{i}-app"),
             }
         };
         let drift = i % drift_every == 0 && env_index == 2;

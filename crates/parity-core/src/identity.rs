@@ -2,6 +2,7 @@
 //! counterparts elsewhere (docs/CONTRACTS.md "Kinds and logical keys"), with an explanation of
 //! every step so each pairing decision can be shown to the user.
 
+use rayon::prelude::*;
 use regex::Regex;
 use rustc_hash::FxHashMap;
 
@@ -224,6 +225,98 @@ pub fn key_snapshot(
     key_snapshot_with(snapshot, tokens, ssm_prefix, rules, &GroupNumbered::Default)
 }
 
+/// A resource's own logical name (`None` for children) and the explanation of it.
+type OwnName = (Option<String>, String);
+
+/// A resource's logical name from its own identity (before rules and grouping), with the
+/// explanation appended to `why`; `None` for children and unnamed children, which take their
+/// parent's name in the second pass.
+fn own_name(
+    r: &crate::model::Resource,
+    tokens: &TokenSet,
+    ssm_prefix: &str,
+    why: &mut String,
+) -> Option<String> {
+    use std::fmt::Write as _;
+    match &r.identity {
+        Identity::Name { name } => {
+            let stripped = tokens.strip_segments(name);
+            if &stripped == name {
+                let _ = write!(why, "name `{name}`");
+            } else {
+                let _ = write!(
+                    why,
+                    "name `{name}` with the environment token removed → `{stripped}`"
+                );
+            }
+            Some(stripped)
+        }
+        Identity::Path { path } => Some(match path.strip_prefix(ssm_prefix) {
+            Some(rest) => {
+                let _ = write!(why, "path `{path}` without the prefix `{ssm_prefix}`");
+                rest.trim_start_matches('/').to_string()
+            }
+            None => {
+                let s = tokens
+                    .strip_segments(path)
+                    .trim_start_matches('/')
+                    .to_string();
+                let _ = write!(
+                    why,
+                    "path `{path}` (outside prefix `{ssm_prefix}`) with the environment token removed"
+                );
+                s
+            }
+        }),
+        Identity::Address { address } => {
+            let stripped = tokens.strip_segments(address);
+            let _ = write!(why, "Terraform address `{address}` → `{stripped}`");
+            Some(stripped)
+        }
+        Identity::Unnamed { parent: None } => {
+            why.push_str("no name: keyed as unnamed");
+            Some("unnamed".to_string())
+        }
+        Identity::Child { .. } | Identity::Unnamed { parent: Some(_) } => None,
+    }
+}
+
+/// The workspace's rewrite rules, then the grouping of numbered replicas, applied to `name`;
+/// each step that changed it is appended to `why`.
+fn apply_rules(
+    rules: &[CompiledRule],
+    group_numbered: &GroupNumbered,
+    kind: &str,
+    name: String,
+    why: &mut String,
+) -> String {
+    use std::fmt::Write as _;
+    let mut name = name;
+    for rule in rules.iter().filter(|r| r.applies_to(kind)) {
+        if rule.regex.is_match(&name) {
+            let next = rule
+                .regex
+                .replace(&name, rule.rule.replace.as_str())
+                .into_owned();
+            if next != name {
+                let _ = write!(
+                    why,
+                    "; rule `{}` → `{}` made it `{next}`",
+                    rule.rule.pattern, rule.rule.replace
+                );
+                name = next;
+            }
+        }
+    }
+    if group_numbered.applies_to(kind) {
+        if let Some(group) = replica_group(&name) {
+            let _ = write!(why, "; numbered replica: `{name}` → group `{group}`");
+            name = group.to_string();
+        }
+    }
+    name
+}
+
 /// [`key_snapshot`] with the workspace's `group_numbered` setting.
 pub fn key_snapshot_with(
     snapshot: &Snapshot,
@@ -233,95 +326,35 @@ pub fn key_snapshot_with(
     group_numbered: &GroupNumbered,
 ) -> KeyedSnapshot {
     let n = snapshot.resources.len();
-    let mut by_id: FxHashMap<String, usize> =
-        FxHashMap::with_capacity_and_hasher(n, Default::default());
-    for (i, r) in snapshot.resources.iter().enumerate() {
-        by_id.entry(r.native_id.clone()).or_insert(i);
-        for alias in &r.aliases {
-            by_id.entry(alias.clone()).or_insert(i);
-        }
-    }
-
-    let mut names: Vec<Option<String>> = vec![None; n];
-    let mut explanations: Vec<String> = vec![String::new(); n];
-
-    let apply_rules = |kind: &str, name: String, why: &mut String| -> String {
-        let mut name = name;
-        for rule in rules.iter().filter(|r| r.applies_to(kind)) {
-            if rule.regex.is_match(&name) {
-                let next = rule
-                    .regex
-                    .replace(&name, rule.rule.replace.as_str())
-                    .into_owned();
-                if next != name {
-                    why.push_str(&format!(
-                        "; rule `{}` → `{}` made it `{next}`",
-                        rule.rule.pattern, rule.rule.replace
-                    ));
-                    name = next;
+    // The id index and the first pass are independent: built side by side.
+    let (by_id, first): (FxHashMap<String, usize>, Vec<OwnName>) = rayon::join(
+        || {
+            let mut by_id: FxHashMap<String, usize> =
+                FxHashMap::with_capacity_and_hasher(n, Default::default());
+            for (i, r) in snapshot.resources.iter().enumerate() {
+                by_id.entry(r.native_id.clone()).or_insert(i);
+                for alias in &r.aliases {
+                    by_id.entry(alias.clone()).or_insert(i);
                 }
             }
-        }
-        if group_numbered.applies_to(kind) {
-            if let Some(group) = replica_group(&name) {
-                why.push_str(&format!("; numbered replica: `{name}` → group `{group}`"));
-                name = group.to_string();
-            }
-        }
-        name
-    };
-
-    // First pass: everything that does not depend on another resource's name.
-    for (i, r) in snapshot.resources.iter().enumerate() {
-        let mut why = String::new();
-        let name = match &r.identity {
-            Identity::Name { name } => {
-                let stripped = tokens.strip_segments(name);
-                if &stripped == name {
-                    why.push_str(&format!("name `{name}`"));
-                } else {
-                    why.push_str(&format!(
-                        "name `{name}` with the environment token removed → `{stripped}`"
-                    ));
-                }
-                Some(stripped)
-            }
-            Identity::Path { path } => {
-                let stripped = match path.strip_prefix(ssm_prefix) {
-                    Some(rest) => {
-                        why.push_str(&format!("path `{path}` without the prefix `{ssm_prefix}`"));
-                        rest.trim_start_matches('/').to_string()
-                    }
-                    None => {
-                        let s = tokens
-                            .strip_segments(path)
-                            .trim_start_matches('/')
-                            .to_string();
-                        why.push_str(&format!(
-                            "path `{path}` (outside prefix `{ssm_prefix}`) with the environment token removed"
-                        ));
-                        s
-                    }
-                };
-                Some(stripped)
-            }
-            Identity::Address { address } => {
-                let stripped = tokens.strip_segments(address);
-                why.push_str(&format!("Terraform address `{address}` → `{stripped}`"));
-                Some(stripped)
-            }
-            Identity::Unnamed { parent: None } => {
-                why.push_str("no name: keyed as unnamed");
-                Some("unnamed".to_string())
-            }
-            Identity::Child { .. } | Identity::Unnamed { parent: Some(_) } => None,
-        };
-        if let Some(name) = name {
-            let name = apply_rules(&r.kind, name, &mut why);
-            names[i] = Some(name);
-        }
-        explanations[i] = why;
-    }
+            by_id
+        },
+        // First pass, in parallel: everything that does not depend on another resource's name.
+        || {
+            snapshot
+                .resources
+                .par_iter()
+                .map(|r| {
+                    let mut why = String::new();
+                    let name = own_name(r, tokens, ssm_prefix, &mut why)
+                        .map(|name| apply_rules(rules, group_numbered, &r.kind, name, &mut why));
+                    (name, why)
+                })
+                .collect()
+        },
+    );
+    let (mut names, mut explanations): (Vec<Option<String>>, Vec<String>) =
+        first.into_iter().unzip();
 
     // Second pass: children keyed by their parent's logical name and their role.
     for (i, r) in snapshot.resources.iter().enumerate() {
@@ -356,16 +389,23 @@ pub fn key_snapshot_with(
             }
             _ => unreachable!("named identities were keyed in the first pass"),
         };
-        let name = apply_rules(&r.kind, name, &mut why);
+        let name = apply_rules(rules, group_numbered, &r.kind, name, &mut why);
         names[i] = Some(name);
         explanations[i] = why;
     }
 
     let keys = snapshot
         .resources
-        .iter()
+        .par_iter()
         .zip(names)
-        .map(|(r, n)| format!("{}/{}", r.kind, n.unwrap_or_default()))
+        .map(|(r, n)| {
+            let n = n.unwrap_or_default();
+            let mut key = String::with_capacity(r.kind.len() + 1 + n.len());
+            key.push_str(&r.kind);
+            key.push('/');
+            key.push_str(&n);
+            key
+        })
         .collect();
     KeyedSnapshot {
         keys,

@@ -96,15 +96,64 @@ impl Interner {
             .map(|(a, _)| a.clone())
             .unwrap_or_else(|| Arc::from(s))
     }
+
+    /// A string interned in phase 1 with its rank (`None` for a fresh one, which cannot happen
+    /// for known names).
+    pub(super) fn get_ranked(&self, s: &str) -> (Arc<str>, Option<u32>) {
+        match self.strings.get(s) {
+            Some((a, rank)) => (a.clone(), Some(*rank)),
+            None => (Arc::from(s), None),
+        }
+    }
 }
 
-/// The distinct names one column brings to the [`Interner`].
+/// The distinct names one column brings to the [`Interner`], each with a column-local id, and
+/// the ids of every resource's attribute and tag names in the order the resource holds them (so
+/// that building rows looks names up by index instead of hashing their text again).
 #[derive(Default)]
 struct Names<'a> {
-    /// Resource kinds and attribute names.
-    strings: FxHashSet<&'a str>,
-    tags: FxHashSet<&'a str>,
+    /// Resource kinds and attribute names → local id (index into `string_list`).
+    strings: FxHashMap<&'a str, u32>,
+    string_list: Vec<&'a str>,
+    /// Tag keys → local id (index into `tag_list`).
+    tags: FxHashMap<&'a str, u32>,
+    tag_list: Vec<&'a str>,
     children: FxHashSet<&'a str>,
+}
+
+/// The local id of `name` in `ids`/`list`, added when new.
+fn local_id<'a>(ids: &mut FxHashMap<&'a str, u32>, list: &mut Vec<&'a str>, name: &'a str) -> u32 {
+    *ids.entry(name).or_insert_with(|| {
+        list.push(name);
+        (list.len() - 1) as u32
+    })
+}
+
+/// Per resource of a column, the local ids of its attribute names and tag keys, flat: resource
+/// `i`'s attribute ids are `attributes[attribute_start[i]..attribute_start[i + 1]]`, in the
+/// order of its `attributes` map (likewise tags).
+#[derive(Default)]
+pub(super) struct NameIds {
+    attributes: Vec<u32>,
+    attribute_start: Vec<u32>,
+    tags: Vec<u32>,
+    tag_start: Vec<u32>,
+}
+
+impl NameIds {
+    pub(super) fn attributes(&self, i: usize) -> &[u32] {
+        &self.attributes[self.attribute_start[i] as usize..self.attribute_start[i + 1] as usize]
+    }
+
+    pub(super) fn tags(&self, i: usize) -> &[u32] {
+        &self.tags[self.tag_start[i] as usize..self.tag_start[i + 1] as usize]
+    }
+}
+
+/// A column's local name ids mapped to interned names: `attributes[id]`, `tags[id]`.
+pub(super) struct LocalNames {
+    pub attributes: Vec<Name>,
+    pub tags: Vec<Name>,
 }
 
 /// One column with its resources keyed and grouped.
@@ -120,6 +169,8 @@ pub(super) struct PreparedColumn<'a> {
     pub children: FxHashMap<usize, Vec<(&'a str, i64)>>,
     /// VPC resource index → the distinct availability zones of its subnets
     pub subnet_zones: FxHashMap<usize, BTreeSet<&'a str>>,
+    /// Each resource's attribute and tag names as local ids (see [`LocalNames`]).
+    pub name_ids: NameIds,
     names: Names<'a>,
 }
 
@@ -160,14 +211,29 @@ impl<'a> PreparedColumn<'a> {
         let mut subnet_zones: FxHashMap<usize, BTreeSet<&'a str>> = FxHashMap::default();
         let mut names = Names::default();
         let snapshot: &'a crate::model::Snapshot = column.snapshot;
+        let n = snapshot.resources.len();
+        let mut name_ids = NameIds {
+            attributes: Vec::with_capacity(n * 16),
+            attribute_start: Vec::with_capacity(n + 1),
+            tags: Vec::with_capacity(n * 4),
+            tag_start: Vec::with_capacity(n + 1),
+        };
+        name_ids.attribute_start.push(0);
+        name_ids.tag_start.push(0);
         for r in &snapshot.resources {
-            names.strings.insert(&r.kind);
+            local_id(&mut names.strings, &mut names.string_list, &r.kind);
             for a in r.attributes.keys() {
-                names.strings.insert(a);
+                let id = local_id(&mut names.strings, &mut names.string_list, a);
+                name_ids.attributes.push(id);
             }
+            name_ids
+                .attribute_start
+                .push(name_ids.attributes.len() as u32);
             for t in r.tags.keys() {
-                names.tags.insert(t);
+                let id = local_id(&mut names.tags, &mut names.tag_list, t);
+                name_ids.tags.push(id);
             }
+            name_ids.tag_start.push(name_ids.tags.len() as u32);
             if let Some(parent) = r.parent.as_deref().and_then(|p| keyed.by_id.get(p)) {
                 if r.kind == "ec2.subnet" {
                     if let Some(zone) = r
@@ -195,6 +261,7 @@ impl<'a> PreparedColumn<'a> {
             groups,
             children,
             subnet_zones,
+            name_ids,
             names,
         }
     }
@@ -270,10 +337,10 @@ impl Matrix {
             .collect();
         let mut interner = Interner::default();
         for p in &prepared {
-            for s in &p.names.strings {
+            for s in &p.names.string_list {
                 interner.get(s);
             }
-            for t in &p.names.tags {
+            for t in &p.names.tag_list {
                 interner.tag(t);
             }
             for c in &p.names.children {
@@ -285,6 +352,23 @@ impl Matrix {
             interner.get(name);
         }
         interner.rank();
+        let local_names: Vec<LocalNames> = prepared
+            .iter()
+            .map(|p| LocalNames {
+                attributes: p
+                    .names
+                    .string_list
+                    .iter()
+                    .map(|s| interner.strings[*s].clone())
+                    .collect(),
+                tags: p
+                    .names
+                    .tag_list
+                    .iter()
+                    .map(|t| interner.tags[*t].clone())
+                    .collect(),
+            })
+            .collect();
         let contexts: Vec<EnvContext> = prepared
             .par_iter()
             .zip(tokens.par_iter())
@@ -295,6 +379,7 @@ impl Matrix {
         let shared = Shared {
             columns,
             prepared: &prepared,
+            local_names: &local_names,
             contexts: &contexts,
             interner: &interner,
             ignores: &compiled.ignores,
@@ -395,26 +480,45 @@ fn all_rows(shared: &Shared, keys: &[Arc<str>]) -> (Vec<Row>, Vec<AmbiguousKey>)
     (rows, ambiguous)
 }
 
-/// The parity score of every pair of `n` columns over the pairs compared on `rows`.
+/// The parity score of every pair of `n` columns over the pairs compared on `rows` (counted in
+/// parallel, summed).
 fn scores(n: usize, rows: &[Row]) -> Vec<PairScore> {
-    let mut scores = Vec::new();
+    let pairs = n * n.saturating_sub(1) / 2;
+    let counts = rows
+        .par_iter()
+        .fold(
+            || vec![(0usize, 0usize); pairs],
+            |mut counts, row| {
+                for p in &row.pairs {
+                    let c = &mut counts[pair_index(n, p.a(), p.b())];
+                    c.0 += 1;
+                    if p.status.is_parity() {
+                        c.1 += 1;
+                    }
+                }
+                counts
+            },
+        )
+        .reduce(
+            || vec![(0, 0); pairs],
+            |mut a, b| {
+                for (x, y) in a.iter_mut().zip(b) {
+                    x.0 += y.0;
+                    x.1 += y.1;
+                }
+                a
+            },
+        );
+    let mut scores = Vec::with_capacity(pairs);
     for a in 0..n {
         for b in a + 1..n {
+            let (compared, parity) = counts[pair_index(n, a, b)];
             scores.push(PairScore {
                 a,
                 b,
-                compared: 0,
-                parity: 0,
+                compared,
+                parity,
             });
-        }
-    }
-    for row in rows {
-        for p in &row.pairs {
-            let idx = pair_index(n, p.a(), p.b());
-            scores[idx].compared += 1;
-            if p.status.is_parity() {
-                scores[idx].parity += 1;
-            }
         }
     }
     scores

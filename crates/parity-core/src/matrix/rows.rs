@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 use serde_json::Value;
 use smallvec::SmallVec;
 
-use super::build::{CompiledIgnore, Interner, PreparedColumn};
+use super::build::{CompiledIgnore, Interner, LocalNames, PreparedColumn};
 use super::judge::{Presence, RowBuilder, RowValues};
 use super::types::{AmbiguousKey, Cells, Column, Row};
 use crate::exception::CompiledException;
@@ -26,8 +26,8 @@ pub(super) const ZONE_SPREAD: &str = "zone_spread";
 /// Per-thread cache of attribute specs and ignore decisions: `None` means ignored.
 #[derive(Default)]
 pub(super) struct SpecCache {
-    /// kind → attribute → spec
-    specs: FxHashMap<Arc<str>, FxHashMap<Arc<str>, Option<AttributeSpec>>>,
+    /// (kind's rank, attribute's rank) → spec: interned names, so no text is hashed
+    specs: FxHashMap<(u32, u32), Option<AttributeSpec>>,
 }
 
 /// The rows (and warnings) of a run of keys.
@@ -40,6 +40,8 @@ pub(super) struct KeyRows {
 pub(super) struct Shared<'s, 'a> {
     pub columns: &'s [Column<'a>],
     pub prepared: &'s [PreparedColumn<'s>],
+    /// Per column, its local name ids → interned names.
+    pub local_names: &'s [LocalNames],
     pub contexts: &'s [EnvContext<'s>],
     pub interner: &'s Interner,
     pub ignores: &'s [CompiledIgnore],
@@ -51,6 +53,8 @@ pub(super) struct Shared<'s, 'a> {
 /// One key and how each column holds it.
 struct KeyContext<'k> {
     kind: Arc<str>,
+    /// The kind's rank in the interner (always known: every kind is interned).
+    kind_rank: Option<u32>,
     key: &'k Arc<str>,
     /// Per column, the indices of the resources holding the key (several for a group).
     members: SmallVec<[&'k [usize]; 4]>,
@@ -87,7 +91,7 @@ impl<'s> Shared<'s, '_> {
             while cursor < held.len() && held[cursor].rank == rank {
                 cursor += 1;
             }
-            let Some(spec) = self.spec(cache, &k.kind, attribute) else {
+            let Some(spec) = self.spec(cache, &k, attribute, rank) else {
                 continue;
             };
             let (raw, normalized) = if single && &**attribute != ZONE_SPREAD {
@@ -109,9 +113,9 @@ impl<'s> Shared<'s, '_> {
 
     /// The key's kind, members and presence in every column.
     fn key_context<'k>(&'k self, key: &'k Arc<str>) -> KeyContext<'k> {
-        let kind: Arc<str> = self
+        let (kind, kind_rank) = self
             .interner
-            .get_existing(key.split_once('/').map_or(key, |(k, _)| k));
+            .get_ranked(key.split_once('/').map_or(key, |(k, _)| k));
         let members: SmallVec<[&[usize]; 4]> = self
             .prepared
             .iter()
@@ -136,6 +140,7 @@ impl<'s> Shared<'s, '_> {
             .collect();
         KeyContext {
             kind,
+            kind_rank,
             key,
             members,
             presence,
@@ -305,17 +310,17 @@ impl<'s> Shared<'s, '_> {
         for (c, m) in k.members.iter().enumerate() {
             let p = &prepared[c];
             let resources: &'s [Resource] = &p.column.snapshot.resources;
+            let local: &'s LocalNames = &self.local_names[c];
             for &i in *m {
                 let r = &resources[i];
-                for (a, v) in &r.attributes {
-                    if let Some((name, rank)) = interner.strings.get(a.as_str()) {
-                        held.push(Held::new(name, *rank, c, HeldValue::Attribute(v)));
-                    }
+                // names by their ids from phase 1, in the order the maps hold them
+                for (v, &id) in r.attributes.values().zip(p.name_ids.attributes(i)) {
+                    let (name, rank) = &local.attributes[id as usize];
+                    held.push(Held::new(name, *rank, c, HeldValue::Attribute(v)));
                 }
-                for (t, v) in &r.tags {
-                    if let Some((name, rank)) = interner.tags.get(t.as_str()) {
-                        held.push(Held::new(name, *rank, c, HeldValue::Tag(v)));
-                    }
+                for (v, &id) in r.tags.values().zip(p.name_ids.tags(i)) {
+                    let (name, rank) = &local.tags[id as usize];
+                    held.push(Held::new(name, *rank, c, HeldValue::Tag(v)));
                 }
                 for (child_kind, n) in p.children.get(&i).into_iter().flatten() {
                     if let Some((name, rank)) = interner.children.get(*child_kind) {
@@ -379,28 +384,27 @@ impl<'s> Shared<'s, '_> {
         (raw, normalized)
     }
 
-    /// The spec of `attribute` on `kind`, or `None` when it is ignored or volatile.
+    /// The spec of `attribute` (of interned rank `rank`) on the key's kind, or `None` when it is
+    /// ignored or volatile.
     fn spec(
         &self,
         cache: &mut SpecCache,
-        kind: &Arc<str>,
-        attribute: &Arc<str>,
+        k: &KeyContext,
+        attribute: &str,
+        rank: u32,
     ) -> Option<AttributeSpec> {
-        if let Some(spec) = cache.specs.get(&**kind).and_then(|m| m.get(&**attribute)) {
-            return *spec;
+        let compute = || {
+            let ignored = self
+                .ignores
+                .iter()
+                .any(|i| i.kind.is_match(&*k.kind) && i.attribute.is_match(attribute));
+            let spec = schema::spec(&k.kind, attribute);
+            (!ignored && !spec.volatile).then_some(spec)
+        };
+        match k.kind_rank {
+            Some(kind_rank) => *cache.specs.entry((kind_rank, rank)).or_insert_with(compute),
+            None => compute(),
         }
-        let ignored = self
-            .ignores
-            .iter()
-            .any(|i| i.kind.is_match(&**kind) && i.attribute.is_match(&**attribute));
-        let spec = schema::spec(kind, attribute);
-        let spec = (!ignored && !spec.volatile).then_some(spec);
-        cache
-            .specs
-            .entry(kind.clone())
-            .or_default()
-            .insert(attribute.clone(), spec);
-        spec
     }
 
     /// Raw and normalised values of `attribute` per column (`null` where the resource is not

@@ -1,8 +1,10 @@
 //! The shared-secret finding (docs/CONTRACTS.md "Secrets"): the same secret fingerprint in two
 //! distinct environments on one row (staging and prod sharing a database password or an API
 //! key). Reported whatever the row's status; an exception that covers the row and names both
-//! environments (and has not expired) accepts it for that pair.
+//! environments (and has not expired) accepts it for that pair. Rows are scanned in parallel,
+//! the findings kept in row order.
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::types::{Column, Row};
@@ -27,46 +29,48 @@ pub(super) fn shared_secrets(
     exceptions: &[CompiledException<'_>],
     today: chrono::NaiveDate,
 ) -> Vec<SharedSecret> {
-    let mut out = Vec::new();
-    let mut fps: Vec<Vec<String>> = Vec::with_capacity(columns.len());
-    for (i, row) in rows.iter().enumerate() {
-        // Cheap pre-check: only rows with a fingerprint token anywhere.
-        if !row.raw.iter().any(has_fingerprint) {
-            continue;
-        }
-        fps.clear();
-        for raw in &row.raw {
-            let mut v = Vec::new();
-            fingerprints_in(raw, &mut v);
-            fps.push(v);
-        }
-        for a in 0..columns.len() {
-            for b in a + 1..columns.len() {
-                if columns[a].env.name == columns[b].env.name {
-                    continue;
+    rows.par_iter()
+        .enumerate()
+        // cheap pre-check: only rows with a fingerprint token anywhere
+        .filter(|(_, row)| row.raw.iter().any(has_fingerprint))
+        .flat_map_iter(|(i, row)| {
+            let fps: Vec<Vec<String>> = row
+                .raw
+                .iter()
+                .map(|raw| {
+                    let mut v = Vec::new();
+                    fingerprints_in(raw, &mut v);
+                    v
+                })
+                .collect();
+            let mut out = Vec::new();
+            for a in 0..columns.len() {
+                for b in a + 1..columns.len() {
+                    if columns[a].env.name == columns[b].env.name
+                        || !fps[a].iter().any(|f| fps[b].contains(f))
+                    {
+                        continue;
+                    }
+                    let accepted_by = exceptions
+                        .iter()
+                        .find(|e| {
+                            e.matches_row(&row.key, &row.attribute)
+                                && e.names_env(&columns[a].env.name)
+                                && e.names_env(&columns[b].env.name)
+                                && !e.rule.is_expired(today)
+                        })
+                        .map(|e| e.rule.effective_id());
+                    out.push(SharedSecret {
+                        row: i,
+                        a,
+                        b,
+                        accepted_by,
+                    });
                 }
-                if !fps[a].iter().any(|f| fps[b].contains(f)) {
-                    continue;
-                }
-                let accepted_by = exceptions
-                    .iter()
-                    .find(|e| {
-                        e.matches_row(&row.key, &row.attribute)
-                            && e.names_env(&columns[a].env.name)
-                            && e.names_env(&columns[b].env.name)
-                            && !e.rule.is_expired(today)
-                    })
-                    .map(|e| e.rule.effective_id());
-                out.push(SharedSecret {
-                    row: i,
-                    a,
-                    b,
-                    accepted_by,
-                });
             }
-        }
-    }
-    out
+            out
+        })
+        .collect()
 }
 
 fn has_fingerprint(v: &serde_json::Value) -> bool {
