@@ -18,7 +18,7 @@ use std::path::PathBuf;
 
 use chrono::Utc;
 use parity_app::{DbOpenMode, Workspace};
-use parity_core::{Column, Matrix, MatrixOptions, Snapshot};
+use parity_core::{Column, Matrix, MatrixOptions};
 use parity_testkit::bench::timed;
 
 fn proc_field(file: &str, key: &str) -> String {
@@ -71,11 +71,7 @@ fn main() {
         })
         .collect();
 
-    let (load, snapshots) = timed(runs, || {
-        ids.iter()
-            .map(|&id| ws.store().load_snapshot(id).expect("load"))
-            .collect::<Vec<Snapshot>>()
-    });
+    let (load, snapshots) = timed(runs, || ws.store().load_snapshots(&ids).expect("load"));
     let (diff, matrix) = timed(runs, || {
         let columns: Vec<Column> = envs
             .iter()
@@ -131,7 +127,7 @@ fn main() {
         "CPU per run"
     );
     for (name, runs) in [
-        ("load 3 snapshots (Store::load_snapshot)", &load),
+        ("load 3 snapshots (Store::load_snapshots)", &load),
         ("diff (Matrix::compute)", &diff),
         ("open + compare (Workspace::compare)", &open),
     ] {

@@ -195,10 +195,8 @@ impl Workspace {
                 chosen.push((spec.clone(), env, info));
             }
         }
-        let mut snapshots = Vec::with_capacity(chosen.len());
-        for (_, _, info) in &chosen {
-            snapshots.push(self.store().load_snapshot(info.id)?);
-        }
+        let ids: Vec<i64> = chosen.iter().map(|(_, _, info)| info.id).collect();
+        let snapshots = self.store().load_snapshots(&ids)?;
         let environments: Vec<EnvironmentConfig> =
             chosen.iter().map(|(_, e, _)| e.clone()).collect();
         let rules = self.store().rules()?;

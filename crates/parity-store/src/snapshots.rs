@@ -1,5 +1,7 @@
 //! Snapshots: written in one transaction each, listed per environment, loaded whole.
 
+use std::path::Path;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use parity_core::{MissingKind, Resource, Snapshot, Source};
 use rayon::prelude::*;
@@ -279,6 +281,37 @@ impl Store {
     /// Loads a whole snapshot.
     pub fn load_snapshot(&self, id: i64) -> Result<Snapshot, StoreError> {
         let info = self.snapshot_info(id)?;
+        let bodies = self.resource_bodies(id)?;
+        Ok(assemble(info, decode_resources(self.path(), id, &bodies)?))
+    }
+
+    /// Loads several whole snapshots, in the order given. Reading and decoding overlap: while
+    /// one snapshot's resources decode (in parallel, from a thread of their own), the next one's
+    /// rows are read on this thread, the only one that uses the connection.
+    pub fn load_snapshots(&self, ids: &[i64]) -> Result<Vec<Snapshot>, StoreError> {
+        let path = self.path();
+        std::thread::scope(|scope| {
+            let mut pending = Vec::with_capacity(ids.len());
+            for &id in ids {
+                let info = self.snapshot_info(id)?;
+                let bodies = self.resource_bodies(id)?;
+                let decoding = scope.spawn(move || decode_resources(path, id, &bodies));
+                pending.push((info, decoding));
+            }
+            pending
+                .into_iter()
+                .map(|(info, decoding)| {
+                    let resources = decoding
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+                    Ok(assemble(info, resources))
+                })
+                .collect()
+        })
+    }
+
+    /// The JSON text of every resource of snapshot `id`, in order.
+    fn resource_bodies(&self, id: i64) -> Result<Vec<String>, StoreError> {
         let rows = self
             .conn
             .query(
@@ -286,26 +319,10 @@ impl Store {
                 &[Arg::Int(id)],
             )
             .map_err(|e| self.err(e))?;
-        let bodies: Vec<String> = rows
-            .into_iter()
+        rows.into_iter()
             .map(|mut r| r.take_text(0))
             .collect::<Result<_, _>>()
-            .map_err(|e| self.err(e))?;
-        // Decoding is most of a load (the desktop's launch waits for it): in parallel, in order.
-        let what = format!("a resource of snapshot {id}");
-        let path = self.path();
-        let resources: Vec<Resource> = bodies
-            .par_iter()
-            .map(|text| crate::decode_at(path, &what, text))
-            .collect::<Result<_, _>>()?;
-        Ok(Snapshot {
-            id: Some(info.id),
-            environment: info.environment,
-            taken_at: info.taken_at,
-            source: info.source,
-            missing: info.missing,
-            resources,
-        })
+            .map_err(|e| self.err(e))
     }
 
     pub fn delete_snapshot(&self, id: i64) -> Result<(), StoreError> {
@@ -326,5 +343,27 @@ impl Store {
             .query_opt("SELECT 1 FROM snapshot WHERE id = ?1", &[Arg::Int(id)])
             .map_err(|e| self.err(e))?
             .is_some())
+    }
+}
+
+/// Decodes the resources of snapshot `id` (stored at `path`) from their JSON texts. Decoding is
+/// most of a load (the desktop's launch waits for it): in parallel, in order.
+fn decode_resources(path: &Path, id: i64, bodies: &[String]) -> Result<Vec<Resource>, StoreError> {
+    let what = format!("a resource of snapshot {id}");
+    bodies
+        .par_iter()
+        .map(|text| crate::decode_at(path, &what, text))
+        .collect()
+}
+
+/// A snapshot from its stored description and its resources.
+fn assemble(info: SnapshotInfo, resources: Vec<Resource>) -> Snapshot {
+    Snapshot {
+        id: Some(info.id),
+        environment: info.environment,
+        taken_at: info.taken_at,
+        source: info.source,
+        missing: info.missing,
+        resources,
     }
 }

@@ -70,8 +70,40 @@ on_both_backends!(
     a_panic_inside_a_transaction_rolls_back_and_leaves_the_store_usable,
     workspace_settings_round_trip,
     a_snapshot_of_several_insert_chunks_round_trips_in_order,
-    the_writer_is_recorded_with_exception_changes_and_snapshots
+    the_writer_is_recorded_with_exception_changes_and_snapshots,
+    several_snapshots_load_together_in_the_order_asked
 );
+
+/// `load_snapshots` (reading one snapshot while the previous ones decode) gives what
+/// `load_snapshot` gives for each, in the order of the ids asked; an unknown id fails the whole
+/// load with that id named.
+fn several_snapshots_load_together_in_the_order_asked(path: &Path) {
+    let store = open(path);
+    for env in ["dev", "staging", "prod"] {
+        store
+            .upsert_environment(&EnvironmentConfig::new(env))
+            .unwrap();
+    }
+    let ids: Vec<i64> = [("dev", 3), ("staging", 700), ("prod", 5)]
+        .iter()
+        .map(|(env, n)| store.insert_snapshot(&snapshot(env, *n)).unwrap())
+        .collect();
+    let asked = [ids[2], ids[0], ids[1], ids[2]];
+    let loaded = store.load_snapshots(&asked).unwrap();
+    assert_eq!(loaded.len(), 4);
+    for (snapshot, id) in loaded.iter().zip(asked) {
+        assert_eq!(snapshot, &store.load_snapshot(id).unwrap());
+    }
+    assert_eq!(
+        loaded.iter().map(|s| s.resources.len()).collect::<Vec<_>>(),
+        vec![5, 3, 700, 5]
+    );
+    assert!(store.load_snapshots(&[]).unwrap().is_empty());
+    let missing = ids.iter().max().unwrap() + 100;
+    let err = store.load_snapshots(&[ids[0], missing]).unwrap_err();
+    assert!(matches!(err, StoreError::NoSuchSnapshot(_)), "{err}");
+    assert!(err.to_string().contains(&missing.to_string()), "{err}");
+}
 
 /// Who (schema v5): the actor with each audit entry, `collected_by` with each snapshot; a store
 /// without a writer records NULL, as rows written before v5 read.
