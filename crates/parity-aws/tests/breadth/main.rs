@@ -3,18 +3,18 @@
 //! with real drift by `seed.py` beside this file, compared through parity-core's matrix; failing
 //! services make only their kinds missing; every operation moto received is on OPERATIONS.
 
-use std::path::PathBuf;
-use std::process::Command;
+#[path = "../common/mod.rs"]
+mod common;
+
+use common::{count, find, matrix, row, seed};
+
 use std::sync::{Mutex, Once};
 
-use chrono::NaiveDate;
 use parity_aws::{collect, collect_many, CollectContext, Phase, ProgressEvent, OPERATIONS};
-use parity_core::{
-    Column, EnvironmentConfig, FeatureFlags, Matrix, MatrixOptions, Resource, Row, Snapshot, Status,
-};
-use parity_testkit::moto::{python, Moto};
+use parity_core::{EnvironmentConfig, FeatureFlags, Matrix, Status};
+use parity_testkit::moto::Moto;
 use parity_testkit::proxy::RecordingProxy;
-use serde_json::{json, Value};
+use serde_json::json;
 
 const REGION: &str = "us-east-1";
 const ENVS: [&str; 3] = ["dev", "staging", "prod"];
@@ -28,22 +28,6 @@ fn init() {
     });
 }
 
-/// Runs this directory's `seed.py` against `moto` and returns its JSON output.
-fn seed(moto: &Moto) -> Value {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/breadth/seed.py");
-    let out = Command::new(python())
-        .arg(script)
-        .arg(moto.endpoint())
-        .output()
-        .expect("run tests/breadth/seed.py");
-    assert!(
-        out.status.success(),
-        "seed.py failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("seed.py prints JSON")
-}
-
 /// An environment scoped by `Environment=<name>`, with the seed's feature-flag table.
 fn env(name: &str, endpoint: &str, flags_table: Option<&str>) -> EnvironmentConfig {
     let mut env = EnvironmentConfig::new(name);
@@ -52,45 +36,6 @@ fn env(name: &str, endpoint: &str, flags_table: Option<&str>) -> EnvironmentConf
     env.endpoint_url = Some(endpoint.to_string());
     env.feature_flags = flags_table.map(FeatureFlags::new);
     env
-}
-
-fn find<'a>(snapshot: &'a Snapshot, kind: &str, native_id: &str) -> &'a Resource {
-    snapshot
-        .resources
-        .iter()
-        .find(|r| r.kind == kind && r.native_id == native_id)
-        .unwrap_or_else(|| {
-            let have: Vec<String> = snapshot
-                .resources
-                .iter()
-                .filter(|r| r.kind == kind)
-                .map(|r| r.native_id.clone())
-                .collect();
-            panic!(
-                "{}: no {kind} {native_id}; have {have:?}",
-                snapshot.environment
-            )
-        })
-}
-
-fn count(snapshot: &Snapshot, kind: &str) -> usize {
-    snapshot.resources.iter().filter(|r| r.kind == kind).count()
-}
-
-fn row<'a>(matrix: &'a Matrix, key: &str, attribute: &str) -> &'a Row {
-    matrix
-        .rows
-        .iter()
-        .find(|r| &*r.key == key && &*r.attribute == attribute)
-        .unwrap_or_else(|| {
-            let keys: Vec<String> = matrix
-                .rows
-                .iter()
-                .filter(|r| r.key.starts_with(key.split('/').next().unwrap_or_default()))
-                .map(|r| format!("{} {}", r.key, r.attribute))
-                .collect();
-            panic!("no row {key} {attribute}; rows of that kind: {keys:#?}")
-        })
 }
 
 /// The status of (dev, staging), (dev, prod) and (staging, prod) on a row.
@@ -103,29 +48,6 @@ fn pairs(matrix: &Matrix, key: &str, attribute: &str) -> [Option<Status>; 3] {
     ]
 }
 
-fn matrix(envs: &[EnvironmentConfig], snapshots: &[Snapshot]) -> Matrix {
-    let columns: Vec<Column> = envs
-        .iter()
-        .zip(snapshots)
-        .map(|(env, snapshot)| Column {
-            label: env.name.clone(),
-            env,
-            snapshot,
-        })
-        .collect();
-    Matrix::compute(
-        &columns,
-        MatrixOptions {
-            group_numbered: &parity_core::GroupNumbered::Default,
-            rules: &[],
-            ignores: &[],
-            exceptions: &[],
-            today: NaiveDate::from_ymd_opt(2026, 1, 1).expect("a date"),
-        },
-    )
-    .expect("matrix")
-}
-
 const SAME: Option<Status> = Some(Status::Same);
 const DRIFT: Option<Status> = Some(Status::Drift);
 const MISSING: Option<Status> = Some(Status::Missing);
@@ -134,7 +56,7 @@ const MISSING: Option<Status> = Some(Status::Missing);
 async fn breadth_kinds_with_drift_between_three_environments() {
     init();
     let moto = Moto::start();
-    let seeded = seed(&moto);
+    let seeded = seed(&moto, "breadth");
     let proxy = RecordingProxy::start(moto.port, &[]).await;
     let envs: Vec<EnvironmentConfig> = ENVS
         .iter()
@@ -441,7 +363,7 @@ async fn breadth_kinds_with_drift_between_three_environments() {
 async fn failing_services_make_only_their_kinds_missing() {
     init();
     let moto = Moto::start();
-    seed(&moto);
+    seed(&moto, "breadth");
     // Lambda and CloudWatch connections are dropped without an answer; the flag table named
     // does not exist (moto answers ResourceNotFoundException).
     let proxy = RecordingProxy::start(moto.port, &["lambda", "cloudwatch"]).await;
@@ -512,7 +434,7 @@ async fn failing_services_make_only_their_kinds_missing() {
 async fn an_operation_moto_cannot_serve_makes_the_snapshot_partial() {
     init();
     let moto = Moto::start();
-    seed(&moto);
+    seed(&moto, "breadth");
     let ctx = CollectContext::new("breadth-unbridged").with_fingerprint_key(vec![5; 32]);
     let prod = env("prod", &moto.endpoint(), Some("feature-flags"));
     let snapshot = collect(&prod, &ctx, &|_| {}).await;

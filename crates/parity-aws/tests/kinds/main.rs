@@ -5,18 +5,18 @@
 //! secrets in container environments are never stored; every operation moto received is on
 //! OPERATIONS.
 
-use std::path::PathBuf;
-use std::process::Command;
+#[path = "../common/mod.rs"]
+mod common;
+
+use common::{count, find, matrix, row, seed};
+
 use std::sync::Once;
 
-use chrono::NaiveDate;
 use parity_aws::{collect_many, CollectContext, OPERATIONS};
-use parity_core::{
-    Category, Column, EnvironmentConfig, Matrix, MatrixOptions, Resource, Row, Snapshot, Status,
-};
-use parity_testkit::moto::{python, Moto};
+use parity_core::{Category, EnvironmentConfig, Matrix, Status};
+use parity_testkit::moto::Moto;
 use parity_testkit::proxy::RecordingProxy;
-use serde_json::{json, Value};
+use serde_json::json;
 
 const REGION: &str = "us-east-1";
 
@@ -29,22 +29,6 @@ fn init() {
     });
 }
 
-/// Runs this directory's `seed.py` against `moto` and returns its JSON output.
-fn seed(moto: &Moto) -> Value {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/kinds/seed.py");
-    let out = Command::new(python())
-        .arg(script)
-        .arg(moto.endpoint())
-        .output()
-        .expect("run tests/kinds/seed.py");
-    assert!(
-        out.status.success(),
-        "seed.py failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("seed.py prints JSON")
-}
-
 /// An environment scoped by `Environment=<name>`.
 fn env(name: &str, endpoint: &str) -> EnvironmentConfig {
     let mut env = EnvironmentConfig::new(name);
@@ -54,70 +38,8 @@ fn env(name: &str, endpoint: &str) -> EnvironmentConfig {
     env
 }
 
-fn find<'a>(snapshot: &'a Snapshot, kind: &str, native_id: &str) -> &'a Resource {
-    snapshot
-        .resources
-        .iter()
-        .find(|r| r.kind == kind && r.native_id == native_id)
-        .unwrap_or_else(|| {
-            let have: Vec<String> = snapshot
-                .resources
-                .iter()
-                .filter(|r| r.kind == kind)
-                .map(|r| r.native_id.clone())
-                .collect();
-            panic!(
-                "{}: no {kind} {native_id}; have {have:?}",
-                snapshot.environment
-            )
-        })
-}
-
-fn count(snapshot: &Snapshot, kind: &str) -> usize {
-    snapshot.resources.iter().filter(|r| r.kind == kind).count()
-}
-
-fn row<'a>(matrix: &'a Matrix, key: &str, attribute: &str) -> &'a Row {
-    matrix
-        .rows
-        .iter()
-        .find(|r| &*r.key == key && &*r.attribute == attribute)
-        .unwrap_or_else(|| {
-            let keys: Vec<String> = matrix
-                .rows
-                .iter()
-                .filter(|r| r.key.starts_with(key.split('/').next().unwrap_or_default()))
-                .map(|r| format!("{} {}", r.key, r.attribute))
-                .collect();
-            panic!("no row {key} {attribute}; rows of that kind: {keys:#?}")
-        })
-}
-
 fn status(matrix: &Matrix, key: &str, attribute: &str) -> Option<Status> {
     row(matrix, key, attribute).pair_status(0, 1)
-}
-
-fn matrix(envs: &[EnvironmentConfig], snapshots: &[Snapshot]) -> Matrix {
-    let columns: Vec<Column> = envs
-        .iter()
-        .zip(snapshots)
-        .map(|(env, snapshot)| Column {
-            label: env.name.clone(),
-            env,
-            snapshot,
-        })
-        .collect();
-    Matrix::compute(
-        &columns,
-        MatrixOptions {
-            group_numbered: &parity_core::GroupNumbered::Default,
-            rules: &[],
-            ignores: &[],
-            exceptions: &[],
-            today: NaiveDate::from_ymd_opt(2026, 1, 1).expect("a date"),
-        },
-    )
-    .expect("matrix")
 }
 
 const SAME: Option<Status> = Some(Status::Same);
@@ -127,7 +49,7 @@ const DRIFT: Option<Status> = Some(Status::Drift);
 async fn application_layer_kinds_with_the_articles_drift() {
     init();
     let moto = Moto::start();
-    let seeded = seed(&moto);
+    let seeded = seed(&moto, "kinds");
     let proxy = RecordingProxy::start(moto.port, &[]).await;
     let envs: Vec<EnvironmentConfig> = ["staging", "prod"]
         .iter()
