@@ -1,7 +1,7 @@
 //! EC2 collectors: VPCs, subnets, NAT gateways, route tables, security groups and instances,
 //! scoped by the environment's tag filter (server-side `tag:K` filters) and VPC membership.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use aws_sdk_ec2::types::{Filter, IpPermission, Tag, VpcAttributeName};
@@ -85,7 +85,7 @@ fn tag_value<'a>(tags: &'a [Tag], key: &str) -> Option<&'a str> {
 }
 
 /// User tags: all but `Name` and `aws:*`.
-fn user_tags(tags: &[Tag]) -> BTreeMap<String, String> {
+fn user_tags(tags: &[Tag]) -> parity_core::Tags {
     tags.iter()
         .filter_map(|t| Some((t.key()?, t.value().unwrap_or(""))))
         .filter(|(k, _)| *k != "Name" && !k.starts_with("aws:"))

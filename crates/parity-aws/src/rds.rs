@@ -1,7 +1,7 @@
 //! RDS collectors: DB instances (scoped client-side by TagList or VPC membership, since RDS has
 //! no server-side tag filter) and the parameter groups they use, with their user-modified values.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use aws_sdk_rds::types::{DbInstance, Tag};
 use aws_sdk_rds::Client;
@@ -54,7 +54,7 @@ pub(crate) fn in_scope(
     tagged || in_vpc
 }
 
-fn user_tags(tags: &[Tag]) -> BTreeMap<String, String> {
+fn user_tags(tags: &[Tag]) -> parity_core::Tags {
     tags.iter()
         .filter_map(|t| Some((t.key()?, t.value().unwrap_or(""))))
         .filter(|(k, _)| *k != "Name" && !k.starts_with("aws:"))

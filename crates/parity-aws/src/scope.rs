@@ -62,7 +62,7 @@ impl Scope {
 /// User tags: all but `Name` and `aws:*`.
 pub(crate) fn user_tags<'a>(
     tags: impl IntoIterator<Item = (&'a str, &'a str)>,
-) -> BTreeMap<String, String> {
+) -> parity_core::Tags {
     tags.into_iter()
         .filter(|(k, _)| *k != "Name" && !k.starts_with("aws:"))
         .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -27,7 +27,10 @@ pub use document::{
 pub use exception::{ExceptionRule, ExceptionState};
 pub use identity::{LogicalKey, TokenSet};
 pub use matrix::{Column, CompiledFilter, Matrix, MatrixOptions, PairScore, Row, RowFilter};
-pub use model::{Category, Identity, MissingKind, Resource, Snapshot, SnapshotStatus, Source};
+pub use model::{
+    Attributes, Category, Identity, MissingKind, Resource, Snapshot, SnapshotStatus, SortedMap,
+    Source, Tags,
+};
 pub use status::Status;
 pub use workspace::{
     check_endpoint_url, parse_duration_secs, parse_role_arn, AssumeRole, Credentials,

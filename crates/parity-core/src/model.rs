@@ -145,6 +145,112 @@ pub enum Identity {
     },
 }
 
+/// A resource's attributes by name, sorted by name (see [`SortedMap`]).
+pub type Attributes = SortedMap<Value>;
+
+/// A resource's tags by key, sorted by key (see [`SortedMap`]).
+pub type Tags = SortedMap<String>;
+
+/// A map from names to values kept as one vector sorted by name ([`litemap::LiteMap`], which it
+/// derefs to for the map methods: `get`, `insert`, `iter`, `keys`, `values`, `retain`, …).
+/// Chosen over a `BTreeMap` for memory (issue 19, "Memory"): a `BTreeMap` of the 15–20
+/// attributes a resource typically has takes three nodes of about a kilobyte each, this one
+/// allocation of its entries. Iteration is in name order, and serde reads and writes a JSON
+/// object, as with a `BTreeMap`; `map["name"]` panics when the name is absent, as there.
+#[derive(Clone, PartialEq, Eq, Hash, Default)]
+pub struct SortedMap<V>(litemap::LiteMap<String, V>);
+
+impl<V> SortedMap<V> {
+    pub fn new() -> Self {
+        SortedMap(litemap::LiteMap::new())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+impl<V> std::ops::Deref for SortedMap<V> {
+    type Target = litemap::LiteMap<String, V>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl<V> std::ops::DerefMut for SortedMap<V> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl<V> std::ops::Index<&str> for SortedMap<V> {
+    type Output = V;
+
+    fn index(&self, name: &str) -> &V {
+        self.0
+            .get(name)
+            .unwrap_or_else(|| panic!("no entry `{name}` in the map"))
+    }
+}
+
+impl<V: std::fmt::Debug> std::fmt::Debug for SortedMap<V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.0.iter()).finish()
+    }
+}
+
+impl<V> FromIterator<(String, V)> for SortedMap<V> {
+    /// Later entries replace earlier ones of the same name, as in a `BTreeMap`.
+    fn from_iter<I: IntoIterator<Item = (String, V)>>(iter: I) -> Self {
+        SortedMap(iter.into_iter().collect())
+    }
+}
+
+impl<V> Extend<(String, V)> for SortedMap<V> {
+    fn extend<I: IntoIterator<Item = (String, V)>>(&mut self, iter: I) {
+        for (k, v) in iter {
+            self.0.insert(k, v);
+        }
+    }
+}
+
+impl<'a, V> IntoIterator for &'a SortedMap<V> {
+    type Item = (&'a String, &'a V);
+    type IntoIter = <&'a litemap::LiteMap<String, V> as IntoIterator>::IntoIter;
+
+    fn into_iter(self) -> Self::IntoIter {
+        (&self.0).into_iter()
+    }
+}
+
+impl<V> IntoIterator for SortedMap<V> {
+    type Item = (String, V);
+    type IntoIter = <litemap::LiteMap<String, V> as IntoIterator>::IntoIter;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<V: Serialize> Serialize for SortedMap<V> {
+    /// Always a JSON object (litemap alone writes an empty map as `[]`).
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter())
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for SortedMap<V> {
+    /// An object in any key order (stored ones come sorted: appended without a search).
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        litemap::LiteMap::deserialize(deserializer).map(SortedMap)
+    }
+}
+
 /// One resource as collected: identity, native id, tags and attributes (raw values).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Resource {
@@ -159,10 +265,10 @@ pub struct Resource {
     /// Native id of the parent (VPC of a subnet, route table, NAT gateway, security group).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub tags: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
     #[serde(default)]
-    pub attributes: BTreeMap<String, Value>,
+    pub attributes: Attributes,
     /// Attributes that could not be read for this resource (a per-resource call failed), with
     /// the reason: `attribute` or `prefix.*` (every attribute under `prefix.`). Their cells are
     /// `unknown`, not drift; the resource and its other attributes count as usual.
@@ -184,8 +290,8 @@ impl Resource {
             aliases: Vec::new(),
             region: None,
             parent: None,
-            tags: BTreeMap::new(),
-            attributes: BTreeMap::new(),
+            tags: Tags::new(),
+            attributes: Attributes::new(),
             unknown: BTreeMap::new(),
             source_address: None,
         }
