@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use smallvec::SmallVec;
 
-use super::rows::{KeyRows, Shared, SpecCache};
+use super::rows::{KeyRows, Shared, SpecCache, ZoneRanks};
 use super::types::{AmbiguousKey, Column, Matrix, MatrixOptions, PairScore, Row};
 use crate::exception::{glob, CompiledException};
 use crate::identity::{key_snapshot_with, CompiledRule, KeyedSnapshot, TokenSet};
@@ -386,6 +386,10 @@ impl Matrix {
             exceptions: &compiled.exceptions,
             change_view,
             today: options.today,
+            zone_ranks: ZoneRanks {
+                zone: interner.strings.get("availability_zone").map(|(_, r)| *r),
+                zones: interner.strings.get("availability_zones").map(|(_, r)| *r),
+            },
         };
         let (rows, ambiguous) = all_rows(&shared, &all_keys(&prepared));
 
@@ -455,7 +459,7 @@ fn all_rows(shared: &Shared, keys: &[Arc<str>]) -> (Vec<Row>, Vec<AmbiguousKey>)
             .par_chunks(CHUNK)
             .map_init(SpecCache::default, |cache, chunk| {
                 let mut out = KeyRows {
-                    rows: Vec::with_capacity(chunk.len() * 8),
+                    rows: Vec::with_capacity(chunk.len() * 16),
                     ambiguous: Vec::new(),
                 };
                 for key in chunk {

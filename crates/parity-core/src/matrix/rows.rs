@@ -48,6 +48,15 @@ pub(super) struct Shared<'s, 'a> {
     pub exceptions: &'s [CompiledException<'s>],
     pub change_view: bool,
     pub today: NaiveDate,
+    pub zone_ranks: ZoneRanks,
+}
+
+/// The interned ranks of `availability_zone` and `availability_zones` (`None` where no resource
+/// has that attribute), for [`Shared::has_zone_spread`].
+#[derive(Clone, Copy)]
+pub(super) struct ZoneRanks {
+    pub zone: Option<u32>,
+    pub zones: Option<u32>,
 }
 
 /// One key and how each column holds it.
@@ -254,21 +263,19 @@ impl<'s> Shared<'s, '_> {
     }
 
     /// Whether the key gets a derived `zone_spread` row: some column holds a group with known
-    /// zones, or a member lists `availability_zones`, or is a VPC with zoned subnets.
-    fn has_zone_spread(&self, k: &KeyContext) -> bool {
-        k.members.iter().enumerate().any(|(c, m)| {
-            let p = &self.prepared[c];
-            m.iter().any(|&i| {
-                let r = &p.column.snapshot.resources[i];
-                (m.len() > 1
-                    && r.attributes
-                        .get("availability_zone")
-                        .is_some_and(Value::is_string))
-                    || r.attributes
-                        .get("availability_zones")
-                        .is_some_and(Value::is_array)
-                    || p.subnet_zones.contains_key(&i)
-            })
+    /// zones, or a member lists `availability_zones`, or is a VPC with zoned subnets. Read from
+    /// the key's `held` values (by interned rank, no lookups by name).
+    fn has_zone_spread(&self, k: &KeyContext, held: &[Held]) -> bool {
+        let ZoneRanks { zone, zones } = self.zone_ranks;
+        held.iter().any(|h| match h.value {
+            HeldValue::Attribute(Value::Array(_)) => Some(h.rank) == zones,
+            HeldValue::Attribute(Value::String(_)) => {
+                Some(h.rank) == zone && k.members[h.column].len() > 1
+            }
+            _ => false,
+        }) || k.members.iter().enumerate().any(|(c, m)| {
+            let zones = &self.prepared[c].subnet_zones;
+            !zones.is_empty() && m.iter().any(|i| zones.contains_key(i))
         })
     }
 
@@ -336,7 +343,7 @@ impl<'s> Shared<'s, '_> {
                 names.push((h.name, h.rank));
             }
         }
-        if self.has_zone_spread(k) {
+        if self.has_zone_spread(k, &held) {
             if let Some((name, rank)) = interner.strings.get(ZONE_SPREAD) {
                 if let Err(at) = names.binary_search_by_key(rank, |(_, r)| *r) {
                     names.insert(at, (name, *rank));
