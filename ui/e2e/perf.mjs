@@ -6,7 +6,8 @@
 // the DOM. Filter change: in the page, from the click to the DOM showing the new rows ("dom"), and
 // to the next frame painted after that ("painted"). Each filter is a fresh query (never a cached
 // page), alternating so that every click changes the rows.
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Session, startDriver, waitFor } from "./webdriver.mjs";
@@ -47,6 +48,28 @@ const measure = (s, target, value = null) =>
     value,
   );
 
+/** Peak resident memory (VmHWM, MiB) of the running processes whose command line contains
+ * `needle` (the app's own process, and WebKit's web process that renders its UI), largest first. */
+const peakMiB = (needle) => {
+  let pids = [];
+  try {
+    pids = execFileSync("pgrep", ["-f", needle], { encoding: "utf8" }).split("\n").filter(Boolean);
+  } catch {
+    return [];
+  }
+  return pids
+    .map((pid) => {
+      try {
+        const m = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmHWM:\s+(\d+) kB/);
+        return m ? Math.round(Number(m[1]) / 1024) : 0;
+      } catch {
+        return 0;
+      }
+    })
+    .filter((x) => x > 0)
+    .sort((a, b) => b - a);
+};
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
@@ -60,6 +83,7 @@ const driver = await startDriver({
 });
 const launches = [];
 const filters = {};
+const memory = [];
 try {
   for (let run = 1; run <= RUNS; run++) {
     const t0 = Date.now();
@@ -88,6 +112,10 @@ try {
       (filters[name] ??= []).push(r);
       console.log(`run ${run}: ${name.padEnd(17)} dom ${r.dom.toFixed(0).padStart(4)} ms, painted ${r.painted.toFixed(0).padStart(4)} ms, ${r.total} rows`);
     }
+    const app = peakMiB(APP);
+    const web = peakMiB("WebKitWebProcess");
+    memory.push(app[0] ?? 0);
+    console.log(`run ${run}: peak resident memory: app process ${app[0] ?? "?"} MiB, WebKit web process ${web[0] ?? "?"} MiB`);
     await s.delete();
   }
 } finally {
@@ -95,7 +123,8 @@ try {
   rmSync(dataDir, { recursive: true, force: true });
 }
 const warm = launches.slice(1);
-console.log(`\nlaunch → matrix visible: first ${launches[0]} ms; later runs median ${warm.length ? median(warm) : "n/a"} ms   (target ≤ 1500 ms)`);
+console.log(`\nlaunch → matrix visible: first ${launches[0]} ms; later runs median ${warm.length ? median(warm) : "n/a"} ms   (target ≤ 1500 ms at 3 × 20,000 resources, ≤ 2500 ms at 3 × 100,000)`);
+console.log(`peak resident memory of the app process: median ${median(memory)} MiB   (goal ≤ 1536 MiB at 3 × 100,000)`);
 for (const [name, rs] of Object.entries(filters)) {
   console.log(
     `filter ${name.padEnd(17)} median dom ${median(rs.map((r) => r.dom)).toFixed(0)} ms, painted ${median(rs.map((r) => r.painted)).toFixed(0)} ms   (target ≤ 100 ms)`,
