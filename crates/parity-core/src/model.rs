@@ -151,103 +151,198 @@ pub type Attributes = SortedMap<Value>;
 /// A resource's tags by key, sorted by key (see [`SortedMap`]).
 pub type Tags = SortedMap<String>;
 
-/// A map from names to values kept as one vector sorted by name ([`litemap::LiteMap`], which it
-/// derefs to for the map methods: `get`, `insert`, `iter`, `keys`, `values`, `retain`, …).
-/// Chosen over a `BTreeMap` for memory (issue 19, "Memory"): a `BTreeMap` of the 15–20
-/// attributes a resource typically has takes three nodes of about a kilobyte each, this one
-/// allocation of its entries. Iteration is in name order, and serde reads and writes a JSON
-/// object, as with a `BTreeMap`; `map["name"]` panics when the name is absent, as there.
-#[derive(Clone, PartialEq, Eq, Hash, Default)]
-pub struct SortedMap<V>(litemap::LiteMap<String, V>);
+/// A map from names to values kept as one vector sorted by name, with the part of the
+/// `BTreeMap` interface the product uses. Chosen over a `BTreeMap` for memory (issue 19,
+/// "Memory"): a `BTreeMap` of the 15–20 attributes a resource typically has takes three nodes of
+/// about a kilobyte each, this one allocation of its entries; lookups are binary searches,
+/// iteration is in name order, and serde reads and writes a JSON object, as with a `BTreeMap`
+/// (a stored map comes sorted: each entry is appended without a search). Written here rather
+/// than taken from `litemap`: that crate's `alloc` feature is off in the dependency graph, and
+/// turning it on rebuilds everything above it (ICU, `url`, the AWS SDK, Tauri).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct SortedMap<V> {
+    entries: Vec<(String, V)>,
+}
+
+impl<V> Default for SortedMap<V> {
+    fn default() -> Self {
+        SortedMap {
+            entries: Vec::new(),
+        }
+    }
+}
 
 impl<V> SortedMap<V> {
     pub fn new() -> Self {
-        SortedMap(litemap::LiteMap::new())
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        Self::default()
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.entries.len()
     }
-}
 
-impl<V> std::ops::Deref for SortedMap<V> {
-    type Target = litemap::LiteMap<String, V>;
-
-    fn deref(&self) -> &Self::Target {
-        &self.0
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
     }
-}
 
-impl<V> std::ops::DerefMut for SortedMap<V> {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.0
+    fn find(&self, name: &str) -> Result<usize, usize> {
+        self.entries.binary_search_by(|(k, _)| k.as_str().cmp(name))
+    }
+
+    pub fn get(&self, name: &str) -> Option<&V> {
+        self.find(name).ok().map(|i| &self.entries[i].1)
+    }
+
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut V> {
+        self.find(name).ok().map(|i| &mut self.entries[i].1)
+    }
+
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.find(name).is_ok()
+    }
+
+    /// Sets `name` to `value`; returns the value it replaced.
+    pub fn insert(&mut self, name: String, value: V) -> Option<V> {
+        // appending in name order (how maps are built and stored) needs no search
+        if self
+            .entries
+            .last()
+            .is_none_or(|(last, _)| last.as_str() < name.as_str())
+        {
+            self.entries.push((name, value));
+            return None;
+        }
+        match self.find(&name) {
+            Ok(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
+            Err(i) => {
+                self.entries.insert(i, (name, value));
+                None
+            }
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
+
+    pub fn remove(&mut self, name: &str) -> Option<V> {
+        self.find(name).ok().map(|i| self.entries.remove(i).1)
+    }
+
+    pub fn retain(&mut self, mut keep: impl FnMut(&String, &mut V) -> bool) {
+        self.entries.retain_mut(|(k, v)| keep(k, v));
+    }
+
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&String, &V)> + ExactSizeIterator {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn iter_mut(
+        &mut self,
+    ) -> impl DoubleEndedIterator<Item = (&String, &mut V)> + ExactSizeIterator {
+        self.entries.iter_mut().map(|(k, v)| (&*k, v))
+    }
+
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &String> + ExactSizeIterator {
+        self.entries.iter().map(|(k, _)| k)
+    }
+
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &V> + ExactSizeIterator {
+        self.entries.iter().map(|(_, v)| v)
+    }
+
+    pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut V> + ExactSizeIterator {
+        self.entries.iter_mut().map(|(_, v)| v)
     }
 }
 
 impl<V> std::ops::Index<&str> for SortedMap<V> {
     type Output = V;
 
+    /// Panics when `name` is absent, as a `BTreeMap` does.
     fn index(&self, name: &str) -> &V {
-        self.0
-            .get(name)
+        self.get(name)
             .unwrap_or_else(|| panic!("no entry `{name}` in the map"))
     }
 }
 
-impl<V: std::fmt::Debug> std::fmt::Debug for SortedMap<V> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_map().entries(self.0.iter()).finish()
+impl<V: fmt::Debug> fmt::Debug for SortedMap<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl<V> Extend<(String, V)> for SortedMap<V> {
+    /// Later entries replace earlier ones of the same name, as in a `BTreeMap`.
+    fn extend<I: IntoIterator<Item = (String, V)>>(&mut self, iter: I) {
+        for (k, v) in iter {
+            self.insert(k, v);
+        }
     }
 }
 
 impl<V> FromIterator<(String, V)> for SortedMap<V> {
     /// Later entries replace earlier ones of the same name, as in a `BTreeMap`.
     fn from_iter<I: IntoIterator<Item = (String, V)>>(iter: I) -> Self {
-        SortedMap(iter.into_iter().collect())
-    }
-}
-
-impl<V> Extend<(String, V)> for SortedMap<V> {
-    fn extend<I: IntoIterator<Item = (String, V)>>(&mut self, iter: I) {
-        for (k, v) in iter {
-            self.0.insert(k, v);
-        }
+        let mut map = SortedMap::new();
+        map.extend(iter);
+        map
     }
 }
 
 impl<'a, V> IntoIterator for &'a SortedMap<V> {
     type Item = (&'a String, &'a V);
-    type IntoIter = <&'a litemap::LiteMap<String, V> as IntoIterator>::IntoIter;
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (String, V)>,
+        fn(&'a (String, V)) -> (&'a String, &'a V),
+    >;
 
     fn into_iter(self) -> Self::IntoIter {
-        (&self.0).into_iter()
+        self.entries.iter().map(|(k, v)| (k, v))
     }
 }
 
 impl<V> IntoIterator for SortedMap<V> {
     type Item = (String, V);
-    type IntoIter = <litemap::LiteMap<String, V> as IntoIterator>::IntoIter;
+    type IntoIter = std::vec::IntoIter<(String, V)>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter()
+        self.entries.into_iter()
     }
 }
 
 impl<V: Serialize> Serialize for SortedMap<V> {
-    /// Always a JSON object (litemap alone writes an empty map as `[]`).
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(self.0.iter())
+        serializer.collect_map(self.iter())
     }
 }
 
 impl<'de, V: Deserialize<'de>> Deserialize<'de> for SortedMap<V> {
-    /// An object in any key order (stored ones come sorted: appended without a search).
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        litemap::LiteMap::deserialize(deserializer).map(SortedMap)
+        struct MapVisitor<V>(std::marker::PhantomData<V>);
+
+        impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for MapVisitor<V> {
+            type Value = SortedMap<V>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut map = SortedMap {
+                    entries: Vec::with_capacity(access.size_hint().unwrap_or(0)),
+                };
+                while let Some((key, value)) = access.next_entry::<String, V>()? {
+                    map.insert(key, value);
+                }
+                Ok(map)
+            }
+        }
+
+        deserializer.deserialize_map(MapVisitor(std::marker::PhantomData))
     }
 }
 
@@ -381,5 +476,49 @@ impl Snapshot {
     /// Whether `kind` failed to collect (its cells are `unknown`).
     pub fn failed(&self, kind: &str) -> bool {
         self.missing.iter().any(|m| m.kind == kind)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A `SortedMap` behaves as the `BTreeMap` it replaced: name order whatever the insertion
+    /// order, the later of two equal names wins (inserted, collected or read from JSON), and
+    /// JSON is an object (`{}` when empty), byte for byte what a `BTreeMap` writes.
+    #[test]
+    fn a_sorted_map_reads_writes_and_orders_as_a_btree_map() {
+        let pairs = [("b", 1), ("a", 2), ("c", 3), ("a", 4), ("b", 5)];
+        let mut map: SortedMap<i64> = SortedMap::new();
+        let mut btree: BTreeMap<String, i64> = BTreeMap::new();
+        for (k, v) in pairs {
+            assert_eq!(map.insert(k.to_string(), v), btree.insert(k.to_string(), v));
+        }
+        let collected: SortedMap<i64> = pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        assert_eq!(collected, map);
+        assert_eq!(
+            map.iter().map(|(k, v)| (k.clone(), *v)).collect::<Vec<_>>(),
+            btree.clone().into_iter().collect::<Vec<_>>()
+        );
+        assert_eq!(map["a"], 4);
+        assert_eq!(map.get("z"), None);
+        assert_eq!(map.remove("c"), Some(3));
+        assert!(!map.contains_key("c"));
+        btree.remove("c");
+        assert_eq!(
+            serde_json::to_string(&map).unwrap(),
+            serde_json::to_string(&btree).unwrap()
+        );
+        assert_eq!(
+            serde_json::to_string(&SortedMap::<i64>::new()).unwrap(),
+            "{}"
+        );
+        let read: SortedMap<i64> = serde_json::from_value(json!({"b": 1, "a": 2, "c": 3})).unwrap();
+        assert_eq!(read.keys().collect::<Vec<_>>(), ["a", "b", "c"]);
+        let read: SortedMap<i64> = serde_json::from_str(r#"{"b": 1, "a": 2, "b": 7}"#).unwrap();
+        assert_eq!(read["b"], 7);
+        assert_eq!(read.len(), 2);
+        assert!(serde_json::from_str::<SortedMap<i64>>("[1]").is_err());
     }
 }
