@@ -1,8 +1,8 @@
 //! Benchmark: opening a workspace (issue 19, "Opening a workspace at the floor"): the three
 //! newest snapshots of a generated 3 × N workspace (`parity_app::large`) loaded from SQLite, then
 //! the matrix computed — what `envparity check` and the desktop's first matrix wait for — printed
-//! side by side: load, compute, and the whole `Workspace::compare`. Target: the whole ≤ 0.5 s
-//! for 3 × 20,000 resources. Each phase runs several times; the best and the median are printed
+//! side by side: load, compute, the whole `Workspace::compare`, and that plus the desktop's
+//! `MatrixView` (tag index, kinds). Target: `Workspace::compare` ≤ 0.5 s for 3 × 20,000 resources. Each phase runs several times; the best and the median are printed
 //! with the CPU time per run (wall times stretch when other processes share the CPU), then one
 //! summary line: `open X s (load Y s + diff Z s)` (best runs). Not a test.
 //!
@@ -17,6 +17,7 @@ use std::hint::black_box;
 use std::path::PathBuf;
 
 use chrono::Utc;
+use parity_app::view::MatrixView;
 use parity_app::{DbOpenMode, Workspace};
 use parity_core::{Column, Matrix, MatrixOptions};
 use parity_testkit::bench::timed;
@@ -104,6 +105,16 @@ fn main() {
         black_box(ws.compare(&[], today).expect("compare"))
     });
     assert_eq!(cmp.matrix.rows.len(), rows);
+    drop(cmp);
+    // what the desktop's first matrix waits for: the comparison and its view (tag index, kinds)
+    let (view, _) = timed(runs, || {
+        let ws = Workspace::open(&db, DbOpenMode::Existing, now).expect("open");
+        let exceptions = ws.store().exceptions().expect("exceptions");
+        black_box(MatrixView::new(
+            ws.compare(&[], today).expect("compare"),
+            exceptions,
+        ))
+    });
 
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let size = std::fs::metadata(&db).map_or(0, |m| m.len());
@@ -130,6 +141,7 @@ fn main() {
         ("load 3 snapshots (Store::load_snapshots)", &load),
         ("diff (Matrix::compute)", &diff),
         ("open + compare (Workspace::compare)", &open),
+        ("open + compare + view (MatrixView::new)", &view),
     ] {
         println!(
             "  {:<40} {:>10} {:>10} {:>12}",

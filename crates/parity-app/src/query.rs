@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::str::FromStr;
+use std::sync::Arc;
 
 use parity_core::matrix::RowFilter;
 use parity_core::{Category, Matrix, Status};
@@ -64,15 +65,19 @@ pub fn parse_pair(text: &str, what: &str) -> AppResult<(String, String)> {
 /// Logical key → the `Key=Value` tags of its resources in any column, and every tag key seen.
 #[derive(Debug, Clone, Default)]
 pub struct TagIndex {
-    tags: HashMap<String, BTreeSet<String>>,
+    /// Keyed by the rows' shared key strings (no copy per row).
+    tags: HashMap<Arc<str>, BTreeSet<String>>,
     keys: Vec<String>,
 }
 
 impl TagIndex {
     /// Indexes a matrix's `tags.<Key>` rows (ignored tags have no rows, so are not indexed).
+    /// Built once per matrix (a large one has hundreds of thousands of tag rows): a value is
+    /// formatted only when the resource's set lacks it.
     pub fn new(matrix: &Matrix) -> TagIndex {
-        let mut tags: HashMap<String, BTreeSet<String>> = HashMap::new();
-        let mut keys: BTreeSet<String> = BTreeSet::new();
+        let mut tags: HashMap<Arc<str>, BTreeSet<String>> = HashMap::new();
+        let mut keys: BTreeSet<&str> = BTreeSet::new();
+        let mut entry = String::new();
         for row in &matrix.rows {
             let Some(tag) = row.attribute.strip_prefix("tags.") else {
                 continue;
@@ -88,17 +93,24 @@ impl TagIndex {
             if values.is_empty() {
                 continue;
             }
-            if !keys.contains(tag) {
-                keys.insert(tag.to_string());
-            }
-            let set = tags.entry(row.key.to_string()).or_default();
+            keys.insert(tag);
+            let set = match tags.get_mut(&*row.key) {
+                Some(set) => set,
+                None => tags.entry(row.key.clone()).or_default(),
+            };
             for v in values {
-                set.insert(format!("{tag}={v}"));
+                entry.clear();
+                entry.push_str(tag);
+                entry.push('=');
+                entry.push_str(v);
+                if !set.contains(entry.as_str()) {
+                    set.insert(entry.clone());
+                }
             }
         }
         TagIndex {
             tags,
-            keys: keys.into_iter().collect(),
+            keys: keys.into_iter().map(str::to_string).collect(),
         }
     }
 

@@ -48,17 +48,21 @@ pub struct MatrixView {
 impl MatrixView {
     /// Indexes `comparison`; `exceptions` are the workspace's (for the detail panel).
     pub fn new(comparison: Comparison, exceptions: Vec<ExceptionRule>) -> MatrixView {
-        let kinds: BTreeSet<String> = comparison
-            .matrix
-            .rows
-            .iter()
-            .map(|r| r.kind.to_string())
-            .collect();
+        // rows of one kind are consecutive and share one string: compare before inserting
+        let mut kinds: BTreeSet<&str> = BTreeSet::new();
+        let mut last: Option<&str> = None;
+        for r in &comparison.matrix.rows {
+            if last != Some(&*r.kind) {
+                kinds.insert(&r.kind);
+                last = Some(&r.kind);
+            }
+        }
+        let kinds: Vec<String> = kinds.into_iter().map(str::to_string).collect();
         MatrixView {
             tags: TagIndex::new(&comparison.matrix),
             comparison,
             exceptions,
-            kinds: kinds.into_iter().collect(),
+            kinds,
             last: None,
         }
     }
