@@ -18,7 +18,7 @@ use aws_sdk_ecs::types::{
 use aws_sdk_ecs::Client;
 use futures::{StreamExt, TryStreamExt};
 use parity_core::container::{container_attributes, ContainerFacts};
-use parity_core::{Identity, Resource};
+use parity_core::Resource;
 use serde_json::{json, Value};
 
 use crate::failure::{describe, CallFailure};
@@ -48,14 +48,8 @@ fn size(v: Option<&str>) -> Option<Value> {
 
 fn cluster(c: &Cluster, region: &str) -> Resource {
     let name = c.cluster_name().unwrap_or_default();
-    let mut r = Resource::new(
-        "ecs.cluster",
-        c.cluster_arn().unwrap_or(name),
-        Identity::Name {
-            name: name.to_string(),
-        },
-    )
-    .with_region(region);
+    let mut r =
+        Resource::named("ecs.cluster", c.cluster_arn().unwrap_or(name), name).with_region(region);
     r.aliases.push(name.to_string());
     r.tags = user_tags(tag_pairs(c.tags()));
     for s in c.settings() {
@@ -72,14 +66,8 @@ fn cluster(c: &Cluster, region: &str) -> Resource {
 
 fn service(s: &Service, region: &str) -> Resource {
     let name = s.service_name().unwrap_or_default();
-    let mut r = Resource::new(
-        "ecs.service",
-        s.service_arn().unwrap_or(name),
-        Identity::Name {
-            name: name.to_string(),
-        },
-    )
-    .with_region(region);
+    let mut r =
+        Resource::named("ecs.service", s.service_arn().unwrap_or(name), name).with_region(region);
     r.tags = user_tags(tag_pairs(s.tags()));
     put(&mut r, "cluster", s.cluster_arn());
     put(&mut r, "launch_type", s.launch_type().map(|l| l.as_str()));
@@ -189,14 +177,7 @@ pub(crate) fn task_definition(
 ) -> Resource {
     let family = td.family().unwrap_or_default();
     let arn = td.task_definition_arn().unwrap_or(family);
-    let mut r = Resource::new(
-        "ecs.task_definition",
-        arn,
-        Identity::Name {
-            name: family.to_string(),
-        },
-    )
-    .with_region(region);
+    let mut r = Resource::named("ecs.task_definition", arn, family).with_region(region);
     // Services name it by ARN, `family:revision` or family.
     r.aliases.push(family.to_string());
     r.aliases.push(format!("{family}:{}", td.revision()));

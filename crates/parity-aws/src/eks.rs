@@ -6,7 +6,7 @@
 use aws_sdk_eks::types::{Cluster, Nodegroup};
 use aws_sdk_eks::Client;
 use futures::{StreamExt, TryStreamExt};
-use parity_core::{Identity, Resource};
+use parity_core::Resource;
 use serde_json::{json, Value};
 
 use crate::failure::{describe, CallFailure};
@@ -30,14 +30,7 @@ fn tag_pairs(tags: Option<&std::collections::HashMap<String, String>>) -> Vec<(&
 
 fn cluster(c: &Cluster, region: &str) -> Resource {
     let name = c.name().unwrap_or_default();
-    let mut r = Resource::new(
-        "eks.cluster",
-        c.arn().unwrap_or(name),
-        Identity::Name {
-            name: name.to_string(),
-        },
-    )
-    .with_region(region);
+    let mut r = Resource::named("eks.cluster", c.arn().unwrap_or(name), name).with_region(region);
     r.aliases.push(name.to_string());
     r.tags = user_tags(tag_pairs(c.tags()));
     put(&mut r, "version", c.version());
@@ -92,12 +85,10 @@ fn node_group(g: &Nodegroup, cluster_arn: &str, region: &str) -> Resource {
     let cluster = g.cluster_name().unwrap_or_default();
     let name = g.nodegroup_name().unwrap_or_default();
     // `<cluster>/<group>`: group names repeat across clusters; tokens strip from both segments.
-    let mut r = Resource::new(
+    let mut r = Resource::named(
         "eks.node_group",
         g.nodegroup_arn().unwrap_or(name),
-        Identity::Name {
-            name: format!("{cluster}/{name}"),
-        },
+        &format!("{cluster}/{name}"),
     )
     .with_region(region);
     r.tags = user_tags(tag_pairs(g.tags()));

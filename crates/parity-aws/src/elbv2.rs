@@ -179,14 +179,7 @@ fn with_tags(r: &mut Resource, tags: &[(String, String)]) {
 fn load_balancer(lb: &LoadBalancer, region: &str) -> Resource {
     let arn = lb.load_balancer_arn().unwrap_or_default();
     let name = lb.load_balancer_name().unwrap_or_default();
-    let mut r = Resource::new(
-        "elbv2.load_balancer",
-        arn,
-        Identity::Name {
-            name: name.to_string(),
-        },
-    )
-    .with_region(region);
+    let mut r = Resource::named("elbv2.load_balancer", arn, name).with_region(region);
     r.parent = lb.vpc_id().map(str::to_string);
     if let Some(dns) = lb.dns_name() {
         // Route 53 aliases and CNAMEs name the balancer by its DNS name (`dualstack.` prefixed
@@ -222,14 +215,7 @@ fn load_balancer(lb: &LoadBalancer, region: &str) -> Resource {
 fn target_group(tg: &TargetGroup, region: &str) -> Resource {
     let arn = tg.target_group_arn().unwrap_or_default();
     let name = tg.target_group_name().unwrap_or_default();
-    let mut r = Resource::new(
-        "elbv2.target_group",
-        arn,
-        Identity::Name {
-            name: name.to_string(),
-        },
-    )
-    .with_region(region);
+    let mut r = Resource::named("elbv2.target_group", arn, name).with_region(region);
     r.parent = tg.vpc_id().map(str::to_string);
     put(&mut r, "protocol", tg.protocol().map(|p| p.as_str()));
     put(&mut r, "port", tg.port());

@@ -9,7 +9,7 @@
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::Client;
 use futures::{StreamExt, TryStreamExt};
-use parity_core::{Identity, Resource};
+use parity_core::Resource;
 use serde_json::json;
 
 use crate::failure::{describe, CallFailure};
@@ -241,14 +241,7 @@ pub(crate) async fn buckets(
             if !(scope.by_name(&name) || scope.by_tags(pairs())) {
                 return Ok(None);
             }
-            let mut r = Resource::new(
-                "s3.bucket",
-                &name,
-                Identity::Name {
-                    name: name.to_string(),
-                },
-            )
-            .with_region(region);
+            let mut r = Resource::named("s3.bucket", &name, &name).with_region(region);
             r.aliases.push(format!("arn:aws:s3:::{name}"));
             r.tags = user_tags(pairs());
             configuration(client, &name, &mut r).await;
