@@ -427,15 +427,17 @@ fn failed(reporter: Reporter<'_>, out: &Results, kinds: &[&'static str], failure
 }
 
 /// An SDK client of any service for `region`, from the environment's shared configuration.
-/// Its HTTP client spends the (account, region, service) rate budget.
+/// Its HTTP client spends the (account, region, service) rate budget. Service-specific builder
+/// settings follow the service name (`force_path_style(…)`).
 macro_rules! client {
-    ($sdk_crate:ident, $prepared:expr, $region:expr, $service:expr) => {
+    ($sdk_crate:ident, $prepared:expr, $region:expr, $service:expr $(, $setting:ident($value:expr))*) => {
         $sdk_crate::Client::from_conf(
             $sdk_crate::config::Builder::from(&$prepared.sdk)
                 .region($sdk_crate::config::Region::new($region.to_string()))
                 .http_client($prepared.http_for($region, $service))
                 .interceptor(crate::limits::RetryCap)
                 .retry_partition(crate::limits::retry_partition($service))
+                $(.$setting($value))*
                 .build(),
         )
     };
@@ -469,14 +471,12 @@ async fn collect_breadth(
     let ecs_client = client!(aws_sdk_ecs, prepared, region, "ecs");
     let eks_client = client!(aws_sdk_eks, prepared, region, "eks");
     // Path-style addressing against a custom endpoint (an emulator has no per-bucket host names).
-    let s3_client = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&prepared.sdk)
-            .region(aws_sdk_s3::config::Region::new(region.to_string()))
-            .http_client(prepared.http_for(region, "s3"))
-            .interceptor(crate::limits::RetryCap)
-            .retry_partition(crate::limits::retry_partition("s3"))
-            .force_path_style(env.endpoint_url.is_some())
-            .build(),
+    let s3_client = client!(
+        aws_sdk_s3,
+        prepared,
+        region,
+        "s3",
+        force_path_style(env.endpoint_url.is_some())
     );
     let scope = Scope::new(env, Default::default());
     let scope = &scope;
