@@ -91,10 +91,7 @@ impl Interner {
 
     /// A string interned in phase 1 (or a fresh one, which cannot happen for known names).
     pub(super) fn get_existing(&self, s: &str) -> Arc<str> {
-        self.strings
-            .get(s)
-            .map(|(a, _)| a.clone())
-            .unwrap_or_else(|| Arc::from(s))
+        self.get_ranked(s).0
     }
 
     /// A string interned in phase 1 with its rank (`None` for a fresh one, which cannot happen
