@@ -26,7 +26,9 @@ pub use document::{
 };
 pub use exception::{ExceptionRule, ExceptionState};
 pub use identity::{LogicalKey, TokenSet};
-pub use matrix::{Column, CompiledFilter, Matrix, MatrixOptions, PairScore, Row, RowFilter};
+pub use matrix::{
+    Column, CompiledFilter, Matrix, MatrixOptions, PairScore, RawValues, Row, RowFilter,
+};
 pub use model::{
     Attributes, Category, Identity, MissingKind, Resource, Snapshot, SnapshotStatus, SortedMap,
     Source, Tags,

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use serde_json::Value;
 use smallvec::SmallVec;
 
-use super::types::{Cells, Column, PairStatus, Row};
+use super::types::{Cells, Column, PairStatus, RawValues, Row};
 use crate::exception::{CompiledException, ExceptionState};
 use crate::model::Category;
 use crate::status::Status;
@@ -30,7 +30,7 @@ pub(super) struct RowValues {
     pub key: Arc<str>,
     pub attribute: Arc<str>,
     pub category: Category,
-    pub raw: Vec<Value>,
+    pub raw: RawValues,
     /// Empty when normalisation changed no value (see [`Row::value`]).
     pub normalized: Vec<Option<Value>>,
 }
@@ -113,7 +113,7 @@ impl RowBuilder<'_, '_> {
             category,
             status,
             normalized: normalized.into_boxed_slice(),
-            raw: raw.into_boxed_slice(),
+            raw,
             cells,
             pairs,
             exceptions: covering.into_iter().collect(),

@@ -21,6 +21,6 @@ mod types;
 pub use filter::{CompiledFilter, RowFilter};
 pub use shared::SharedSecret;
 pub use types::{
-    AmbiguousKey, Cells, Column, Matrix, MatrixOptions, PairScore, PairStatus, Pairing, Row,
-    MAX_COLUMNS,
+    AmbiguousKey, Cells, Column, Matrix, MatrixOptions, PairScore, PairStatus, Pairing, RawIter,
+    RawValues, Row, MAX_COLUMNS,
 };

@@ -12,7 +12,7 @@ use smallvec::SmallVec;
 
 use super::build::{CompiledIgnore, Interner, LocalNames, PreparedColumn};
 use super::judge::{Presence, RowBuilder, RowValues};
-use super::types::{AmbiguousKey, Cells, Column, Row};
+use super::types::{AmbiguousKey, Cells, Column, RawBuilder, RawValues, Row};
 use crate::exception::CompiledException;
 use crate::model::{Category, Resource};
 use crate::normalize::{sort_dedup, EnvContext};
@@ -191,6 +191,7 @@ impl<'s> Shared<'s, '_> {
                 _ => Value::Null,
             })
             .collect();
+        let raw = RawValues::from(raw);
         builder.build_exists(RowValues {
             kind: k.kind.clone(),
             key: k.key.clone(),
@@ -225,7 +226,7 @@ impl<'s> Shared<'s, '_> {
             key: k.key.clone(),
             attribute: self.interner.get_existing("count"),
             category: Category::Size,
-            raw: counts,
+            raw: RawValues::from(counts),
             normalized: Vec::new(),
         };
         if &*k.kind != "ec2.instance" {
@@ -362,9 +363,9 @@ impl<'s> Shared<'s, '_> {
         attribute: &str,
         spec: AttributeSpec,
         held: &[Held],
-    ) -> (Vec<Value>, Vec<Option<Value>>) {
+    ) -> (RawValues, Vec<Option<Value>>) {
         let n = self.columns.len();
-        let mut raw: Vec<Value> = Vec::with_capacity(n);
+        let mut raw = RawBuilder::with_columns(n);
         let mut normalized: Vec<Option<Value>> = Vec::new();
         for c in 0..n {
             if k.presence[c] != Presence::Present {
@@ -372,23 +373,31 @@ impl<'s> Shared<'s, '_> {
                 continue;
             }
             // the first entry of the column wins: attributes before tags before child counts
-            let value = match held.iter().find(|h| h.column == c) {
-                Some(h) => h.value.to_value(),
+            match held.iter().find(|h| h.column == c) {
+                Some(h) => match h.value {
+                    HeldValue::Attribute(v) => raw.push_ref(v),
+                    HeldValue::Tag(t) => raw.push_str(t),
+                    HeldValue::Children(n) => raw.push(Value::from(n)),
+                },
                 None => {
                     let p = &self.prepared[c];
                     let i = k.members[c][0];
-                    attribute_value(&p.column.snapshot.resources[i], attribute, i, &p.children)
+                    raw.push(attribute_value(
+                        &p.column.snapshot.resources[i],
+                        attribute,
+                        i,
+                        &p.children,
+                    ));
                 }
-            };
-            if let Some(v) = self.contexts[c].normalize(&value, spec.compare) {
+            }
+            if let Some(v) = self.contexts[c].normalize(raw.last(), spec.compare) {
                 if normalized.is_empty() {
                     normalized.resize(n, None);
                 }
                 normalized[c] = Some(v);
             }
-            raw.push(value);
         }
-        (raw, normalized)
+        (raw.finish(), normalized)
     }
 
     /// The spec of `attribute` (of interned rank `rank`) on the key's kind, or `None` when it is
@@ -422,9 +431,9 @@ impl<'s> Shared<'s, '_> {
         k: &KeyContext,
         attribute: &str,
         spec: AttributeSpec,
-    ) -> (Vec<Value>, Vec<Option<Value>>) {
+    ) -> (RawValues, Vec<Option<Value>>) {
         let n = self.columns.len();
-        let mut raw: Vec<Value> = Vec::with_capacity(n);
+        let mut raw = RawBuilder::with_columns(n);
         let mut normalized: Vec<Option<Value>> = Vec::new();
         let mut set_normalized = |c: usize, v: Option<Value>| {
             if let Some(v) = v {
@@ -463,7 +472,7 @@ impl<'s> Shared<'s, '_> {
             raw.push(group_raw);
             set_normalized(c, group_normalized);
         }
-        (raw, normalized)
+        (raw.finish(), normalized)
     }
 
     /// The raw and normalised values of a group of resources in column `c`, each collapsed.
@@ -582,14 +591,6 @@ impl HeldValue<'_> {
             HeldValue::Attribute(_) => 0,
             HeldValue::Tag(_) => 1,
             HeldValue::Children(_) => 2,
-        }
-    }
-
-    fn to_value(self) -> Value {
-        match self {
-            HeldValue::Attribute(v) => v.clone(),
-            HeldValue::Tag(t) => Value::String(t.to_string()),
-            HeldValue::Children(n) => Value::from(n),
         }
     }
 }

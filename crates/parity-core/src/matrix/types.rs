@@ -63,6 +63,194 @@ pub const MAX_COLUMNS: usize = u16::MAX as usize;
 /// Per-column values of a row, inline for up to four columns (the common case: no allocation).
 pub type Cells<T> = SmallVec<[T; 4]>;
 
+/// A row's raw values per column, each distinct value held once: where columns agree (most rows
+/// of a large matrix) the row holds one value, not one per column (issue 19, "Memory"). Read it
+/// like a slice: `raw[c]`, `raw.get(c)`, `raw.iter()`, `raw.len()`.
+#[derive(Debug, Clone)]
+pub struct RawValues {
+    distinct: Box<[Value]>,
+    /// Per column, the index of its value in `distinct`.
+    at: SmallVec<[u16; 8]>,
+}
+
+impl RawValues {
+    /// How many distinct values are compared for sharing before a new one is simply added (a
+    /// wide matrix's row is not searched quadratically).
+    const SHARE_WITHIN: usize = 8;
+
+    /// The number of columns.
+    pub fn len(&self) -> usize {
+        self.at.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.at.is_empty()
+    }
+
+    /// Column `c`'s raw value.
+    pub fn get(&self, c: usize) -> Option<&Value> {
+        self.at.get(c).map(|&d| &self.distinct[usize::from(d)])
+    }
+
+    /// Every column's raw value, in column order.
+    pub fn iter(&self) -> RawIter<'_> {
+        RawIter {
+            distinct: &self.distinct,
+            at: self.at.iter(),
+        }
+    }
+
+    pub fn to_vec(&self) -> Vec<Value> {
+        self.iter().cloned().collect()
+    }
+}
+
+impl std::ops::Index<usize> for RawValues {
+    type Output = Value;
+
+    fn index(&self, c: usize) -> &Value {
+        &self.distinct[usize::from(self.at[c])]
+    }
+}
+
+impl PartialEq for RawValues {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl<'a> IntoIterator for &'a RawValues {
+    type Item = &'a Value;
+    type IntoIter = RawIter<'a>;
+
+    fn into_iter(self) -> RawIter<'a> {
+        self.iter()
+    }
+}
+
+/// The raw values of a row in column order ([`RawValues::iter`]).
+#[derive(Clone)]
+pub struct RawIter<'a> {
+    distinct: &'a [Value],
+    at: std::slice::Iter<'a, u16>,
+}
+
+impl<'a> Iterator for RawIter<'a> {
+    type Item = &'a Value;
+
+    fn next(&mut self) -> Option<&'a Value> {
+        self.at.next().map(|&d| &self.distinct[usize::from(d)])
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.at.size_hint()
+    }
+}
+
+impl ExactSizeIterator for RawIter<'_> {}
+
+impl DoubleEndedIterator for RawIter<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.at.next_back().map(|&d| &self.distinct[usize::from(d)])
+    }
+}
+
+impl From<Vec<Value>> for RawValues {
+    fn from(values: Vec<Value>) -> Self {
+        let mut b = RawBuilder::with_columns(values.len());
+        for v in values {
+            b.push(v);
+        }
+        b.finish()
+    }
+}
+
+/// Builds [`RawValues`] column by column, sharing a value equal to an earlier column's.
+pub(super) struct RawBuilder {
+    distinct: SmallVec<[Value; 4]>,
+    at: SmallVec<[u16; 8]>,
+}
+
+impl RawBuilder {
+    pub(super) fn with_columns(n: usize) -> Self {
+        RawBuilder {
+            distinct: SmallVec::new(),
+            at: SmallVec::with_capacity(n),
+        }
+    }
+
+    /// The index of a held value `matches` accepts, among those compared for sharing.
+    fn find(&self, matches: impl Fn(&Value) -> bool) -> Option<u16> {
+        let n = self.distinct.len().min(RawValues::SHARE_WITHIN);
+        (0..n)
+            .find(|&d| matches(&self.distinct[d]))
+            .map(|d| d as u16)
+    }
+
+    fn add(&mut self, value: Value) -> u16 {
+        self.distinct.push(value);
+        // at most one distinct value per column, and columns fit in a u16 (MAX_COLUMNS)
+        (self.distinct.len() - 1) as u16
+    }
+
+    /// The next column's value.
+    pub(super) fn push(&mut self, value: Value) {
+        let d = match self.find(|v| identical(v, &value)) {
+            Some(d) => d,
+            None => self.add(value),
+        };
+        self.at.push(d);
+    }
+
+    /// The next column's value, cloned only when no earlier column holds it.
+    pub(super) fn push_ref(&mut self, value: &Value) {
+        let d = match self.find(|v| identical(v, value)) {
+            Some(d) => d,
+            None => self.add(value.clone()),
+        };
+        self.at.push(d);
+    }
+
+    /// The next column's value, a string, allocated only when no earlier column holds it.
+    pub(super) fn push_str(&mut self, value: &str) {
+        let d = match self.find(|v| v.as_str() == Some(value)) {
+            Some(d) => d,
+            None => self.add(Value::String(value.to_string())),
+        };
+        self.at.push(d);
+    }
+
+    /// The value pushed last.
+    pub(super) fn last(&self) -> &Value {
+        let d = *self.at.last().expect("a value was pushed");
+        &self.distinct[usize::from(d)]
+    }
+
+    pub(super) fn finish(self) -> RawValues {
+        RawValues {
+            distinct: self.distinct.into_iter().collect(),
+            at: self.at,
+        }
+    }
+}
+
+/// Whether two values are the same JSON, object keys in the same order too (a shared value is
+/// shown for each column, so it must print as each column's own would).
+fn identical(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| identical(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|((kx, vx), (ky, vy))| kx == ky && identical(vx, vy))
+        }
+        _ => a == b,
+    }
+}
+
 /// One row: an attribute (or `exists` / `count`) of one logical resource across the columns.
 ///
 /// A matrix holds one row per attribute of every logical resource (hundreds of thousands for
@@ -80,7 +268,7 @@ pub struct Row {
     /// [`Row::value`].
     pub(super) normalized: Box<[Option<Value>]>,
     /// Raw values per column.
-    pub raw: Box<[Value]>,
+    pub raw: RawValues,
     /// Cell status per column; `None` where the column's source never produces this kind.
     pub cells: Cells<Option<Status>>,
     /// Every compared pair (including `same`).
@@ -214,5 +402,74 @@ impl Matrix {
             *out.entry(r.status).or_insert(0) += 1;
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn distinct(raw: &RawValues) -> usize {
+        raw.distinct.len()
+    }
+
+    #[test]
+    fn raw_values_hold_each_distinct_value_once_and_read_per_column() {
+        let raw = RawValues::from(vec![
+            json!("db.t3.small"),
+            json!("db.t3.small"),
+            json!(5432),
+        ]);
+        assert_eq!(distinct(&raw), 2);
+        assert_eq!(raw.len(), 3);
+        assert_eq!(raw[0], json!("db.t3.small"));
+        assert_eq!(raw[1], json!("db.t3.small"));
+        assert_eq!(raw.get(2), Some(&json!(5432)));
+        assert_eq!(raw.get(3), None);
+        assert_eq!(
+            raw.to_vec(),
+            vec![json!("db.t3.small"), json!("db.t3.small"), json!(5432)]
+        );
+        assert_eq!(raw.iter().next_back(), Some(&json!(5432)));
+
+        // a tag's text shares the string value an earlier column holds
+        let mut b = RawBuilder::with_columns(3);
+        b.push_ref(&json!("team-a"));
+        b.push_str("team-a");
+        b.push_str("team-b");
+        let raw = b.finish();
+        assert_eq!(distinct(&raw), 2);
+        assert_eq!(
+            raw.to_vec(),
+            vec![json!("team-a"), json!("team-a"), json!("team-b")]
+        );
+    }
+
+    #[test]
+    fn raw_values_share_only_values_that_print_the_same() {
+        // equal as JSON objects, but their keys come in another order: each column keeps its own
+        let raw = RawValues::from(vec![json!({"a": 1, "b": 2}), json!({"b": 2, "a": 1})]);
+        assert_eq!(distinct(&raw), 2);
+        assert_eq!(serde_json::to_string(&raw[1]).unwrap(), r#"{"b":2,"a":1}"#);
+        // 1 and 1.0 are different JSON
+        let raw = RawValues::from(vec![
+            json!(1),
+            json!(1.0),
+            json!([1, {"x": null}]),
+            json!([1, {"x": null}]),
+        ]);
+        assert_eq!(distinct(&raw), 3);
+        assert_eq!(serde_json::to_string(&raw[1]).unwrap(), "1.0");
+    }
+
+    #[test]
+    fn wide_rows_stay_correct_past_the_sharing_window() {
+        let values: Vec<Value> = (0..20).map(|i| json!(i % 12)).collect();
+        let raw = RawValues::from(values.clone());
+        assert_eq!(raw.to_vec(), values);
+        assert!(distinct(&raw) <= 20);
+        assert_eq!(raw, RawValues::from(values));
     }
 }
