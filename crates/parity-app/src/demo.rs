@@ -367,7 +367,7 @@ fn snapshot(s: &EnvShape, now: DateTime<Utc>) -> Snapshot {
         e,
     ));
     if let Some(db) = out.last_mut() {
-        db.tags.insert("Service".into(), "checkout".into());
+        db.tags.insert("Service", "checkout".into());
     }
     out.push(
         Resource::named(

@@ -116,7 +116,7 @@ impl Workspace {
 /// attribute as `<name>_fingerprint`: those become the attribute itself holding the token, as
 /// the collectors now write it.
 fn legacy_fingerprints(r: &mut parity_core::Resource) {
-    let legacy: Vec<String> = r
+    let legacy: Vec<parity_core::Name> = r
         .attributes
         .keys()
         .filter(|k| k.ends_with("_fingerprint"))

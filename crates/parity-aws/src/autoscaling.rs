@@ -179,7 +179,7 @@ pub(crate) async fn groups(
                 g.health_check_grace_period(),
             );
             r.attributes
-                .insert("availability_zones".into(), json!(g.availability_zones()));
+                .insert("availability_zones", json!(g.availability_zones()));
             let subnets: Vec<&str> = g
                 .vpc_zone_identifier()
                 .unwrap_or_default()
@@ -188,13 +188,11 @@ pub(crate) async fn groups(
                 .filter(|s| !s.is_empty())
                 .collect();
             if !subnets.is_empty() {
-                r.attributes.insert("subnets".into(), json!(subnets));
+                r.attributes.insert("subnets", json!(subnets));
             }
             if !g.termination_policies().is_empty() {
-                r.attributes.insert(
-                    "termination_policies".into(),
-                    json!(g.termination_policies()),
-                );
+                r.attributes
+                    .insert("termination_policies", json!(g.termination_policies()));
             }
             for p in by_group.get(name).into_iter().flatten() {
                 let policy = scope

@@ -67,7 +67,7 @@ fn resource(
     r.aliases.extend(s.stack_id().map(str::to_string));
     r.tags = user_tags(tags(s));
     if let Some(d) = s.description() {
-        r.attributes.insert("description".into(), json!(d));
+        r.attributes.insert("description", json!(d));
     }
     for p in s.parameters() {
         let Some(key) = p.parameter_key() else {
@@ -89,12 +89,11 @@ fn resource(
         }
     }
     r.attributes.insert(
-        "termination_protection".into(),
+        "termination_protection",
         Value::Bool(s.enable_termination_protection().unwrap_or(false)),
     );
     if let Some(status) = s.drift_information().and_then(|d| d.stack_drift_status()) {
-        r.attributes
-            .insert("drift_status".into(), json!(status.as_str()));
+        r.attributes.insert("drift_status", json!(status.as_str()));
     }
     r
 }
@@ -158,10 +157,8 @@ pub(crate) async fn stacks(
             match template {
                 Ok(template) => {
                     if let Some(body) = template.template_body() {
-                        r.attributes.insert(
-                            "template_hash".into(),
-                            json!(template_hash(body, scope.tokens())),
-                        );
+                        r.attributes
+                            .insert("template_hash", json!(template_hash(body, scope.tokens())));
                     }
                 }
                 Err(e) => r.mark_unknown(

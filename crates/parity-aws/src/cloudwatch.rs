@@ -88,10 +88,10 @@ fn resource(a: &MetricAlarm, region: &str) -> Resource {
     put(&mut r, "actions_enabled", a.actions_enabled());
     put(&mut r, "treat_missing_data", a.treat_missing_data());
     r.attributes
-        .insert("alarm_actions".into(), json!(a.alarm_actions()));
+        .insert("alarm_actions", json!(a.alarm_actions()));
     if !a.metrics().is_empty() {
         let ids: Vec<&str> = a.metrics().iter().filter_map(|m| m.expression()).collect();
-        r.attributes.insert("metric_expressions".into(), json!(ids));
+        r.attributes.insert("metric_expressions", json!(ids));
     }
     r
 }

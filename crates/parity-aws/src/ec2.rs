@@ -447,9 +447,9 @@ pub(crate) async fn route_tables(
                 t.tags(),
             )
             .with_parent(vpc);
-            r.attributes.insert("routes".into(), Value::Array(routes));
-            r.attributes.insert("associations".into(), json!(subnets));
-            r.attributes.insert("main".into(), Value::Bool(main));
+            r.attributes.insert("routes", Value::Array(routes));
+            r.attributes.insert("associations", json!(subnets));
+            r.attributes.insert("main", Value::Bool(main));
             r
         })
         .collect())
@@ -529,9 +529,9 @@ pub(crate) async fn security_groups(
             .with_parent(vpc);
             put(&mut r, "description", g.description());
             r.attributes
-                .insert("ingress".into(), rule_objects(g.ip_permissions()));
+                .insert("ingress", rule_objects(g.ip_permissions()));
             r.attributes
-                .insert("egress".into(), rule_objects(g.ip_permissions_egress()));
+                .insert("egress", rule_objects(g.ip_permissions_egress()));
             put(&mut r, "vpc", g.vpc_id());
             r
         })
@@ -649,7 +649,7 @@ pub(crate) async fn instances(
                 .iter()
                 .filter_map(|g| g.group_id())
                 .collect();
-            r.attributes.insert("security_groups".into(), json!(groups));
+            r.attributes.insert("security_groups", json!(groups));
             put(&mut r, "ebs_optimized", i.ebs_optimized());
             put(
                 &mut r,

@@ -55,12 +55,12 @@ fn cluster(c: &Cluster, region: &str) -> Resource {
     for s in c.settings() {
         if let (Some(n), Some(v)) = (s.name(), s.value()) {
             if n.as_str() == "containerInsights" {
-                r.attributes.insert("container_insights".into(), json!(v));
+                r.attributes.insert("container_insights", json!(v));
             }
         }
     }
     r.attributes
-        .insert("capacity_providers".into(), json!(c.capacity_providers()));
+        .insert("capacity_providers", json!(c.capacity_providers()));
     r
 }
 
@@ -77,8 +77,7 @@ fn service(s: &Service, region: &str) -> Resource {
         .map(|c| c.capacity_provider())
         .collect();
     if !providers.is_empty() {
-        r.attributes
-            .insert("capacity_providers".into(), json!(providers));
+        r.attributes.insert("capacity_providers", json!(providers));
     }
     put(&mut r, "platform_version", s.platform_version());
     put(&mut r, "desired_count", Some(s.desired_count()));
@@ -109,9 +108,9 @@ fn service(s: &Service, region: &str) -> Resource {
         .network_configuration()
         .and_then(|n| n.awsvpc_configuration())
     {
-        r.attributes.insert("subnets".into(), json!(vpc.subnets()));
+        r.attributes.insert("subnets", json!(vpc.subnets()));
         r.attributes
-            .insert("security_groups".into(), json!(vpc.security_groups()));
+            .insert("security_groups", json!(vpc.security_groups()));
         put(
             &mut r,
             "assign_public_ip",
@@ -129,7 +128,7 @@ fn service(s: &Service, region: &str) -> Resource {
             })
         })
         .collect();
-    r.attributes.insert("load_balancers".into(), json!(lbs));
+    r.attributes.insert("load_balancers", json!(lbs));
     r
 }
 
@@ -199,7 +198,7 @@ pub(crate) fn task_definition(
         .map(|c| c.as_str())
         .collect();
     r.attributes
-        .insert("requires_compatibilities".into(), json!(compat));
+        .insert("requires_compatibilities", json!(compat));
     if let Some(p) = td.runtime_platform() {
         put(
             &mut r,

@@ -38,9 +38,9 @@ fn cluster(c: &Cluster, region: &str) -> Resource {
     if let Some(v) = c.resources_vpc_config() {
         r.parent = v.vpc_id().map(str::to_string);
         put(&mut r, "vpc", v.vpc_id());
-        r.attributes.insert("subnets".into(), json!(v.subnet_ids()));
+        r.attributes.insert("subnets", json!(v.subnet_ids()));
         r.attributes
-            .insert("security_groups".into(), json!(v.security_group_ids()));
+            .insert("security_groups", json!(v.security_group_ids()));
         put(
             &mut r,
             "endpoint_public_access",
@@ -53,7 +53,7 @@ fn cluster(c: &Cluster, region: &str) -> Resource {
         );
         if v.endpoint_public_access() {
             r.attributes
-                .insert("public_access_cidrs".into(), json!(v.public_access_cidrs()));
+                .insert("public_access_cidrs", json!(v.public_access_cidrs()));
         }
     }
     let mut logging: Vec<&str> = c
@@ -65,7 +65,7 @@ fn cluster(c: &Cluster, region: &str) -> Resource {
         .flat_map(|s| s.types().iter().map(|t| t.as_str()))
         .collect();
     logging.sort_unstable();
-    r.attributes.insert("logging".into(), json!(logging));
+    r.attributes.insert("logging", json!(logging));
     // Envelope encryption of secrets with a KMS key (EKS encrypts everything by default; the
     // configuration names the customer key, and only `secrets` can be listed).
     let secrets = c
@@ -94,7 +94,7 @@ fn node_group(g: &Nodegroup, cluster_arn: &str, region: &str) -> Resource {
     r.tags = user_tags(tag_pairs(g.tags()));
     put(&mut r, "cluster", Some(cluster_arn));
     r.attributes
-        .insert("instance_types".into(), json!(g.instance_types()));
+        .insert("instance_types", json!(g.instance_types()));
     if let Some(s) = g.scaling_config() {
         put(&mut r, "min_size", s.min_size());
         put(&mut r, "max_size", s.max_size());
@@ -110,7 +110,7 @@ fn node_group(g: &Nodegroup, cluster_arn: &str, region: &str) -> Resource {
     put(&mut r, "version", g.version());
     put(&mut r, "disk_size", g.disk_size());
     put(&mut r, "node_role", g.node_role());
-    r.attributes.insert("subnets".into(), json!(g.subnets()));
+    r.attributes.insert("subnets", json!(g.subnets()));
     r
 }
 

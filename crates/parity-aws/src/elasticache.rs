@@ -119,7 +119,7 @@ fn group_resource(group: &ReplicationGroup, members: &[&CacheCluster], region: &
         .filter_map(|g| g.security_group_id())
         .collect();
     if !members.is_empty() {
-        r.attributes.insert("security_groups".into(), json!(sgs));
+        r.attributes.insert("security_groups", json!(sgs));
     }
     put(
         &mut r,
@@ -191,7 +191,7 @@ fn cluster_resource(c: &CacheCluster, region: &str) -> Candidate {
         .iter()
         .filter_map(|g| g.security_group_id())
         .collect();
-    r.attributes.insert("security_groups".into(), json!(sgs));
+    r.attributes.insert("security_groups", json!(sgs));
     // A lone node cannot fail over; Memcached spreads over AZs with `cross-az` placement.
     put(&mut r, "automatic_failover", Some(false));
     put(

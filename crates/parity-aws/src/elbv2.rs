@@ -196,13 +196,13 @@ fn load_balancer(lb: &LoadBalancer, region: &str) -> Resource {
     );
     put(&mut r, "vpc", lb.vpc_id());
     r.attributes
-        .insert("security_groups".into(), json!(lb.security_groups()));
+        .insert("security_groups", json!(lb.security_groups()));
     let subnets: Vec<&str> = lb
         .availability_zones()
         .iter()
         .filter_map(|z| z.subnet_id())
         .collect();
-    r.attributes.insert("subnets".into(), json!(subnets));
+    r.attributes.insert("subnets", json!(subnets));
     put(&mut r, "dns_name", lb.dns_name());
     put(
         &mut r,
@@ -386,7 +386,7 @@ pub(crate) async fn collect(
                     let actions: Vec<Value> =
                         l.default_actions().iter().map(action_object).collect();
                     lr.attributes
-                        .insert("default_actions".into(), Value::Array(actions));
+                        .insert("default_actions", Value::Array(actions));
                     listeners.push(lr);
                 }
             }

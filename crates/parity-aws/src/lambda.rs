@@ -95,16 +95,15 @@ fn resource(
         .filter_map(|l| l.arn())
         .map(layer_name_version)
         .collect();
-    r.attributes.insert("layers".into(), json!(layers));
+    r.attributes.insert("layers", json!(layers));
     if let Some(vpc) = f
         .vpc_config()
         .filter(|v| v.vpc_id().is_some_and(|id| !id.is_empty()))
     {
         put(&mut r, "vpc", vpc.vpc_id());
+        r.attributes.insert("subnets", json!(vpc.subnet_ids()));
         r.attributes
-            .insert("subnets".into(), json!(vpc.subnet_ids()));
-        r.attributes
-            .insert("security_groups".into(), json!(vpc.security_group_ids()));
+            .insert("security_groups", json!(vpc.security_group_ids()));
     }
     r
 }

@@ -126,8 +126,7 @@ pub(crate) fn instance_resources(dbs: &[DbInstance], region: &str) -> Vec<Resour
                 .iter()
                 .filter_map(|g| g.vpc_security_group_id())
                 .collect();
-            r.attributes
-                .insert("vpc_security_groups".into(), json!(sgs));
+            r.attributes.insert("vpc_security_groups", json!(sgs));
             put(&mut r, "availability_zone", db.availability_zone());
             put(&mut r, "port", db.endpoint().and_then(|e| e.port()));
             put(

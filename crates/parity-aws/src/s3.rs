@@ -57,7 +57,7 @@ async fn configuration(client: &Client, name: &str, r: &mut Resource) {
     match versioning {
         Ok(v) => {
             let status = v.status().map_or("Disabled", |s| s.as_str());
-            r.attributes.insert("versioning".into(), json!(status));
+            r.attributes.insert("versioning", json!(status));
         }
         Err(e) => r.mark_unknown(
             "versioning",
@@ -71,22 +71,20 @@ async fn configuration(client: &Client, name: &str, r: &mut Resource) {
                 .and_then(|c| c.rules().first());
             let default = rule.and_then(|r| r.apply_server_side_encryption_by_default());
             r.attributes.insert(
-                "encryption_algorithm".into(),
+                "encryption_algorithm",
                 json!(default.map_or("none", |d| d.sse_algorithm().as_str())),
             );
             if let Some(key) = default.and_then(|d| d.kms_master_key_id()) {
-                r.attributes.insert("encryption_kms_key".into(), json!(key));
+                r.attributes.insert("encryption_kms_key", json!(key));
             }
             r.attributes.insert(
-                "bucket_key_enabled".into(),
+                "bucket_key_enabled",
                 json!(rule.and_then(|r| r.bucket_key_enabled()).unwrap_or(false)),
             );
         }
         Err(e) if not_configured(&e) => {
-            r.attributes
-                .insert("encryption_algorithm".into(), json!("none"));
-            r.attributes
-                .insert("bucket_key_enabled".into(), json!(false));
+            r.attributes.insert("encryption_algorithm", json!("none"));
+            r.attributes.insert("bucket_key_enabled", json!(false));
         }
         Err(e) => {
             let reason = describe(&e).during("s3:GetBucketEncryption").reason;
@@ -139,16 +137,14 @@ async fn configuration(client: &Client, name: &str, r: &mut Resource) {
     match ownership {
         Ok(out) => {
             if let Some(rule) = out.ownership_controls().and_then(|o| o.rules().first()) {
-                r.attributes.insert(
-                    "object_ownership".into(),
-                    json!(rule.object_ownership().as_str()),
-                );
+                r.attributes
+                    .insert("object_ownership", json!(rule.object_ownership().as_str()));
             }
         }
         // no controls: ACLs decide, the object writer owns
         Err(e) if not_configured(&e) => {
             r.attributes
-                .insert("object_ownership".into(), json!("ObjectWriter"));
+                .insert("object_ownership", json!("ObjectWriter"));
         }
         Err(e) => r.mark_unknown(
             "object_ownership",
@@ -157,10 +153,8 @@ async fn configuration(client: &Client, name: &str, r: &mut Resource) {
     }
     match logging {
         Ok(out) => {
-            r.attributes.insert(
-                "logging_enabled".into(),
-                json!(out.logging_enabled().is_some()),
-            );
+            r.attributes
+                .insert("logging_enabled", json!(out.logging_enabled().is_some()));
         }
         Err(e) => r.mark_unknown(
             "logging_enabled",

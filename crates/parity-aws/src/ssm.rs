@@ -135,33 +135,33 @@ pub(crate) async fn parameters(
             r.aliases.extend(arn);
             let kind = meta.r#type();
             if let Some(t) = kind {
-                r.attributes.insert("type".into(), json!(t.as_str()));
+                r.attributes.insert("type", json!(t.as_str()));
             }
             match kind {
                 Some(ParameterType::SecureString) => {
                     if let Some(key) = meta.key_id() {
-                        r.attributes.insert("key_id".into(), json!(key));
+                        r.attributes.insert("key_id", json!(key));
                     }
                 }
                 Some(_) => {
                     if let Some((Some(value), _)) = fetched {
                         if looks_secret(name) {
                             r.attributes
-                                .insert("value".into(), json!(token(fingerprinter, value)));
+                                .insert("value", json!(token(fingerprinter, value)));
                         } else {
-                            r.attributes.insert("value".into(), json!(value));
+                            r.attributes.insert("value", json!(value));
                         }
                     }
                 }
                 None => {}
             }
             if let Some(tier) = meta.tier() {
-                r.attributes.insert("tier".into(), json!(tier.as_str()));
+                r.attributes.insert("tier", json!(tier.as_str()));
             }
             if let Some(dt) = meta.data_type() {
-                r.attributes.insert("data_type".into(), json!(dt));
+                r.attributes.insert("data_type", json!(dt));
             }
-            r.attributes.insert("version".into(), json!(meta.version()));
+            r.attributes.insert("version", json!(meta.version()));
             Some(r)
         })
         .collect())

@@ -14,6 +14,7 @@ pub mod identity;
 pub mod incident;
 pub mod matrix;
 pub mod model;
+pub mod name;
 pub mod normalize;
 pub mod schema;
 pub mod secrets;
@@ -33,6 +34,7 @@ pub use model::{
     Attributes, Category, Identity, MissingKind, Resource, Snapshot, SnapshotStatus, SortedMap,
     Source, Tags,
 };
+pub use name::Name;
 pub use status::Status;
 pub use workspace::{
     check_endpoint_url, parse_duration_secs, parse_role_arn, AssumeRole, Credentials,

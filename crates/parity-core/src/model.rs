@@ -7,6 +7,9 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use smallvec::SmallVec;
+
+use crate::name::Name;
 
 /// The category of an attribute row (docs/CONTRACTS.md "Values and categories").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -151,7 +154,8 @@ pub type Attributes = SortedMap<Value>;
 /// A resource's tags by key, sorted by key (see [`SortedMap`]).
 pub type Tags = SortedMap<String>;
 
-/// A map from names to values kept as one vector sorted by name, with the part of the
+/// A map from names to values kept as one vector sorted by name (names are shared text, see
+/// [`Name`]), with the part of the
 /// `BTreeMap` interface the product uses. Chosen over a `BTreeMap` for memory (issue 19,
 /// "Memory"): a `BTreeMap` of the 15–20 attributes a resource typically has takes three nodes of
 /// about a kilobyte each, this one allocation of its entries; lookups are binary searches,
@@ -161,7 +165,7 @@ pub type Tags = SortedMap<String>;
 /// turning it on rebuilds everything above it (ICU, `url`, the AWS SDK, Tauri).
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct SortedMap<V> {
-    entries: Vec<(String, V)>,
+    entries: Vec<(Name, V)>,
 }
 
 impl<V> Default for SortedMap<V> {
@@ -202,7 +206,8 @@ impl<V> SortedMap<V> {
     }
 
     /// Sets `name` to `value`; returns the value it replaced.
-    pub fn insert(&mut self, name: String, value: V) -> Option<V> {
+    pub fn insert(&mut self, name: impl Into<Name>, value: V) -> Option<V> {
+        let name = name.into();
         // appending in name order (how maps are built and stored) needs no search
         if self
             .entries
@@ -229,21 +234,21 @@ impl<V> SortedMap<V> {
         self.find(name).ok().map(|i| self.entries.remove(i).1)
     }
 
-    pub fn retain(&mut self, mut keep: impl FnMut(&String, &mut V) -> bool) {
+    pub fn retain(&mut self, mut keep: impl FnMut(&Name, &mut V) -> bool) {
         self.entries.retain_mut(|(k, v)| keep(k, v));
     }
 
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&String, &V)> + ExactSizeIterator {
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&Name, &V)> + ExactSizeIterator {
         self.entries.iter().map(|(k, v)| (k, v))
     }
 
     pub fn iter_mut(
         &mut self,
-    ) -> impl DoubleEndedIterator<Item = (&String, &mut V)> + ExactSizeIterator {
+    ) -> impl DoubleEndedIterator<Item = (&Name, &mut V)> + ExactSizeIterator {
         self.entries.iter_mut().map(|(k, v)| (&*k, v))
     }
 
-    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &String> + ExactSizeIterator {
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &Name> + ExactSizeIterator {
         self.entries.iter().map(|(k, _)| k)
     }
 
@@ -268,18 +273,18 @@ impl<V: fmt::Debug> fmt::Debug for SortedMap<V> {
     }
 }
 
-impl<V> Extend<(String, V)> for SortedMap<V> {
+impl<K: Into<Name>, V> Extend<(K, V)> for SortedMap<V> {
     /// Later entries replace earlier ones of the same name, as in a `BTreeMap`.
-    fn extend<I: IntoIterator<Item = (String, V)>>(&mut self, iter: I) {
+    fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, iter: I) {
         for (k, v) in iter {
             self.insert(k, v);
         }
     }
 }
 
-impl<V> FromIterator<(String, V)> for SortedMap<V> {
+impl<K: Into<Name>, V> FromIterator<(K, V)> for SortedMap<V> {
     /// Later entries replace earlier ones of the same name, as in a `BTreeMap`.
-    fn from_iter<I: IntoIterator<Item = (String, V)>>(iter: I) -> Self {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
         let mut map = SortedMap::new();
         map.extend(iter);
         map
@@ -287,11 +292,9 @@ impl<V> FromIterator<(String, V)> for SortedMap<V> {
 }
 
 impl<'a, V> IntoIterator for &'a SortedMap<V> {
-    type Item = (&'a String, &'a V);
-    type IntoIter = std::iter::Map<
-        std::slice::Iter<'a, (String, V)>,
-        fn(&'a (String, V)) -> (&'a String, &'a V),
-    >;
+    type Item = (&'a Name, &'a V);
+    type IntoIter =
+        std::iter::Map<std::slice::Iter<'a, (Name, V)>, fn(&'a (Name, V)) -> (&'a Name, &'a V)>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.entries.iter().map(|(k, v)| (k, v))
@@ -299,8 +302,8 @@ impl<'a, V> IntoIterator for &'a SortedMap<V> {
 }
 
 impl<V> IntoIterator for SortedMap<V> {
-    type Item = (String, V);
-    type IntoIter = std::vec::IntoIter<(String, V)>;
+    type Item = (Name, V);
+    type IntoIter = std::vec::IntoIter<(Name, V)>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.entries.into_iter()
@@ -328,12 +331,28 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for SortedMap<V> {
                 self,
                 mut access: A,
             ) -> Result<Self::Value, A::Error> {
-                let mut map = SortedMap {
-                    entries: Vec::with_capacity(access.size_hint().unwrap_or(0)),
-                };
-                while let Some((key, value)) = access.next_entry::<String, V>()? {
-                    map.insert(key, value);
+                // Entries gather on the stack, then move into one vector of exactly their
+                // number: JSON gives no size hint, and a vector grown by doubling keeps up to
+                // half its capacity unused for as long as the resource lives (issue 19,
+                // "Memory": 60,000 resources hold 720,000 attributes).
+                let mut gathered: SmallVec<[(Name, V); 32]> = SmallVec::new();
+                let mut sorted = true;
+                while let Some((key, value)) = access.next_entry::<Name, V>()? {
+                    sorted &= gathered
+                        .last()
+                        .is_none_or(|(last, _)| last.as_str() < key.as_str());
+                    gathered.push((key, value));
                 }
+                if sorted {
+                    let mut entries = Vec::with_capacity(gathered.len());
+                    entries.extend(gathered);
+                    return Ok(SortedMap { entries });
+                }
+                // out of order or repeated names: inserted one by one (later ones win)
+                let mut map = SortedMap {
+                    entries: Vec::with_capacity(gathered.len()),
+                };
+                map.extend(gathered);
                 Ok(map)
             }
         }
@@ -494,7 +513,9 @@ mod tests {
         let collected: SortedMap<i64> = pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect();
         assert_eq!(collected, map);
         assert_eq!(
-            map.iter().map(|(k, v)| (k.clone(), *v)).collect::<Vec<_>>(),
+            map.iter()
+                .map(|(k, v)| (k.to_string(), *v))
+                .collect::<Vec<_>>(),
             btree.clone().into_iter().collect::<Vec<_>>()
         );
         assert_eq!(map["a"], 4);

@@ -65,9 +65,9 @@ fn malicious() -> ReportInput {
             .iter_mut()
             .find(|r| r.kind == "ec2.instance" && r.tags.values().any(|v| v == "platform"))
             .unwrap();
-        api.tags.insert("Team".into(), IMG.into());
-        api.tags.insert("Service".into(), SCRIPT.into());
-        api.tags.insert("Color".into(), PIPE.into());
+        api.tags.insert("Team", IMG.into());
+        api.tags.insert("Service", SCRIPT.into());
+        api.tags.insert("Color", PIPE.into());
     })
 }
 

@@ -99,7 +99,7 @@ fn xss(db: PathBuf) -> AppResult<()> {
         .iter_mut()
         .find(|r| r.kind == "ec2.instance")
         .ok_or_else(|| AppError::not_found("the staging snapshot has no instance"))?;
-    target.tags.insert("Owner".into(), XSS.into());
+    target.tags.insert("Owner", XSS.into());
     snapshot.id = None;
     snapshot.taken_at = Utc::now();
     let id = ws.add_snapshot(&snapshot)?;

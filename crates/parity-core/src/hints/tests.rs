@@ -30,13 +30,13 @@ fn snap(env: &str, source: Source, resources: Vec<Resource>) -> Snapshot {
 fn db(env: &str, version: &str, sgs: &[&str], address: Option<&str>) -> Resource {
     let id = format!("orders-db-{env}");
     let mut r = Resource::new("rds.db_instance", &id, Identity::Name { name: id.clone() });
-    r.attributes.insert("engine_version".into(), json!(version));
+    r.attributes.insert("engine_version", json!(version));
     r.attributes
-        .insert("vpc_security_groups".into(), json!(sgs.to_vec()));
+        .insert("vpc_security_groups", json!(sgs.to_vec()));
     r.attributes
-        .insert("db_parameter_group".into(), json!(format!("orders-{env}")));
+        .insert("db_parameter_group", json!(format!("orders-{env}")));
     r.attributes
-        .insert("endpoint".into(), json!(format!("{env}-db.internal")));
+        .insert("endpoint", json!(format!("{env}-db.internal")));
     r.source_address = address.map(str::to_string);
     r
 }
@@ -48,7 +48,7 @@ fn sg(env: &str, id: &str, ports: &[i64]) -> Resource {
         .iter()
         .map(|p| json!({"protocol": "tcp", "from_port": p, "to_port": p, "source": "0.0.0.0/0"}))
         .collect();
-    r.attributes.insert("ingress".into(), Value::Array(rules));
+    r.attributes.insert("ingress", Value::Array(rules));
     r
 }
 
@@ -60,7 +60,7 @@ fn pg(env: &str, max: &str) -> Resource {
         Identity::Name { name: name.clone() },
     );
     r.attributes
-        .insert("parameters.max_connections".into(), json!(max));
+        .insert("parameters.max_connections", json!(max));
     r
 }
 
@@ -235,10 +235,10 @@ fn mixed_snapshots_use_each_environments_own_source() {
     let mut f = Fixture::new([Source::Aws, Source::Terraform, Source::Aws]);
     f.snaps[1].resources[0]
         .attributes
-        .insert("db_instance_class".into(), json!("db.t3.small"));
+        .insert("db_instance_class", json!("db.t3.small"));
     f.snaps[2].resources[0]
         .attributes
-        .insert("db_instance_class".into(), json!("db.r6g.large"));
+        .insert("db_instance_class", json!("db.r6g.large"));
     let h = f.hints(None);
     assert_eq!(
         texts(&h["rds.db_instance/orders-db:engine_version"]),
@@ -274,10 +274,10 @@ fn references_and_env_tokens_are_localised_for_the_changing_environment() {
     f.snaps[1].resources.push(other);
     f.snaps[1].resources[0]
         .attributes
-        .insert("vpc_security_groups".into(), json!(["sg-other"]));
+        .insert("vpc_security_groups", json!(["sg-other"]));
     f.snaps[1].resources[0]
         .attributes
-        .insert("endpoint".into(), json!("legacy.internal"));
+        .insert("endpoint", json!("legacy.internal"));
     let h = f.hints(None);
     let sgs = &h["rds.db_instance/orders-db:vpc_security_groups"];
     assert_eq!(
@@ -323,13 +323,13 @@ fn missing_resources_and_secrets() {
     f.snaps[1].resources.remove(2); // staging lacks the parameter group
     f.snaps[0].resources[0]
         .attributes
-        .insert("password".into(), json!("<secret>"));
+        .insert("password", json!("<secret>"));
     f.snaps[2].resources[0]
         .attributes
-        .insert("password".into(), json!("<secret>"));
+        .insert("password", json!("<secret>"));
     f.snaps[1].resources[0]
         .attributes
-        .insert("password".into(), json!("plain"));
+        .insert("password", json!("plain"));
     let h = f.hints(None);
     assert_eq!(
         texts(&h["rds.db_parameter_group/orders:exists"]),
@@ -392,12 +392,10 @@ fn the_incident_view_follows_references_and_orders_by_category() {
         );
         other
             .attributes
-            .insert("instance_type".into(), json!(format!("t3.{i}")));
+            .insert("instance_type", json!(format!("t3.{i}")));
         s.resources.push(other);
         // the database is tagged with its service
-        s.resources[0]
-            .tags
-            .insert("Service".into(), "Orders".into());
+        s.resources[0].tags.insert("Service", "Orders".into());
     }
     let m = f.matrix();
     let refs: Vec<&Snapshot> = f.snaps.iter().collect();
@@ -438,7 +436,7 @@ fn the_incident_view_follows_references_and_orders_by_category() {
         };
         s.resources[0].native_id = format!("db-{}", s.environment);
         s.resources[0].tags.clear();
-        s.resources[0].tags.insert("App".into(), "pay".into());
+        s.resources[0].tags.insert("App", "pay".into());
     }
     let m = f.matrix();
     let refs: Vec<&Snapshot> = f.snaps.iter().collect();
@@ -505,10 +503,9 @@ fn application_layer_hints_name_the_target_group_and_the_container() {
             &format!("arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/{name}/0a"),
             Identity::Name { name },
         );
-        tg.attributes
-            .insert("health_check.path".into(), json!(path));
+        tg.attributes.insert("health_check.path", json!(path));
         tg.attributes.insert(
-            "health_check.interval".into(),
+            "health_check.interval",
             json!(if env == "prod" { 10 } else { 30 }),
         );
         let mut td = Resource::new(
@@ -516,8 +513,7 @@ fn application_layer_hints_name_the_target_group_and_the_container() {
             &format!("arn:aws:ecs:eu-west-1:1:task-definition/api:{}", path.len()),
             Identity::Name { name: "api".into() },
         );
-        td.attributes
-            .insert("container.api.image_tag".into(), json!(tag));
+        td.attributes.insert("container.api.image_tag", json!(tag));
         if source == Source::Terraform {
             tg.source_address = Some("aws_lb_target_group.web".into());
             td.source_address = Some("aws_ecs_task_definition.api".into());

@@ -252,11 +252,11 @@ fn a_snapshot_keeps_no_secret_in_attributes_or_tags() {
             path: "/prod/app/dbPassword".into(),
         },
     );
-    p.attributes.insert("value".into(), json!("param-secret-1"));
-    p.attributes.insert("type".into(), json!("String"));
+    p.attributes.insert("value", json!("param-secret-1"));
+    p.attributes.insert("type", json!("String"));
     let mut i = Resource::new("ec2.instance", "i-1", Identity::Name { name: "api".into() });
-    i.tags.insert("DeployToken".into(), "tag-secret-2".into());
-    i.tags.insert("Name".into(), "api".into());
+    i.tags.insert("DeployToken", "tag-secret-2".into());
+    i.tags.insert("Name", "api".into());
     let mut s = Snapshot {
         id: None,
         environment: "prod".into(),

@@ -896,11 +896,11 @@ fn an_attribute_a_per_resource_call_could_not_read_is_unknown_not_drift() {
             name,
             Identity::Name { name: name.into() },
         );
-        r.attributes.insert("memory_size".into(), json!(memory));
-        r.attributes.insert("parameters.Tier".into(), json!("gold"));
+        r.attributes.insert("memory_size", json!(memory));
+        r.attributes.insert("parameters.Tier", json!("gold"));
         match concurrency {
             Some(c) => {
-                r.attributes.insert("reserved_concurrency".into(), json!(c));
+                r.attributes.insert("reserved_concurrency", json!(c));
             }
             None => {
                 r.mark_unknown(

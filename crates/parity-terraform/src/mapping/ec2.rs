@@ -31,8 +31,7 @@ pub(super) fn vpc(input: &MapInput) -> Resource {
             ("instance_tenancy", "instance_tenancy"),
         ],
     );
-    r.attributes
-        .insert("is_default".into(), Value::Bool(is_default));
+    r.attributes.insert("is_default", Value::Bool(is_default));
     r
 }
 
@@ -137,12 +136,12 @@ pub(super) fn route_table(input: &MapInput) -> Resource {
             }
         }
     }
-    r.attributes.insert("routes".into(), set_of(routes));
+    r.attributes.insert("routes", set_of(routes));
     r.attributes.insert(
-        "associations".into(),
+        "associations",
         set_of(associations.into_iter().map(Value::String).collect()),
     );
-    r.attributes.insert("main".into(), Value::Bool(main));
+    r.attributes.insert("main", Value::Bool(main));
     r
 }
 
@@ -179,8 +178,8 @@ pub(super) fn security_group(input: &MapInput) -> Resource {
     ingress.extend(extra_in);
     let mut egress = inline_sg_rules(a, "egress", id);
     egress.extend(extra_out);
-    r.attributes.insert("ingress".into(), set_of(ingress));
-    r.attributes.insert("egress".into(), set_of(egress));
+    r.attributes.insert("ingress", set_of(ingress));
+    r.attributes.insert("egress", set_of(egress));
     r
 }
 
@@ -195,7 +194,7 @@ pub(super) fn instance(input: &MapInput) -> Resource {
     let mut r = Resource::new("ec2.instance", input.id, identity);
     if let Some(group) = input.tags.get("aws:autoscaling:groupName") {
         r.attributes
-            .insert("autoscaling_group".into(), Value::String(group.clone()));
+            .insert("autoscaling_group", Value::String(group.clone()));
     }
     copy(
         a,
@@ -212,13 +211,12 @@ pub(super) fn instance(input: &MapInput) -> Resource {
         ],
     );
     if let Some(vpc) = non_empty_str(a, "subnet_id").and_then(|s| index.vpc_of_subnet(s)) {
-        r.attributes
-            .insert("vpc".into(), Value::String(vpc.to_string()));
+        r.attributes.insert("vpc", Value::String(vpc.to_string()));
     }
     let groups = list(a, "vpc_security_group_ids");
     if !groups.is_empty() {
         r.attributes
-            .insert("security_groups".into(), set_of(groups.to_vec()));
+            .insert("security_groups", set_of(groups.to_vec()));
     }
     if let Some(tokens) = list(a, "metadata_options")
         .first()
@@ -226,10 +224,8 @@ pub(super) fn instance(input: &MapInput) -> Resource {
         .and_then(Value::as_str)
         .filter(|t| !t.is_empty())
     {
-        r.attributes.insert(
-            "metadata_http_tokens".into(),
-            Value::String(tokens.to_string()),
-        );
+        r.attributes
+            .insert("metadata_http_tokens", Value::String(tokens.to_string()));
     }
     if let Some(profile) = non_empty_str(a, "iam_instance_profile") {
         // Terraform stores the profile's name; the API gives its ARN. Use the ARN when
@@ -238,10 +234,8 @@ pub(super) fn instance(input: &MapInput) -> Resource {
             .get(profile, &["aws_iam_instance_profile"])
             .and_then(|p| non_empty_str(p.attributes(), "arn"))
             .unwrap_or(profile);
-        r.attributes.insert(
-            "iam_instance_profile".into(),
-            Value::String(arn.to_string()),
-        );
+        r.attributes
+            .insert("iam_instance_profile", Value::String(arn.to_string()));
     }
     r
 }

@@ -27,7 +27,7 @@ pub(super) fn cluster(input: &MapInput) -> Resource {
     for s in list(a, "setting").iter().filter_map(Value::as_object) {
         if str_attr(s, "name") == Some("containerInsights") {
             if let Some(v) = non_empty_str(s, "value") {
-                r.attributes.insert("container_insights".into(), json!(v));
+                r.attributes.insert("container_insights", json!(v));
             }
         }
     }
@@ -43,7 +43,7 @@ pub(super) fn cluster(input: &MapInput) -> Resource {
         }
     }
     r.attributes
-        .insert("capacity_providers".into(), string_set(providers));
+        .insert("capacity_providers", string_set(providers));
     r
 }
 
@@ -69,11 +69,10 @@ pub(super) fn service(input: &MapInput) -> Resource {
         ],
     );
     if let Some(n) = int(a, "desired_count") {
-        r.attributes.insert("desired_count".into(), json!(n));
+        r.attributes.insert("desired_count", json!(n));
     }
     if let Some(n) = int(a, "health_check_grace_period_seconds").filter(|n| *n > 0) {
-        r.attributes
-            .insert("health_check_grace_period".into(), json!(n));
+        r.attributes.insert("health_check_grace_period", json!(n));
     }
     let providers: Vec<String> = list(a, "capacity_provider_strategy")
         .iter()
@@ -81,8 +80,7 @@ pub(super) fn service(input: &MapInput) -> Resource {
         .map(str::to_string)
         .collect();
     if !providers.is_empty() {
-        r.attributes
-            .insert("capacity_providers".into(), json!(providers));
+        r.attributes.insert("capacity_providers", json!(providers));
     }
     // The API always reports the circuit breaker (off unless configured).
     let cb = block(a, "deployment_circuit_breaker");
@@ -96,17 +94,15 @@ pub(super) fn service(input: &MapInput) -> Resource {
     }
     if let Some(n) = block(a, "network_configuration") {
         r.attributes
-            .insert("subnets".into(), string_set(strings(n, "subnets")));
-        r.attributes.insert(
-            "security_groups".into(),
-            string_set(strings(n, "security_groups")),
-        );
+            .insert("subnets", string_set(strings(n, "subnets")));
+        r.attributes
+            .insert("security_groups", string_set(strings(n, "security_groups")));
         let public = n
             .get("assign_public_ip")
             .and_then(Value::as_bool)
             .unwrap_or(false);
         r.attributes.insert(
-            "assign_public_ip".into(),
+            "assign_public_ip",
             json!(if public { "ENABLED" } else { "DISABLED" }),
         );
     }
@@ -121,7 +117,7 @@ pub(super) fn service(input: &MapInput) -> Resource {
             })
         })
         .collect();
-    r.attributes.insert("load_balancers".into(), json!(lbs));
+    r.attributes.insert("load_balancers", json!(lbs));
     r
 }
 
@@ -135,7 +131,7 @@ pub(super) fn task_definition(input: &MapInput) -> Resource {
     r.aliases.push(family.to_string());
     if let Some(rev) = int(a, "revision") {
         r.aliases.push(format!("{family}:{rev}"));
-        r.attributes.insert("revision".into(), json!(rev));
+        r.attributes.insert("revision", json!(rev));
     }
     if let Some((without_revision, _)) = arn.rsplit_once(':') {
         if without_revision.starts_with("arn:") {
@@ -153,11 +149,11 @@ pub(super) fn task_definition(input: &MapInput) -> Resource {
     );
     for field in ["cpu", "memory"] {
         if let Some(n) = int(a, field) {
-            r.attributes.insert(field.into(), json!(n));
+            r.attributes.insert(field, json!(n));
         }
     }
     r.attributes.insert(
-        "requires_compatibilities".into(),
+        "requires_compatibilities",
         string_set(strings(a, "requires_compatibilities")),
     );
     if let Some(p) = block(a, "runtime_platform") {
@@ -201,20 +197,20 @@ pub(super) fn eks_cluster(input: &MapInput) -> Resource {
             ],
         );
         r.attributes
-            .insert("subnets".into(), string_set(strings(v, "subnet_ids")));
+            .insert("subnets", string_set(strings(v, "subnet_ids")));
         r.attributes.insert(
-            "security_groups".into(),
+            "security_groups",
             string_set(strings(v, "security_group_ids")),
         );
         if v.get("endpoint_public_access").and_then(Value::as_bool) == Some(true) {
             r.attributes.insert(
-                "public_access_cidrs".into(),
+                "public_access_cidrs",
                 string_set(strings(v, "public_access_cidrs")),
             );
         }
     }
     r.attributes.insert(
-        "logging".into(),
+        "logging",
         string_set(strings(a, "enabled_cluster_log_types")),
     );
     let secrets = list(a, "encryption_config")
@@ -226,13 +222,12 @@ pub(super) fn eks_cluster(input: &MapInput) -> Resource {
                 .is_some()
         });
     r.attributes
-        .insert("secrets_encryption".into(), json!(secrets.is_some()));
+        .insert("secrets_encryption", json!(secrets.is_some()));
     if let Some(key) = secrets
         .and_then(|e| block(e, "provider"))
         .and_then(|p| non_empty_str(p, "key_arn"))
     {
-        r.attributes
-            .insert("secrets_encryption_key".into(), json!(key));
+        r.attributes.insert("secrets_encryption_key", json!(key));
     }
     r
 }
@@ -249,7 +244,7 @@ pub(super) fn eks_node_group(input: &MapInput) -> Resource {
         .get(cluster, &["aws_eks_cluster"])
         .and_then(|c| non_empty_str(c.attributes(), "arn"))
         .unwrap_or(cluster);
-    r.attributes.insert("cluster".into(), json!(cluster_ref));
+    r.attributes.insert("cluster", json!(cluster_ref));
     copy(
         a,
         &mut r,
@@ -262,14 +257,12 @@ pub(super) fn eks_node_group(input: &MapInput) -> Resource {
         ],
     );
     if let Some(n) = int(a, "disk_size").filter(|n| *n > 0) {
-        r.attributes.insert("disk_size".into(), json!(n));
+        r.attributes.insert("disk_size", json!(n));
     }
-    r.attributes.insert(
-        "instance_types".into(),
-        string_set(strings(a, "instance_types")),
-    );
     r.attributes
-        .insert("subnets".into(), string_set(strings(a, "subnet_ids")));
+        .insert("instance_types", string_set(strings(a, "instance_types")));
+    r.attributes
+        .insert("subnets", string_set(strings(a, "subnet_ids")));
     if let Some(s) = block(a, "scaling_config") {
         for (from, to) in [
             ("min_size", "min_size"),
@@ -277,7 +270,7 @@ pub(super) fn eks_node_group(input: &MapInput) -> Resource {
             ("desired_size", "desired_size"),
         ] {
             if let Some(n) = int(s, from) {
-                r.attributes.insert(to.into(), json!(n));
+                r.attributes.insert(to, json!(n));
             }
         }
     }

@@ -55,10 +55,10 @@ pub(super) fn load_balancer(input: &MapInput) -> Resource {
         } else {
             "internet-facing"
         };
-        r.attributes.insert("scheme".into(), json!(scheme));
+        r.attributes.insert("scheme", json!(scheme));
     }
     r.attributes.insert(
-        "security_groups".into(),
+        "security_groups",
         set_of(
             strings(a, "security_groups")
                 .into_iter()
@@ -76,7 +76,7 @@ pub(super) fn load_balancer(input: &MapInput) -> Resource {
             .collect();
     }
     r.attributes.insert(
-        "subnets".into(),
+        "subnets",
         set_of(subnets.into_iter().map(Value::from).collect()),
     );
     // Terraform defaults `access_logs` to a disabled block; absent means disabled too.
@@ -85,11 +85,9 @@ pub(super) fn load_balancer(input: &MapInput) -> Resource {
         .and_then(|l| l.get("enabled"))
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    r.attributes
-        .insert("access_logs_enabled".into(), json!(enabled));
+    r.attributes.insert("access_logs_enabled", json!(enabled));
     if let Some(bucket) = logs.and_then(|l| non_empty_str(l, "bucket")) {
-        r.attributes
-            .insert("access_logs_bucket".into(), json!(bucket));
+        r.attributes.insert("access_logs_bucket", json!(bucket));
     }
     r
 }
@@ -159,7 +157,7 @@ pub(super) fn listener(input: &MapInput) -> Resource {
         },
     );
     if let Some(p) = int(a, "port") {
-        r.attributes.insert("port".into(), json!(p));
+        r.attributes.insert("port", json!(p));
     }
     copy(
         a,
@@ -176,7 +174,7 @@ pub(super) fn listener(input: &MapInput) -> Resource {
         .map(action)
         .collect();
     r.attributes
-        .insert("default_actions".into(), Value::Array(actions));
+        .insert("default_actions", Value::Array(actions));
     r
 }
 
@@ -202,7 +200,7 @@ pub(super) fn target_group(input: &MapInput) -> Resource {
         ("slow_start", "slow_start"),
     ] {
         if let Some(n) = int(a, from) {
-            r.attributes.insert(to.into(), json!(n));
+            r.attributes.insert(to, json!(n));
         }
     }
     if let Some(h) = block(a, "health_check") {
@@ -212,11 +210,10 @@ pub(super) fn target_group(input: &MapInput) -> Resource {
             }
         }
         if let Some(p) = non_empty_str(h, "protocol") {
-            r.attributes
-                .insert("health_check.protocol".into(), json!(p));
+            r.attributes.insert("health_check.protocol", json!(p));
         }
         if let Some(m) = non_empty_str(h, "matcher") {
-            r.attributes.insert("health_check.matcher".into(), json!(m));
+            r.attributes.insert("health_check.matcher", json!(m));
         }
         for (from, to) in [
             ("interval", "interval"),
@@ -231,13 +228,13 @@ pub(super) fn target_group(input: &MapInput) -> Resource {
     }
     if let Some(s) = block(a, "stickiness") {
         if let Some(e) = s.get("enabled").and_then(Value::as_bool) {
-            r.attributes.insert("stickiness.enabled".into(), json!(e));
+            r.attributes.insert("stickiness.enabled", json!(e));
         }
         if let Some(t) = non_empty_str(s, "type") {
-            r.attributes.insert("stickiness.type".into(), json!(t));
+            r.attributes.insert("stickiness.type", json!(t));
         }
         if let Some(d) = int(s, "cookie_duration") {
-            r.attributes.insert("stickiness.duration".into(), json!(d));
+            r.attributes.insert("stickiness.duration", json!(d));
         }
     }
     r

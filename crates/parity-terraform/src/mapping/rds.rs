@@ -51,7 +51,7 @@ pub(super) fn db_instance(input: &MapInput) -> Resource {
         non_empty_str(a, "engine_version_actual").or_else(|| non_empty_str(a, "engine_version"))
     {
         r.attributes
-            .insert("engine_version".into(), Value::String(v.to_string()));
+            .insert("engine_version", Value::String(v.to_string()));
     }
     // Terraform stores 0 for "not provisioned"; omit rather than invent a value.
     for (from, to) in [
@@ -59,13 +59,13 @@ pub(super) fn db_instance(input: &MapInput) -> Resource {
         ("storage_throughput", "storage_throughput"),
     ] {
         if let Some(n) = a.get(from).and_then(Value::as_i64).filter(|n| *n > 0) {
-            r.attributes.insert(to.into(), Value::from(n));
+            r.attributes.insert(to, Value::from(n));
         }
     }
     let groups = list(a, "vpc_security_group_ids");
     if !groups.is_empty() {
         r.attributes
-            .insert("vpc_security_groups".into(), set_of(groups.to_vec()));
+            .insert("vpc_security_groups", set_of(groups.to_vec()));
     }
     r
 }

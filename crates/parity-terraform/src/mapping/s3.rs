@@ -18,15 +18,14 @@ fn encryption(rules: &[Value], r: &mut Resource) {
     };
     if let Some(d) = block(rule, "apply_server_side_encryption_by_default") {
         if let Some(alg) = non_empty_str(d, "sse_algorithm") {
-            r.attributes
-                .insert("encryption_algorithm".into(), json!(alg));
+            r.attributes.insert("encryption_algorithm", json!(alg));
         }
         if let Some(key) = non_empty_str(d, "kms_master_key_id") {
-            r.attributes.insert("encryption_kms_key".into(), json!(key));
+            r.attributes.insert("encryption_kms_key", json!(key));
         }
     }
     if let Some(b) = rule.get("bucket_key_enabled").and_then(Value::as_bool) {
-        r.attributes.insert("bucket_key_enabled".into(), json!(b));
+        r.attributes.insert("bucket_key_enabled", json!(b));
     }
 }
 
@@ -50,7 +49,7 @@ fn part(r: &mut Resource, kind: &str, a: &Map<String, Value>) {
             if let Some(status) =
                 block(a, "versioning_configuration").and_then(|v| non_empty_str(v, "status"))
             {
-                r.attributes.insert("versioning".into(), json!(status));
+                r.attributes.insert("versioning", json!(status));
             }
         }
         "aws_s3_bucket_server_side_encryption_configuration" => encryption(list(a, "rule"), r),
@@ -69,11 +68,11 @@ fn part(r: &mut Resource, kind: &str, a: &Map<String, Value>) {
         }
         "aws_s3_bucket_ownership_controls" => {
             if let Some(o) = block(a, "rule").and_then(|x| non_empty_str(x, "object_ownership")) {
-                r.attributes.insert("object_ownership".into(), json!(o));
+                r.attributes.insert("object_ownership", json!(o));
             }
         }
         "aws_s3_bucket_logging" => {
-            r.attributes.insert("logging_enabled".into(), json!(true));
+            r.attributes.insert("logging_enabled", json!(true));
         }
         "aws_s3_bucket_lifecycle_configuration" => {
             r.attributes.retain(|k, _| !k.starts_with("lifecycle."));
@@ -95,11 +94,9 @@ pub(super) fn bucket(input: &MapInput) -> Resource {
         r.aliases.push(format!("arn:aws:s3:::{name}"));
     }
     // the API's defaults where the state says nothing
-    r.attributes.insert("versioning".into(), json!("Disabled"));
-    r.attributes
-        .insert("encryption_algorithm".into(), json!("none"));
-    r.attributes
-        .insert("bucket_key_enabled".into(), json!(false));
+    r.attributes.insert("versioning", json!("Disabled"));
+    r.attributes.insert("encryption_algorithm", json!("none"));
+    r.attributes.insert("bucket_key_enabled", json!(false));
     for flag in [
         "block_public_acls",
         "ignore_public_acls",
@@ -110,19 +107,19 @@ pub(super) fn bucket(input: &MapInput) -> Resource {
             .insert(format!("public_access_block.{flag}"), json!(false));
     }
     r.attributes
-        .insert("object_ownership".into(), json!("ObjectWriter"));
-    r.attributes.insert("logging_enabled".into(), json!(false));
+        .insert("object_ownership", json!("ObjectWriter"));
+    r.attributes.insert("logging_enabled", json!(false));
     // inline blocks
     if let Some(v) = block(a, "versioning") {
         if v.get("enabled").and_then(Value::as_bool) == Some(true) {
-            r.attributes.insert("versioning".into(), json!("Enabled"));
+            r.attributes.insert("versioning", json!("Enabled"));
         }
     }
     if let Some(c) = block(a, "server_side_encryption_configuration") {
         encryption(list(c, "rule"), &mut r);
     }
     if !list(a, "logging").is_empty() {
-        r.attributes.insert("logging_enabled".into(), json!(true));
+        r.attributes.insert("logging_enabled", json!(true));
     }
     lifecycle(list(a, "lifecycle_rule"), &mut r, "enabled");
     // separate resources win

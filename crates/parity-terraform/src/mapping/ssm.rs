@@ -42,7 +42,7 @@ pub(super) fn parameter(input: &MapInput) -> Resource {
         Some("SecureString") => {
             if let Some(key) = non_empty_str(a, "key_id") {
                 r.attributes
-                    .insert("key_id".into(), Value::String(key.to_string()));
+                    .insert("key_id", Value::String(key.to_string()));
             }
         }
         // A secret-looking name's value arrives as `<secret>` (the detector ran at parse time).
@@ -56,8 +56,7 @@ pub(super) fn parameter(input: &MapInput) -> Resource {
                 }
             });
             if let Some(v) = value {
-                r.attributes
-                    .insert("value".into(), Value::String(v.to_string()));
+                r.attributes.insert("value", Value::String(v.to_string()));
             }
         }
         _ => {}
