@@ -536,6 +536,21 @@ mod tests {
         let read: SortedMap<i64> = serde_json::from_str(r#"{"b": 1, "a": 2, "b": 7}"#).unwrap();
         assert_eq!(read["b"], 7);
         assert_eq!(read.len(), 2);
+        // in order, a name repeated next to itself: the later value wins there too
+        let read: SortedMap<i64> = serde_json::from_str(r#"{"a": 1, "a": 2, "b": 3}"#).unwrap();
+        assert_eq!((read["a"], read.len()), (2, 2));
+        // more entries than gather on the stack, in order and not
+        let many: BTreeMap<String, i64> = (0..100).map(|i| (format!("k{i:03}"), i)).collect();
+        let text = serde_json::to_string(&many).unwrap();
+        let read: SortedMap<i64> = serde_json::from_str(&text).unwrap();
+        assert_eq!(serde_json::to_string(&read).unwrap(), text);
+        let reversed: serde_json::Map<String, Value> = many
+            .iter()
+            .rev()
+            .map(|(k, v)| (k.clone(), json!(v)))
+            .collect();
+        let read: SortedMap<i64> = serde_json::from_value(Value::Object(reversed)).unwrap();
+        assert_eq!(serde_json::to_string(&read).unwrap(), text);
         assert!(serde_json::from_str::<SortedMap<i64>>("[1]").is_err());
     }
 }

@@ -14,8 +14,9 @@ use std::sync::Arc;
 use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 
-/// The most distinct names a thread keeps for sharing; past it, a new name is allocated on its
-/// own (tag keys are the users' own text, so the set must not grow without bound).
+/// The most distinct names a thread keeps for sharing. When the set is full, the names no longer
+/// held elsewhere leave it; if it is still full, a new name is allocated on its own (tag keys
+/// are the users' own text, so the set must not grow without bound).
 const SHARED_NAMES: usize = 1 << 16;
 
 thread_local! {
@@ -30,17 +31,24 @@ pub struct Name(Arc<str>);
 impl Name {
     /// The name `text`, sharing the text of an equal name this thread made before.
     pub fn new(text: &str) -> Self {
-        NAMES.with(|names| {
-            let mut names = names.borrow_mut();
-            if let Some(shared) = names.get(text) {
-                return Name(shared.clone());
-            }
-            let name: Arc<str> = Arc::from(text);
-            if names.len() < SHARED_NAMES {
-                names.insert(name.clone());
-            }
-            Name(name)
-        })
+        NAMES
+            .try_with(|names| {
+                let mut names = names.borrow_mut();
+                if let Some(shared) = names.get(text) {
+                    return Name(shared.clone());
+                }
+                if names.len() >= SHARED_NAMES {
+                    // names no resource holds any more make room (the set is their only holder)
+                    names.retain(|n| Arc::strong_count(n) > 1);
+                }
+                let name: Arc<str> = Arc::from(text);
+                if names.len() < SHARED_NAMES {
+                    names.insert(name.clone());
+                }
+                Name(name)
+            })
+            // while the thread's storage is being torn down: a name of its own
+            .unwrap_or_else(|_| Name(Arc::from(text)))
     }
 
     pub fn as_str(&self) -> &str {
@@ -199,5 +207,26 @@ mod tests {
         assert_eq!(c, "tag\"quoted");
         let (a, b) = (Name::from("a"), Name::from("b"));
         assert!(a < b);
+    }
+
+    #[test]
+    fn a_full_set_of_names_makes_room_for_new_ones() {
+        // on a thread of its own: its set starts empty and no other test adds to it
+        std::thread::spawn(|| {
+            let held: Vec<Name> = (0..SHARED_NAMES / 2)
+                .map(|i| Name::new(&format!("held-{i}")))
+                .collect();
+            for i in 0..SHARED_NAMES {
+                drop(Name::new(&format!("dropped-{i}")));
+            }
+            NAMES.with(|n| assert_eq!(n.borrow().len(), SHARED_NAMES));
+            // full: the dropped names leave, the held ones stay shared
+            let late = Name::new("late");
+            NAMES.with(|n| assert_eq!(n.borrow().len(), SHARED_NAMES / 2 + 1));
+            assert!(Arc::ptr_eq(&late.0, &Name::new("late").0));
+            assert!(Arc::ptr_eq(&held[7].0, &Name::new("held-7").0));
+        })
+        .join()
+        .unwrap();
     }
 }

@@ -66,7 +66,7 @@ pub type Cells<T> = SmallVec<[T; 4]>;
 /// A row's raw values per column, each distinct value held once: where columns agree (most rows
 /// of a large matrix) the row holds one value, not one per column (issue 19, "Memory"). Read it
 /// like a slice: `raw[c]`, `raw.get(c)`, `raw.iter()`, `raw.len()`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RawValues {
     distinct: Box<[Value]>,
     /// Per column, the index of its value in `distinct`.
@@ -110,6 +110,13 @@ impl std::ops::Index<usize> for RawValues {
 
     fn index(&self, c: usize) -> &Value {
         &self.distinct[usize::from(self.at[c])]
+    }
+}
+
+impl std::fmt::Debug for RawValues {
+    /// Each column's value, as a slice would show them.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
     }
 }
 
@@ -189,8 +196,8 @@ impl RawBuilder {
 
     fn add(&mut self, value: Value) -> u16 {
         self.distinct.push(value);
-        // at most one distinct value per column, and columns fit in a u16 (MAX_COLUMNS)
-        (self.distinct.len() - 1) as u16
+        // at most one distinct value per column, and a matrix has at most MAX_COLUMNS columns
+        u16::try_from(self.distinct.len() - 1).expect("a row has at most MAX_COLUMNS columns")
     }
 
     /// The next column's value.
@@ -247,6 +254,10 @@ fn identical(a: &Value, b: &Value) -> bool {
                     .zip(y)
                     .all(|((kx, vx), (ky, vy))| kx == ky && identical(vx, vy))
         }
+        // 0.0 and -0.0 are equal numbers but print differently
+        (Value::Number(x), Value::Number(y)) => {
+            x == y && x.as_f64().map(f64::to_bits) == y.as_f64().map(f64::to_bits)
+        }
         _ => a == b,
     }
 }
@@ -254,8 +265,8 @@ fn identical(a: &Value, b: &Value) -> bool {
 /// One row: an attribute (or `exists` / `count`) of one logical resource across the columns.
 ///
 /// A matrix holds one row per attribute of every logical resource (hundreds of thousands for
-/// large estates), so a row is kept small: values live in one boxed slice per row, and the
-/// normalised values only exist when normalisation changed one of them.
+/// large estates), so a row is kept small: its raw values hold each distinct value once
+/// ([`RawValues`]), and the normalised values only exist when normalisation changed one of them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     pub kind: Arc<str>,
@@ -453,7 +464,7 @@ mod tests {
         let raw = RawValues::from(vec![json!({"a": 1, "b": 2}), json!({"b": 2, "a": 1})]);
         assert_eq!(distinct(&raw), 2);
         assert_eq!(serde_json::to_string(&raw[1]).unwrap(), r#"{"b":2,"a":1}"#);
-        // 1 and 1.0 are different JSON
+        // 1 and 1.0 are different JSON, and so are 0.0 and -0.0
         let raw = RawValues::from(vec![
             json!(1),
             json!(1.0),
@@ -462,6 +473,13 @@ mod tests {
         ]);
         assert_eq!(distinct(&raw), 3);
         assert_eq!(serde_json::to_string(&raw[1]).unwrap(), "1.0");
+        let raw = RawValues::from(vec![json!(0.0), json!(-0.0), json!(-0.0)]);
+        assert_eq!(distinct(&raw), 2);
+        assert_eq!(serde_json::to_string(&raw[1]).unwrap(), "-0.0");
+        assert_eq!(
+            format!("{raw:?}"),
+            "[Number(0.0), Number(-0.0), Number(-0.0)]"
+        );
     }
 
     #[test]
