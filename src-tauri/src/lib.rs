@@ -16,14 +16,16 @@ pub fn run() {
         .manage(CollectControl::default())
         .setup(|app| {
             let data_dir = Session::data_dir(app.path().app_data_dir().ok())?;
-            let session = Session::start(data_dir)?;
+            // Open the workspace here, compute its matrix on a thread of its own: the event
+            // loop runs meanwhile, so the window loads beside it; the UI's first request waits
+            // for the matrix (and sees the demo if the workspace could not be compared).
+            let session = Session::open_at_launch(data_dir)?;
             app.manage(session);
-            // Compute the matrix while the window loads; the UI's first request waits for it.
             let handle = app.handle().clone();
             std::thread::spawn(move || {
-                let session = handle.state::<Session>();
-                // An error (no snapshots yet…) is reported when the UI asks.
-                let _ = session.with(|open| open.view(&[]).map(|_| ()));
+                if let Err(e) = handle.state::<Session>().finish_launch() {
+                    eprintln!("envparity-desktop: the demo workspace cannot be opened either: {e}");
+                }
             });
             Ok(())
         })

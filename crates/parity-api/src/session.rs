@@ -6,7 +6,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::ThreadId;
 use std::time::Instant;
 
 use chrono::Utc;
@@ -114,6 +115,34 @@ pub struct Session {
     grants: Mutex<HashMap<FilePurpose, PathBuf>>,
     /// Why the launch did not open the workspace it meant to (shown once by the UI).
     launch_error: Mutex<Option<String>>,
+    /// Where the launch's first matrix stands; other threads wait until it is done.
+    launch: Mutex<Launch>,
+    launched: Condvar,
+}
+
+/// The launch's first matrix (see [`Session::open_at_launch`]): until it is done, every use of
+/// the session from another thread waits, so the first command sees the workspace the launch
+/// settled on (the demo, when the last workspace could not be compared) and its matrix.
+#[derive(Debug)]
+enum Launch {
+    /// Opened; the first matrix is still to be computed (by [`Session::finish_launch`]).
+    /// `workspace`: the workspace that was asked for, when it is not the demo.
+    Pending {
+        workspace: Option<PathBuf>,
+    },
+    /// Being computed on this thread.
+    Running(ThreadId),
+    Done,
+}
+
+/// Marks the launch done, and wakes those waiting for it, however its computation ends.
+struct LaunchDone<'a>(&'a Session);
+
+impl Drop for LaunchDone<'_> {
+    fn drop(&mut self) {
+        *relock(&self.0.launch) = Launch::Done;
+        self.0.launched.notify_all();
+    }
 }
 
 /// Turns a panic's payload into text.
@@ -152,8 +181,21 @@ impl Session {
         })
     }
 
-    /// Starts a session: `$ENVPARITY_WORKSPACE`, else the last workspace, else the demo.
+    /// Starts a session: `$ENVPARITY_WORKSPACE`, else the last workspace, else the demo; the
+    /// first matrix is computed before it returns ([`Session::open_at_launch`] then
+    /// [`Session::finish_launch`]).
     pub fn start(data_dir: PathBuf) -> AppResult<Session> {
+        let session = Session::open_at_launch(data_dir)?;
+        session.finish_launch()?;
+        Ok(session)
+    }
+
+    /// Opens the workspace a launch shows (`$ENVPARITY_WORKSPACE`, else the last workspace,
+    /// else the demo) without computing its matrix. The caller then calls
+    /// [`Session::finish_launch`], on a thread of its own if it likes — the desktop does, so its
+    /// window loads while the matrix is computed; until that returns, every use of the session
+    /// from another thread waits for it.
+    pub fn open_at_launch(data_dir: PathBuf) -> AppResult<Session> {
         std::fs::create_dir_all(&data_dir).map_err(|e| {
             AppError::new(
                 parity_app::ErrorCode::Store,
@@ -171,6 +213,9 @@ impl Session {
             last_dirs: Mutex::new(remembered.last_dirs.clone()),
             grants: Mutex::new(HashMap::new()),
             launch_error: Mutex::new(None),
+            // this thread opens the workspace
+            launch: Mutex::new(Launch::Running(std::thread::current().id())),
+            launched: Condvar::new(),
         };
         let explicit = std::env::var_os(WORKSPACE_ENV)
             .filter(|p| !p.is_empty())
@@ -178,43 +223,94 @@ impl Session {
         let first = explicit.or(remembered
             .current
             .filter(|p| p.exists() || parity_app::team::is_team_url(p)));
-        match first {
+        let workspace = match first {
             Some(path) => {
-                // Opening and computing the matrix: if either fails (or panics) on the last
-                // workspace, the demo opens instead and the UI shows why, so a launch never
-                // fails the same way twice (the demo becomes the remembered workspace).
-                let opened = guarded("opening the workspace", || {
-                    session.switch(&path, DbOpenMode::Existing)?;
-                    session.with(|o| o.view(&[]).map(|_| ())).or_else(|e| {
-                        // a workspace without snapshots yet is fine to open
-                        if e.code == parity_app::ErrorCode::NotFound {
-                            Ok(())
-                        } else {
-                            Err(e)
-                        }
-                    })
-                });
-                if let Err(e) = opened {
-                    eprintln!("envparity-desktop: {e}; opening the demo instead");
-                    session.open_demo()?;
-                    *session
-                        .launch_error
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner) = Some(format!(
-                        "{} could not be opened, so the demo workspace is open instead: {}",
-                        path.display(),
-                        e.message
-                    ));
+                match guarded("opening the workspace", || {
+                    session.switch(&path, DbOpenMode::Existing)
+                }) {
+                    Ok(()) => Some(path),
+                    Err(e) => {
+                        session.fall_back_to_demo(&path, e)?;
+                        None
+                    }
                 }
             }
-            None => session.open_demo()?,
-        }
+            None => {
+                session.open_demo()?;
+                None
+            }
+        };
+        *relock(&session.launch) = Launch::Pending { workspace };
         Ok(session)
+    }
+
+    /// Computes the launch's first matrix. If it fails (or panics) on the workspace that was
+    /// asked for, the demo opens instead and the UI shows why, so a launch never fails the same
+    /// way twice (the demo becomes the remembered workspace). A workspace without snapshots yet
+    /// is fine to open; the demo's errors are reported when the UI asks. Called once; a second
+    /// call does nothing.
+    pub fn finish_launch(&self) -> AppResult<()> {
+        let workspace = {
+            let mut launch = relock(&self.launch);
+            match std::mem::replace(&mut *launch, Launch::Running(std::thread::current().id())) {
+                Launch::Pending { workspace } => workspace,
+                other => {
+                    *launch = other;
+                    return Ok(());
+                }
+            }
+        };
+        let _done = LaunchDone(self);
+        let computed = guarded("opening the workspace", || {
+            self.with(|o| o.view(&[]).map(|_| ())).or_else(|e| {
+                if e.code == parity_app::ErrorCode::NotFound {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            })
+        });
+        match (computed, workspace) {
+            (Err(e), Some(path)) => self.fall_back_to_demo(&path, e),
+            _ => Ok(()),
+        }
+    }
+
+    /// Opens the demo because the workspace at `path` failed with `e`, and keeps why.
+    fn fall_back_to_demo(&self, path: &Path, e: AppError) -> AppResult<()> {
+        eprintln!("envparity-desktop: {e}; opening the demo instead");
+        self.open_demo()?;
+        *self
+            .launch_error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(format!(
+            "{} could not be opened, so the demo workspace is open instead: {}",
+            path.display(),
+            e.message
+        ));
+        Ok(())
+    }
+
+    /// Waits until the launch's first matrix is done, unless this thread is computing it.
+    fn wait_launched(&self) {
+        let me = std::thread::current().id();
+        let mut launch = relock(&self.launch);
+        while match *launch {
+            Launch::Pending { .. } => true,
+            Launch::Running(id) => id != me,
+            Launch::Done => false,
+        } {
+            launch = self
+                .launched
+                .wait(launch)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
     }
 
     /// Why the launch opened the demo instead of the last workspace (until another workspace
     /// is opened).
     pub fn launch_error(&self) -> Option<String> {
+        self.wait_launched();
         self.launch_error
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -376,6 +472,7 @@ impl Session {
     /// The lock is never a dead end: should a panic ever unwind while it is held, the next
     /// caller takes it over and drops the cached matrix, which may have been half-built.
     fn lock_open(&self) -> AppResult<MutexGuard<'_, Option<Open>>> {
+        self.wait_launched();
         Ok(self.open.lock().unwrap_or_else(|poisoned| {
             self.open.clear_poison();
             let mut guard = poisoned.into_inner();
@@ -387,6 +484,7 @@ impl Session {
     }
 
     fn lock_recent(&self) -> AppResult<MutexGuard<'_, Vec<PathBuf>>> {
+        self.wait_launched();
         Ok(self.recent.lock().unwrap_or_else(|poisoned| {
             self.recent.clear_poison();
             poisoned.into_inner()
@@ -509,6 +607,47 @@ mod tests {
         assert!(again.launch_error().is_none());
         let name = again.with(|o| Ok(o.workspace.info()?.name)).unwrap();
         assert_eq!(name, parity_app::demo::DEMO_NAME);
+    }
+
+    #[test]
+    fn commands_during_the_launch_wait_for_its_first_matrix() {
+        let dir = tempfile::tempdir().unwrap();
+        let session = Session::open_at_launch(dir.path().to_path_buf()).unwrap();
+        std::thread::scope(|s| {
+            s.spawn(|| session.finish_launch().unwrap());
+            // this thread's first command waits until the launch's thread has the matrix
+            assert!(session.with(|o| Ok(o.view.is_some())).unwrap());
+        });
+        // a second call changes nothing
+        session.finish_launch().unwrap();
+        assert!(session.with(|o| Ok(o.view.is_some())).unwrap());
+
+        // a workspace that cannot be compared: the first command sees the demo, and why
+        let bad = dir.path().join("damaged.sqlite");
+        session.switch(&bad, DbOpenMode::CreateIfMissing).unwrap();
+        session
+            .change(|ws| {
+                ws.add_environment(&parity_core::EnvironmentConfig::new("prod"), false)?;
+                ws.add_snapshot(&parity_core::Snapshot {
+                    id: None,
+                    environment: "prod".into(),
+                    taken_at: Utc::now(),
+                    source: parity_core::Source::Aws,
+                    missing: vec![],
+                    resources: vec![],
+                })
+            })
+            .unwrap();
+        drop(session);
+        damage(&bad);
+        let session = Session::open_at_launch(dir.path().to_path_buf()).unwrap();
+        std::thread::scope(|s| {
+            s.spawn(|| session.finish_launch().unwrap());
+            let why = session.launch_error().unwrap();
+            assert!(why.contains("damaged.sqlite"), "{why}");
+            let name = session.with(|o| Ok(o.workspace.info()?.name)).unwrap();
+            assert_eq!(name, parity_app::demo::DEMO_NAME);
+        });
     }
 
     /// Damages the file from byte 100 on: the header survives, the schema does not.
