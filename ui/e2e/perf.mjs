@@ -112,6 +112,25 @@ try {
       (filters[name] ??= []).push(r);
       console.log(`run ${run}: ${name.padEnd(17)} dom ${r.dom.toFixed(0).padStart(4)} ms, painted ${r.painted.toFixed(0).padStart(4)} ms, ${r.total} rows`);
     }
+    // every row is reachable: all rows shown (the steps above leave unexplained-only on, kind
+    // rds, category size: each reset changes the rows), scrolled to the bottom, the last one shown
+    await measure(s, '[data-testid="unexplained-only"]');
+    await measure(s, 'select[aria-label="Kind"]', "");
+    await measure(s, 'select[aria-label="Category"]', "");
+    const reach = await s.execAsync(
+      `const done = arguments[arguments.length - 1];
+       const b = document.querySelector('[data-testid="matrix-body"]');
+       b.scrollTop = b.scrollHeight;
+       const t0 = performance.now();
+       const poll = () => {
+         const shown = [...document.querySelectorAll('.tr[data-key]')].map((r) => Number(r.getAttribute('aria-rowindex')) - 1);
+         const last = Math.max(0, ...shown);
+         if (last === Number(b.dataset.total) || performance.now() - t0 > 10000) done({ last, total: Number(b.dataset.total), height: b.scrollHeight });
+         else setTimeout(poll, 20);
+       };
+       poll();`,
+    );
+    console.log(`run ${run}: scrolled to the bottom of ${reach.total} rows (scroll area ${reach.height} px): last row shown ${reach.last}${reach.last === reach.total ? " — every row reachable" : " — NOT the last row"}`);
     const app = peakMiB(APP);
     const web = peakMiB("WebKitWebProcess");
     memory.push(app[0] ?? 0);

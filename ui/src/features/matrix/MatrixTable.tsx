@@ -1,16 +1,17 @@
-// The matrix grid: TanStack Table defines the columns, TanStack Virtual renders only the visible
-// rows, and rows arrive from Rust a page at a time (filtering and paging happen there).
-import { memo, useCallback, useEffect, useMemo, useRef, type KeyboardEvent } from "react";
+// The matrix grid: TanStack Table defines the columns, only the rows in view are rendered (see
+// rowWindow.ts), and rows arrive from Rust a page at a time (filtering and paging happen there).
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
+import { flushSync } from "react-dom";
 import { keepPreviousData, useQueries, useQuery } from "@tanstack/react-query";
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable, type Row } from "@tanstack/react-table";
-import { useVirtualizer } from "@tanstack/react-virtual";
-import type { MatrixMetaDto, MatrixQueryDto, RowDto } from "../../bindings";
+import type { MatrixMetaDto, MatrixPageDto, MatrixQueryDto, RowDto } from "../../bindings";
 import { api } from "../../api";
 import { StatusBadge } from "../../components/StatusBadge";
 import { ErrorNote } from "../../components/ErrorNote";
 import { markerText, markerTitle } from "../../lib/elements";
 import { formatAge } from "../../lib/format";
 import { PAGE_SIZE, pagesFor } from "./query";
+import { firstInView, layoutHeight, scrollTopToShow, visibleRows, type Geometry } from "./rowWindow";
 
 /** A row with its position in the filtered list. */
 export interface PlacedRow extends RowDto {
@@ -20,6 +21,10 @@ export interface PlacedRow extends RowDto {
 }
 
 const ROW_HEIGHT = 30;
+
+/** The data of each page query (`useQueries`' `combine`; stable, so its result is kept until a
+ * page's result changes). */
+const pageData = (results: { data?: MatrixPageDto }[]) => results.map((r) => r.data);
 const helper = createColumnHelper<PlacedRow>();
 
 interface Props {
@@ -49,23 +54,35 @@ export function MatrixTable({ columns, meta, query, selected, onSelect, onOpen, 
     if (first.data) onTotal?.(first.data.total);
   }, [first.data, onTotal]);
 
-  // eslint-disable-next-line react-hooks/incompatible-library -- TanStack Virtual returns functions by design
-  const virtualizer = useVirtualizer({
-    count: total,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 8,
-  });
-  const items = virtualizer.getVirtualItems();
+  // The scroll area's position and height, read on every scroll (rendered before the browser
+  // paints it, so the rows in view move with the scroll bar) and on every resize.
+  const [view, setView] = useState({ top: 0, height: 0 });
+  useLayoutEffect(() => {
+    const el = scrollRef.current;
+    if (!el) return;
+    const measure = () => setView({ top: el.scrollTop, height: el.clientHeight });
+    measure();
+    const observer = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(measure);
+    observer?.observe(el);
+    return () => observer?.disconnect();
+  }, []);
+  const onScroll = () => {
+    const el = scrollRef.current;
+    if (el) flushSync(() => setView({ top: el.scrollTop, height: el.clientHeight }));
+  };
+  const geometry: Geometry = { total, rowHeight: ROW_HEIGHT, viewport: view.height };
+  const items = visibleRows(geometry, view.top, 8);
   const pages = pagesFor(items[0]?.index ?? 0, items[items.length - 1]?.index ?? 0).filter((p) => p > 0);
+  // One array of the pages' data, a new one only when a page's result changes (the combine
+  // function is stable), so the rows below are rebuilt exactly then — however many pages.
   const more = useQueries({
     queries: pages.map((p) => ({ queryKey: pageKey(p), queryFn: pageFn(p), staleTime: Infinity })),
+    combine: pageData,
   });
 
   const loaded: PlacedRow[] = useMemo(() => {
     const out: PlacedRow[] = [];
-    const all = [first.data, ...more.map((m) => m.data)];
-    for (const page of all) {
+    for (const page of [first.data, ...more]) {
       if (!page) continue;
       page.rows.forEach((r, i) => {
         const pos = page.offset + i;
@@ -74,8 +91,7 @@ export function MatrixTable({ columns, meta, query, selected, onSelect, onOpen, 
       });
     }
     return out;
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [first.data, ...more.map((m) => m.data)]);
+  }, [first.data, more]);
 
   const defs = useMemo(
     () => [
@@ -148,6 +164,7 @@ export function MatrixTable({ columns, meta, query, selected, onSelect, onOpen, 
     [meta.columns, onOpen, onSelect],
   );
 
+  // eslint-disable-next-line react-hooks/incompatible-library -- TanStack Table returns functions by design
   const table = useReactTable({
     data: loaded,
     columns: defs,
@@ -155,13 +172,17 @@ export function MatrixTable({ columns, meta, query, selected, onSelect, onOpen, 
     getRowId: (r) => String(r.pos),
   });
   const byPos = table.getRowModel().rowsById;
-  const scrollTop = virtualizer.scrollOffset ?? 0;
-  const firstVisible = items.find((i) => i.end > scrollTop)?.index ?? 0;
+  const firstVisible = firstInView(geometry, view.top);
   const gridTemplate = `minmax(260px, 2.4fr) minmax(170px, 1.3fr) 150px repeat(${meta.columns.length}, minmax(140px, 1.5fr))`;
 
+  // The selected row scrolls into view (keyboard moves, a row chosen elsewhere).
   useEffect(() => {
-    if (selected !== null && selected < total) virtualizer.scrollToIndex(selected, { align: "auto" });
-  }, [selected, total, virtualizer]);
+    const el = scrollRef.current;
+    if (!el || selected === null || selected >= total) return;
+    const g: Geometry = { total, rowHeight: ROW_HEIGHT, viewport: el.clientHeight };
+    const top = scrollTopToShow(g, el.scrollTop, selected);
+    if (top !== null) el.scrollTop = top;
+  }, [selected, total]);
 
   const activate = useCallback(
     (r: PlacedRow) => {
@@ -192,8 +213,10 @@ export function MatrixTable({ columns, meta, query, selected, onSelect, onOpen, 
   if (first.error) return <ErrorNote error={first.error} />;
   const headers = table.getHeaderGroups()[0]?.headers ?? [];
   return (
-    <div className="matrix" role="grid" aria-rowcount={total} aria-label="Environment matrix">
-      <div className="matrix-head" role="row" style={{ gridTemplateColumns: gridTemplate }}>
+    // ARIA row numbers count the header row as the first, so a screen reader (and a test) can
+    // tell which of the `total` rows a rendered one is.
+    <div className="matrix" role="grid" aria-rowcount={total + 1} aria-label="Environment matrix">
+      <div className="matrix-head" role="row" aria-rowindex={1} style={{ gridTemplateColumns: gridTemplate }}>
         {headers.map((h) => (
           <div key={h.id} role="columnheader" className="th">
             {flexRender(h.column.columnDef.header, h.getContext())}
@@ -205,6 +228,7 @@ export function MatrixTable({ columns, meta, query, selected, onSelect, onOpen, 
         className="matrix-body"
         tabIndex={0}
         onKeyDown={onKeyDown}
+        onScroll={onScroll}
         data-testid="matrix-body"
         data-total={total}
         data-loading={first.isFetching}
@@ -215,16 +239,17 @@ export function MatrixTable({ columns, meta, query, selected, onSelect, onOpen, 
             No rows match these filters{query.unexplained_only ? " — no unexplained drift" : ""}.
           </div>
         )}
-        <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
+        <div style={{ height: layoutHeight(geometry), position: "relative" }}>
           {items.map((item) => {
             const row = byPos[String(item.index)];
             if (!row) {
               return (
                 <div
-                  key={item.key}
+                  key={item.index}
                   className="tr loading"
-                  style={{ transform: `translateY(${item.start}px)`, height: ROW_HEIGHT, gridTemplateColumns: gridTemplate }}
+                  style={{ transform: `translateY(${item.top}px)`, height: ROW_HEIGHT, gridTemplateColumns: gridTemplate }}
                   role="row"
+                  aria-rowindex={item.index + 2}
                 >
                   <div className="td">…</div>
                 </div>
@@ -233,10 +258,10 @@ export function MatrixTable({ columns, meta, query, selected, onSelect, onOpen, 
             const r = row.original;
             return (
               <MatrixRow
-                key={item.key}
+                key={item.index}
                 row={row}
                 defs={defs}
-                start={item.start}
+                start={item.top}
                 gridTemplate={gridTemplate}
                 selected={selected === r.pos}
                 // The first visible row names its resource even mid-group.
@@ -290,6 +315,7 @@ const MatrixRow = memo(function MatrixRow({ row, start, gridTemplate, selected, 
   return (
     <div
       role="row"
+      aria-rowindex={r.pos + 2}
       aria-selected={selected}
       className={`tr${selected ? " selected" : ""}${r.groupStart ? " group-start" : ""}${named ? " named" : ""}`}
       style={{ transform: `translateY(${start}px)`, height: ROW_HEIGHT, gridTemplateColumns: gridTemplate }}
