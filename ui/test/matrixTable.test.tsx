@@ -6,21 +6,10 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import type { MatrixMetaDto, MatrixPageDto, MatrixQueryDto, RowDto } from "../src/bindings";
 import { MatrixTable } from "../src/features/matrix/MatrixTable";
 import { scrollTopToShow } from "../src/features/matrix/rowWindow";
+import { snapshot } from "./fixtures";
 
 // 30 M px of rows: laid out compressed (rowWindow.ts)
 const TOTAL = 1_000_000;
-
-const snapshot = (id: number, environment: string) => ({
-  id,
-  environment,
-  taken_at: "2026-11-26T10:00:00Z",
-  source: "demo",
-  missing: [],
-  resource_count: 10,
-  age_hours: 2,
-  stale: false,
-  collected_by: null,
-});
 
 const meta: MatrixMetaDto = {
   columns: [

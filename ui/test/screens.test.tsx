@@ -7,6 +7,7 @@ import type { ReactNode } from "react";
 import type { MatrixMetaDto, MatrixPageDto, ExceptionInputDto } from "../src/bindings";
 import { MatrixScreen } from "../src/features/matrix/MatrixScreen";
 import { ExceptionForm } from "../src/features/exceptions/ExceptionForm";
+import { snapshot } from "./fixtures";
 
 const XSS = "<img src=x onerror=alert(1)>";
 
@@ -14,18 +15,6 @@ function wrap(ui: ReactNode) {
   const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
   return render(<QueryClientProvider client={client}>{ui}</QueryClientProvider>);
 }
-
-const snapshot = (id: number, environment: string) => ({
-  id,
-  environment,
-  taken_at: "2026-11-26T10:00:00Z",
-  source: "demo",
-  missing: [],
-  resource_count: 10,
-  age_hours: id === 1 ? 30 : 2,
-  stale: id === 1,
-  collected_by: null,
-});
 
 const meta: MatrixMetaDto = {
   columns: [
