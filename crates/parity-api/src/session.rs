@@ -574,25 +574,10 @@ mod tests {
     #[test]
     fn a_last_workspace_that_fails_to_open_gives_the_demo_and_says_why() {
         let dir = tempfile::tempdir().unwrap();
-        let bad = dir.path().join("damaged.sqlite");
-        {
-            let session = Session::start(dir.path().to_path_buf()).unwrap();
-            session.switch(&bad, DbOpenMode::CreateIfMissing).unwrap();
-            session
-                .change(|ws| {
-                    ws.add_environment(&parity_core::EnvironmentConfig::new("prod"), false)?;
-                    ws.add_snapshot(&parity_core::Snapshot {
-                        id: None,
-                        environment: "prod".into(),
-                        taken_at: Utc::now(),
-                        source: parity_core::Source::Aws,
-                        missing: vec![],
-                        resources: vec![],
-                    })
-                })
-                .unwrap();
-        }
-        damage(&bad);
+        remember_a_damaged_workspace(
+            Session::start(dir.path().to_path_buf()).unwrap(),
+            dir.path(),
+        );
         let session = Session::start(dir.path().to_path_buf()).unwrap();
         let name = session.with(|o| Ok(o.workspace.info()?.name)).unwrap();
         assert_eq!(name, parity_app::demo::DEMO_NAME);
@@ -623,7 +608,21 @@ mod tests {
         assert!(session.with(|o| Ok(o.view.is_some())).unwrap());
 
         // a workspace that cannot be compared: the first command sees the demo, and why
-        let bad = dir.path().join("damaged.sqlite");
+        remember_a_damaged_workspace(session, dir.path());
+        let session = Session::open_at_launch(dir.path().to_path_buf()).unwrap();
+        std::thread::scope(|s| {
+            s.spawn(|| session.finish_launch().unwrap());
+            let why = session.launch_error().unwrap();
+            assert!(why.contains("damaged.sqlite"), "{why}");
+            let name = session.with(|o| Ok(o.workspace.info()?.name)).unwrap();
+            assert_eq!(name, parity_app::demo::DEMO_NAME);
+        });
+    }
+
+    /// Makes `session` switch to a new workspace in `dir` holding a snapshot (so the next launch
+    /// reopens it), ends the session, then damages the workspace's file.
+    fn remember_a_damaged_workspace(session: Session, dir: &Path) {
+        let bad = dir.join("damaged.sqlite");
         session.switch(&bad, DbOpenMode::CreateIfMissing).unwrap();
         session
             .change(|ws| {
@@ -640,14 +639,6 @@ mod tests {
             .unwrap();
         drop(session);
         damage(&bad);
-        let session = Session::open_at_launch(dir.path().to_path_buf()).unwrap();
-        std::thread::scope(|s| {
-            s.spawn(|| session.finish_launch().unwrap());
-            let why = session.launch_error().unwrap();
-            assert!(why.contains("damaged.sqlite"), "{why}");
-            let name = session.with(|o| Ok(o.workspace.info()?.name)).unwrap();
-            assert_eq!(name, parity_app::demo::DEMO_NAME);
-        });
     }
 
     /// Damages the file from byte 100 on: the header survives, the schema does not.
