@@ -70,12 +70,6 @@ impl Borrow<str> for Name {
     }
 }
 
-impl AsRef<str> for Name {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
 impl fmt::Display for Name {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -94,33 +88,9 @@ impl From<&str> for Name {
     }
 }
 
-impl From<&String> for Name {
-    fn from(text: &String) -> Self {
-        Name::new(text)
-    }
-}
-
 impl From<String> for Name {
     fn from(text: String) -> Self {
         Name::new(&text)
-    }
-}
-
-impl From<&Name> for Name {
-    fn from(name: &Name) -> Self {
-        name.clone()
-    }
-}
-
-impl From<Name> for String {
-    fn from(name: Name) -> Self {
-        name.0.to_string()
-    }
-}
-
-impl From<Name> for Arc<str> {
-    fn from(name: Name) -> Self {
-        name.0
     }
 }
 
@@ -142,21 +112,9 @@ impl PartialEq<String> for Name {
     }
 }
 
-impl PartialEq<Name> for str {
-    fn eq(&self, other: &Name) -> bool {
-        self == &*other.0
-    }
-}
-
 impl PartialEq<Name> for &str {
     fn eq(&self, other: &Name) -> bool {
         *self == &*other.0
-    }
-}
-
-impl PartialEq<Name> for String {
-    fn eq(&self, other: &Name) -> bool {
-        **self == *other.0
     }
 }
 
