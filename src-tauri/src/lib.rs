@@ -5,6 +5,7 @@
 
 pub mod commands;
 mod dialogs;
+pub mod rendering;
 
 use parity_api::{CollectControl, Session};
 use tauri::Manager;
