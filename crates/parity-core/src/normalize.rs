@@ -80,37 +80,61 @@ impl<'a> EnvContext<'a> {
     fn normalize_value(&self, raw: &Value, as_set: bool, references: bool) -> Option<Value> {
         match raw {
             Value::String(s) => self.normalize_string(s, references).map(Value::String),
+            // a copy is made only from the first item that changes (most values change none)
             Value::Array(items) => {
-                let mut changed = false;
-                let mut out: Vec<Value> = items
-                    .iter()
-                    .map(|v| match self.normalize_value(v, as_set, references) {
-                        Some(n) => {
-                            changed = true;
-                            n
+                let mut out: Option<Vec<Value>> = None;
+                for (i, v) in items.iter().enumerate() {
+                    match self.normalize_value(v, as_set, references) {
+                        Some(n) => out
+                            .get_or_insert_with(|| {
+                                let mut o = Vec::with_capacity(items.len());
+                                o.extend_from_slice(&items[..i]);
+                                o
+                            })
+                            .push(n),
+                        None => {
+                            if let Some(o) = &mut out {
+                                o.push(v.clone());
+                            }
                         }
-                        None => v.clone(),
-                    })
-                    .collect();
-                if as_set && !is_sorted_set(&out) {
-                    sort_dedup(&mut out);
-                    changed = true;
+                    }
                 }
-                changed.then_some(Value::Array(out))
+                match out {
+                    Some(mut out) => {
+                        if as_set && !is_sorted_set(&out) {
+                            sort_dedup(&mut out);
+                        }
+                        Some(Value::Array(out))
+                    }
+                    None if as_set && !is_sorted_set(items) => {
+                        let mut out = items.clone();
+                        sort_dedup(&mut out);
+                        Some(Value::Array(out))
+                    }
+                    None => None,
+                }
             }
             Value::Object(map) => {
-                let mut changed = false;
-                let out: serde_json::Map<String, Value> = map
-                    .iter()
-                    .map(|(k, v)| match self.normalize_value(v, as_set, references) {
+                let mut out: Option<serde_json::Map<String, Value>> = None;
+                for (i, (k, v)) in map.iter().enumerate() {
+                    match self.normalize_value(v, as_set, references) {
                         Some(n) => {
-                            changed = true;
-                            (k.clone(), n)
+                            out.get_or_insert_with(|| {
+                                map.iter()
+                                    .take(i)
+                                    .map(|(k, v)| (k.clone(), v.clone()))
+                                    .collect()
+                            })
+                            .insert(k.clone(), n);
                         }
-                        None => (k.clone(), v.clone()),
-                    })
-                    .collect();
-                changed.then_some(Value::Object(out))
+                        None => {
+                            if let Some(o) = &mut out {
+                                o.insert(k.clone(), v.clone());
+                            }
+                        }
+                    }
+                }
+                out.map(Value::Object)
             }
             _ => None,
         }
@@ -249,6 +273,26 @@ mod tests {
         // ordered lists keep their order
         assert_eq!(ctx.normalize(&json!(["b", "a"]), Compare::Ordered), None);
         assert_eq!(ctx.normalize(&json!(42), Compare::Plain), None);
+        // a change after the first item or key keeps everything before it, in order
+        assert_eq!(
+            ctx.normalize(
+                &json!({"port": 443, "name": "x", "source": "10.1.0.0/16"}),
+                Compare::Plain
+            ),
+            Some(json!({"port": 443, "name": "x", "source": "ec2.vpc/main"}))
+        );
+        assert_eq!(
+            ctx.normalize(
+                &json!(["x", {"p": 1}, [{"g": "sg-7"}], "y"]),
+                Compare::Ordered
+            ),
+            Some(json!(["x", {"p": 1}, [{"g": "ec2.security_group/web"}], "y"]))
+        );
+        // a set whose items change is sorted after the change
+        assert_eq!(
+            ctx.normalize(&json!(["z", "sg-7"]), Compare::Plain),
+            Some(json!(["ec2.security_group/web", "z"]))
+        );
     }
 
     #[test]

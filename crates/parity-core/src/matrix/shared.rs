@@ -31,8 +31,8 @@ pub(super) fn shared_secrets(
 ) -> Vec<SharedSecret> {
     rows.par_iter()
         .enumerate()
-        // cheap pre-check: only rows with a fingerprint token anywhere
-        .filter(|(_, row)| row.raw.iter().any(has_fingerprint))
+        // cheap pre-check: only rows with a fingerprint token in any value
+        .filter(|(_, row)| row.raw.distinct().iter().any(has_fingerprint))
         .flat_map_iter(|(i, row)| {
             let fps: Vec<Vec<String>> = row
                 .raw

@@ -78,6 +78,12 @@ impl RawValues {
     /// wide matrix's row is not searched quadratically).
     const SHARE_WITHIN: usize = 8;
 
+    /// Every value the row holds, once where columns share it (in no column order): for a scan
+    /// whose answer does not depend on the column.
+    pub fn distinct(&self) -> &[Value] {
+        &self.distinct
+    }
+
     /// The number of columns.
     pub fn len(&self) -> usize {
         self.at.len()
@@ -422,10 +428,6 @@ mod tests {
 
     use super::*;
 
-    fn distinct(raw: &RawValues) -> usize {
-        raw.distinct.len()
-    }
-
     #[test]
     fn raw_values_hold_each_distinct_value_once_and_read_per_column() {
         let raw = RawValues::from(vec![
@@ -433,7 +435,7 @@ mod tests {
             json!("db.t3.small"),
             json!(5432),
         ]);
-        assert_eq!(distinct(&raw), 2);
+        assert_eq!(raw.distinct(), &[json!("db.t3.small"), json!(5432)]);
         assert_eq!(raw.len(), 3);
         assert_eq!(raw[0], json!("db.t3.small"));
         assert_eq!(raw[1], json!("db.t3.small"));
@@ -451,7 +453,7 @@ mod tests {
         b.push_str("team-a");
         b.push_str("team-b");
         let raw = b.finish();
-        assert_eq!(distinct(&raw), 2);
+        assert_eq!(raw.distinct().len(), 2);
         assert_eq!(
             raw.to_vec(),
             vec![json!("team-a"), json!("team-a"), json!("team-b")]
@@ -462,7 +464,7 @@ mod tests {
     fn raw_values_share_only_values_that_print_the_same() {
         // equal as JSON objects, but their keys come in another order: each column keeps its own
         let raw = RawValues::from(vec![json!({"a": 1, "b": 2}), json!({"b": 2, "a": 1})]);
-        assert_eq!(distinct(&raw), 2);
+        assert_eq!(raw.distinct().len(), 2);
         assert_eq!(serde_json::to_string(&raw[1]).unwrap(), r#"{"b":2,"a":1}"#);
         // 1 and 1.0 are different JSON, and so are 0.0 and -0.0
         let raw = RawValues::from(vec![
@@ -471,10 +473,10 @@ mod tests {
             json!([1, {"x": null}]),
             json!([1, {"x": null}]),
         ]);
-        assert_eq!(distinct(&raw), 3);
+        assert_eq!(raw.distinct().len(), 3);
         assert_eq!(serde_json::to_string(&raw[1]).unwrap(), "1.0");
         let raw = RawValues::from(vec![json!(0.0), json!(-0.0), json!(-0.0)]);
-        assert_eq!(distinct(&raw), 2);
+        assert_eq!(raw.distinct().len(), 2);
         assert_eq!(serde_json::to_string(&raw[1]).unwrap(), "-0.0");
         assert_eq!(
             format!("{raw:?}"),
@@ -487,7 +489,7 @@ mod tests {
         let values: Vec<Value> = (0..20).map(|i| json!(i % 12)).collect();
         let raw = RawValues::from(values.clone());
         assert_eq!(raw.to_vec(), values);
-        assert!(distinct(&raw) <= 20);
+        assert!(raw.distinct().len() <= 20);
         assert_eq!(raw, RawValues::from(values));
     }
 }
