@@ -5,7 +5,6 @@
 
 pub mod commands;
 mod dialogs;
-pub mod rendering;
 
 use parity_api::{CollectControl, Session};
 use tauri::Manager;

@@ -9,7 +9,5 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    // before GTK and before any other thread exists
-    envparity_desktop::rendering::choose_compositing();
     envparity_desktop::run();
 }
