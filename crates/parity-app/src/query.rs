@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use parity_core::matrix::RowFilter;
 use parity_core::{Category, Matrix, Status};
-use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::compare::Comparison;
@@ -197,10 +196,7 @@ impl Comparison {
             }
         };
         let rows = &self.matrix.rows;
-        // in parallel: a large matrix's 1.5 M rows are scanned on every filter change (rayon's
-        // collect keeps the indices in order)
         Ok((0..rows.len())
-            .into_par_iter()
             .filter(|&i| {
                 let row = &rows[i];
                 if query.unexplained_only {

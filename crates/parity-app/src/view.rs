@@ -166,7 +166,7 @@ mod tests {
         };
         let failing = view.matching(&query).unwrap();
         assert!(!failing.is_empty() && failing.len() < all.len());
-        // matched in parallel, listed in matrix order
+        // listed in matrix order
         assert!(all.iter().copied().eq(0..all.len()));
         assert!(failing.windows(2).all(|w| w[0] < w[1]));
         for &i in &failing {
