@@ -463,6 +463,8 @@ fn all_rows(shared: &Shared, keys: &[Arc<str>]) -> (Vec<Row>, Vec<AmbiguousKey>)
     let mut rows: Vec<Row> = Vec::new();
     let mut ambiguous = Vec::new();
     for (b, batch_keys) in keys.chunks(batch).enumerate() {
+        // one buffer per chunk (`zip` would drop the keys of chunks without one)
+        debug_assert!(batch_keys.len().div_ceil(CHUNK) <= outputs.len());
         batch_keys
             .par_chunks(CHUNK)
             .zip(outputs.par_iter_mut())

@@ -78,8 +78,8 @@ impl RawValues {
     /// wide matrix's row is not searched quadratically).
     const SHARE_WITHIN: usize = 8;
 
-    /// Every value the row holds, once where columns share it (in no column order): for a scan
-    /// whose answer does not depend on the column.
+    /// The values the row holds, in order of first use: each column's value at least once (equal
+    /// values are usually shared). For a scan whose answer does not depend on the column.
     pub fn distinct(&self) -> &[Value] {
         &self.distinct
     }
