@@ -10,14 +10,18 @@
 //! - `judge`: pair statuses, policy, exceptions, worst-of for cells and rows.
 //! - `filter`: [`RowFilter`] / [`CompiledFilter`], which rows to show.
 //! - `shared`: [`SharedSecret`], the same secret in two environments.
+//! - `codec`: [`Matrix::to_bytes`] / [`Matrix::from_bytes`], the binary form the desktop's
+//!   matrix cache stores.
 
 mod build;
+mod codec;
 mod filter;
 mod judge;
 mod rows;
 mod shared;
 mod types;
 
+pub use codec::DecodeError;
 pub use filter::{CompiledFilter, RowFilter};
 pub use shared::SharedSecret;
 pub use types::{

@@ -109,6 +109,18 @@ impl RawValues {
     pub fn to_vec(&self) -> Vec<Value> {
         self.iter().cloned().collect()
     }
+
+    /// The distinct values and, per column, the index of its value (for the binary form).
+    pub(super) fn parts(&self) -> (&[Value], &[u16]) {
+        (&self.distinct, &self.at)
+    }
+
+    /// The inverse of [`RawValues::parts`]; `None` when an index is out of range.
+    pub(super) fn from_parts(distinct: Box<[Value]>, at: SmallVec<[u16; 8]>) -> Option<Self> {
+        at.iter()
+            .all(|&d| usize::from(d) < distinct.len())
+            .then_some(RawValues { distinct, at })
+    }
 }
 
 impl std::ops::Index<usize> for RawValues {
