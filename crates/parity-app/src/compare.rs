@@ -2,7 +2,10 @@
 //! and `ENV@DATE` to snapshots, load them and compute the matrix.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use parity_core::{Column, DiffDocument, EnvironmentConfig, Matrix, MatrixOptions, Snapshot};
+use parity_core::{
+    Column, DiffDocument, EnvironmentConfig, ExceptionRule, GroupNumbered, IgnoreRule, Matrix,
+    MatrixOptions, RewriteRule, Snapshot,
+};
 use parity_store::SnapshotInfo;
 
 use crate::error::{AppError, AppResult};
@@ -18,6 +21,9 @@ pub struct Comparison {
     pub skipped: Vec<String>,
     /// What fix hints are computed from (docs/CONTRACTS.md "Fix hints and the incident view").
     pub hints: HintSettings,
+    /// The ids of the columns' snapshots while they are not loaded (a matrix read from the
+    /// matrix cache: `snapshots` is empty until [`Comparison::load_snapshots`]).
+    pending: Option<Vec<i64>>,
 }
 
 /// The workspace's settings and state that fix hints need besides the matrix.
@@ -32,6 +38,29 @@ pub struct HintSettings {
 }
 
 impl Comparison {
+    /// Whether `snapshots` holds every column's snapshot (always, except for a matrix read from
+    /// the matrix cache before [`Comparison::load_snapshots`]).
+    pub fn snapshots_loaded(&self) -> bool {
+        self.pending.is_none()
+    }
+
+    /// Loads the columns' snapshots if they are not loaded yet.
+    pub fn load_snapshots(&mut self, workspace: &Workspace) -> AppResult<()> {
+        if let Some(ids) = &self.pending {
+            self.snapshots = workspace.store().load_snapshots(ids)?;
+            self.pending = None;
+        }
+        Ok(())
+    }
+
+    /// The id of each column's snapshot, loaded or not.
+    pub fn snapshot_ids(&self) -> Vec<i64> {
+        match &self.pending {
+            Some(ids) => ids.clone(),
+            None => self.snapshots.iter().filter_map(|s| s.id).collect(),
+        }
+    }
+
     pub fn snapshot_refs(&self) -> Vec<&Snapshot> {
         self.snapshots.iter().collect()
     }
@@ -167,6 +196,16 @@ impl Workspace {
     /// Compares the given columns (`ENV`, `ENV@ID`, `ENV@DATE`); with none, every environment's
     /// newest snapshot (environments without one are listed in `skipped`).
     pub fn compare(&self, specs: &[String], today: NaiveDate) -> AppResult<Comparison> {
+        let plan = self.plan(specs)?;
+        let ids: Vec<i64> = plan.chosen.iter().map(|(_, _, info)| info.id).collect();
+        let snapshots = self.store().load_snapshots(&ids)?;
+        let inputs = self.inputs()?;
+        let matrix = plan.compute(&snapshots, &inputs, today)?;
+        Ok(plan.comparison(Some(snapshots), matrix, inputs, today))
+    }
+
+    /// Which snapshot each column of `specs` compares (with none, every environment's newest).
+    pub(crate) fn plan(&self, specs: &[String]) -> AppResult<Plan> {
         let mut chosen: Vec<(String, EnvironmentConfig, SnapshotInfo)> = Vec::new();
         let mut skipped = Vec::new();
         if specs.is_empty() {
@@ -195,47 +234,97 @@ impl Workspace {
                 chosen.push((spec.clone(), env, info));
             }
         }
-        let ids: Vec<i64> = chosen.iter().map(|(_, _, info)| info.id).collect();
-        let snapshots = self.store().load_snapshots(&ids)?;
-        let environments: Vec<EnvironmentConfig> =
-            chosen.iter().map(|(_, e, _)| e.clone()).collect();
-        let rules = self.store().rules()?;
-        let ignores = self.store().ignores()?;
-        let exceptions = self.store().exceptions()?;
-        let group_numbered = self.store().group_numbered()?;
-        let columns: Vec<Column> = chosen
+        Ok(Plan { chosen, skipped })
+    }
+
+    /// The workspace's settings a matrix is computed with.
+    pub(crate) fn inputs(&self) -> AppResult<Inputs> {
+        let (reference, service_tag) = self.store().hint_settings()?;
+        Ok(Inputs {
+            rules: self.store().rules()?,
+            ignores: self.store().ignores()?,
+            exceptions: self.store().exceptions()?,
+            group_numbered: self.store().group_numbered()?,
+            reference,
+            service_tag,
+        })
+    }
+}
+
+/// The columns of a comparison: label, environment and snapshot of each, and the environments
+/// left out.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    pub(crate) chosen: Vec<(String, EnvironmentConfig, SnapshotInfo)>,
+    pub(crate) skipped: Vec<String>,
+}
+
+/// Everything besides the snapshots (and the date) a comparison is computed from.
+#[derive(Debug)]
+pub(crate) struct Inputs {
+    pub(crate) rules: Vec<RewriteRule>,
+    pub(crate) ignores: Vec<IgnoreRule>,
+    pub(crate) exceptions: Vec<ExceptionRule>,
+    pub(crate) group_numbered: GroupNumbered,
+    pub(crate) reference: Option<String>,
+    pub(crate) service_tag: Option<String>,
+}
+
+impl Plan {
+    /// The matrix of the planned columns over `snapshots` (theirs, in column order).
+    pub(crate) fn compute(
+        &self,
+        snapshots: &[Snapshot],
+        inputs: &Inputs,
+        today: NaiveDate,
+    ) -> AppResult<Matrix> {
+        let columns: Vec<Column> = self
+            .chosen
             .iter()
-            .zip(&environments)
-            .zip(&snapshots)
-            .map(|(((label, _, _), env), snapshot)| Column {
+            .zip(snapshots)
+            .map(|((label, env, _), snapshot)| Column {
                 label: label.clone(),
                 env,
                 snapshot,
             })
             .collect();
-        let matrix = Matrix::compute(
+        Ok(Matrix::compute(
             &columns,
             MatrixOptions {
-                group_numbered: &group_numbered,
-                rules: &rules,
-                ignores: &ignores,
-                exceptions: &exceptions,
+                group_numbered: &inputs.group_numbered,
+                rules: &inputs.rules,
+                ignores: &inputs.ignores,
+                exceptions: &inputs.exceptions,
                 today,
             },
-        )?;
-        let (reference, service_tag) = self.store().hint_settings()?;
-        Ok(Comparison {
-            environments,
-            snapshots,
+        )?)
+    }
+
+    /// The comparison of `matrix`, computed from this plan over `snapshots` (`None`: not
+    /// loaded yet, see [`Comparison::load_snapshots`]).
+    pub(crate) fn comparison(
+        self,
+        snapshots: Option<Vec<Snapshot>>,
+        matrix: Matrix,
+        inputs: Inputs,
+        today: NaiveDate,
+    ) -> Comparison {
+        let pending = snapshots
+            .is_none()
+            .then(|| self.chosen.iter().map(|(_, _, info)| info.id).collect());
+        Comparison {
+            environments: self.chosen.into_iter().map(|(_, env, _)| env).collect(),
+            snapshots: snapshots.unwrap_or_default(),
             matrix,
-            skipped,
+            skipped: self.skipped,
             hints: HintSettings {
-                reference,
-                service_tag,
-                exceptions,
+                reference: inputs.reference,
+                service_tag: inputs.service_tag,
+                exceptions: inputs.exceptions,
                 today: Some(today),
             },
-        })
+            pending,
+        }
     }
 }
 

@@ -9,6 +9,15 @@ use crate::error::{AppError, AppResult};
 
 /// Writes `bytes` to `path` atomically. Errors name the path.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> AppResult<()> {
+    write_atomic_with(path, |w| w.write_all(bytes))
+}
+
+/// Writes what `write` writes to `path` atomically, through a buffer: for contents too large to
+/// hold in memory twice. Errors name the path.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> AppResult<()> {
     let fail = |e: &dyn std::fmt::Display| {
         AppError::bad_input(format!("{}: cannot write: {e}", path.display()))
     };
@@ -24,7 +33,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> AppResult<()> {
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(|e| fail(&e))?;
-    tmp.write_all(bytes).map_err(|e| fail(&e))?;
+    {
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
+        write(&mut out).map_err(|e| fail(&e))?;
+        out.flush().map_err(|e| fail(&e))?;
+    }
     tmp.as_file().sync_all().map_err(|e| fail(&e))?;
     // The temporary file is removed when `persist` fails (it is dropped with the error).
     tmp.persist(path).map_err(|e| fail(&e.error))?;

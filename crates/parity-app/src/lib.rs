@@ -13,6 +13,7 @@ pub mod exceptions;
 pub mod files;
 pub mod incident;
 pub mod large;
+pub mod matrix_cache;
 pub mod org;
 pub mod query;
 pub mod report;

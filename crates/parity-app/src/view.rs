@@ -67,8 +67,15 @@ impl MatrixView {
         }
     }
 
+    /// The comparison. Its snapshots are loaded unless the matrix came from the matrix cache
+    /// and [`MatrixView::load_snapshots`] has not run yet ([`Comparison::snapshots_loaded`]).
     pub fn comparison(&self) -> &Comparison {
         &self.comparison
+    }
+
+    /// Loads the comparison's snapshots if they are not loaded yet.
+    pub fn load_snapshots(&mut self, workspace: &crate::Workspace) -> AppResult<()> {
+        self.comparison.load_snapshots(workspace)
     }
 
     /// The kinds present in the matrix, sorted.

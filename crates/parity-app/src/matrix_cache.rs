@@ -1,0 +1,383 @@
+//! The matrix cache (issue 19, "Opening a workspace at the floor"): the matrix of a workspace's
+//! default comparison (every environment's newest snapshot), kept in a file of its own and read
+//! back instead of computed when nothing it was computed from changed. The desktop keeps one per
+//! workspace under its data directory; opening a large workspace again is then one read, not a
+//! load of every snapshot and a comparison.
+//!
+//! The database stays the source of truth, and the cache can never show a stale matrix: a file
+//! is keyed by a digest of everything the computation reads — the program itself (its file's
+//! size and modification time, so another build never reads it), the workspace's id and
+//! location, each column's label, environment settings and snapshot (id, time, source, gaps,
+//! resource count, collector), the secret detector's version and key id (the one rewrite of stored
+//! snapshots changes them), rewrite rules, ignores, exceptions, grouping, and today's date
+//! (exceptions expire). A change to any of them is a miss, and a miss computes. A file that does
+//! not read back (damaged, truncated, another format) is a miss too, never an error.
+//!
+//! The file holds what the matrix holds: values of stored snapshots, which the secret detector
+//! has been through (no secret reaches it). It is written like every file (`files::write_atomic`:
+//! a new file, readable by its owner only, renamed into place); the newest [`KEEP`] are kept.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use parity_core::Matrix;
+use sha2::{Digest, Sha256};
+
+use crate::compare::{Comparison, Inputs, Plan};
+use crate::error::AppResult;
+use crate::files::write_atomic_with;
+use crate::Workspace;
+
+/// Bumped when what goes into the key changes.
+const FORMAT: &str = "envparity matrix cache 1";
+/// The file name's extension.
+const EXTENSION: &str = "matrix";
+/// How many cache files (workspaces) a directory keeps; older ones are removed on writing.
+pub const KEEP: usize = 4;
+
+/// Where a computed matrix is to be stored, under the key of its inputs.
+#[derive(Debug, Clone)]
+pub struct CacheEntry {
+    path: PathBuf,
+    key: [u8; 32],
+}
+
+/// A comparison from [`Workspace::compare_with_cache`].
+#[derive(Debug)]
+pub struct Cached {
+    pub comparison: Comparison,
+    /// Whether the matrix was read from the cache (then the comparison's snapshots are not
+    /// loaded yet: [`Comparison::load_snapshots`]).
+    pub hit: bool,
+    /// Where to store the matrix after a miss (`None` after a hit, or when the program's own
+    /// file cannot be examined, so no key can be made).
+    pub store: Option<CacheEntry>,
+}
+
+impl Workspace {
+    /// The comparison of every environment's newest snapshot (what [`Workspace::compare`] gives
+    /// for no columns), its matrix read from the cache in `dir` when one is stored there for
+    /// exactly these inputs, otherwise computed.
+    pub fn compare_with_cache(&self, dir: &Path, today: NaiveDate) -> AppResult<Cached> {
+        let plan = self.plan(&[])?;
+        let inputs = self.inputs()?;
+        let entry = self.cache_entry(dir, &plan, &inputs, today)?;
+        if let Some(matrix) = entry.as_ref().and_then(|e| e.read(&plan)) {
+            return Ok(Cached {
+                comparison: plan.comparison(None, matrix, inputs, today),
+                hit: true,
+                store: None,
+            });
+        }
+        let ids: Vec<i64> = plan.chosen.iter().map(|(_, _, info)| info.id).collect();
+        let snapshots = self.store().load_snapshots(&ids)?;
+        let matrix = plan.compute(&snapshots, &inputs, today)?;
+        Ok(Cached {
+            comparison: plan.comparison(Some(snapshots), matrix, inputs, today),
+            hit: false,
+            store: entry,
+        })
+    }
+
+    /// The cache file of this workspace in `dir` and the key of these inputs; `None` when the
+    /// program's own file cannot be examined.
+    fn cache_entry(
+        &self,
+        dir: &Path,
+        plan: &Plan,
+        inputs: &Inputs,
+        today: NaiveDate,
+    ) -> AppResult<Option<CacheEntry>> {
+        let Some(program) = program_identity() else {
+            return Ok(None);
+        };
+        let info = self.info()?;
+        let location = self.path().display().to_string();
+        let mut key = Hasher::default();
+        key.part(FORMAT);
+        key.part(&program);
+        key.part(&info.id);
+        key.part(&info.created_at);
+        key.part(&location);
+        key.part(&self.store().secrets_version()?.to_string());
+        key.part(&format!("{:?}", self.store().fingerprint_key_id()?));
+        for (label, env, snapshot) in &plan.chosen {
+            key.part(label);
+            key.part(&format!("{env:?}"));
+            key.part(&format!("{snapshot:?}"));
+        }
+        key.part(&format!("{:?}", inputs.rules));
+        key.part(&format!("{:?}", inputs.ignores));
+        key.part(&format!("{:?}", inputs.exceptions));
+        key.part(&format!("{:?}", inputs.group_numbered));
+        key.part(&today.to_string());
+        let mut name = Hasher::default();
+        name.part(&info.id);
+        name.part(&location);
+        let name = hex(&name.finish()[..12]);
+        Ok(Some(CacheEntry {
+            path: dir.join(format!("{name}.{EXTENSION}")),
+            key: key.finish(),
+        }))
+    }
+}
+
+impl CacheEntry {
+    /// The stored matrix, if the file holds one for this key with the planned columns.
+    fn read(&self, plan: &Plan) -> Option<Matrix> {
+        let bytes = std::fs::read(&self.path).ok()?;
+        let rest = bytes.strip_prefix(&self.key[..])?;
+        let matrix = Matrix::from_bytes(rest).ok()?;
+        let labels = plan.chosen.iter().map(|(label, _, _)| label);
+        (matrix.labels.len() == plan.chosen.len() && matrix.labels.iter().eq(labels))
+            .then_some(matrix)
+    }
+
+    /// Stores `matrix` under this entry's key (the key, then the matrix's binary form, written
+    /// as it is encoded), creating the directory if needed, then removes all but the newest
+    /// [`KEEP`] cache files of the directory.
+    pub fn write(&self, matrix: &Matrix) -> AppResult<()> {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(|e| {
+            crate::AppError::bad_input(format!("{}: cannot create: {e}", dir.display()))
+        })?;
+        write_atomic_with(&self.path, |w| {
+            w.write_all(&self.key)?;
+            matrix.encode_to(w)
+        })?;
+        prune(dir, &self.path);
+        Ok(())
+    }
+
+    /// The cache file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Removes all but the newest [`KEEP`] cache files of `dir` (never `keep`, just written).
+fn prune(dir: &Path, keep: &Path) {
+    let mut files: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == EXTENSION))
+                .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort_by_key(|f| std::cmp::Reverse(f.0));
+    for (_, old) in files.iter().skip(KEEP) {
+        if old != keep {
+            let _ = std::fs::remove_file(old);
+        }
+    }
+}
+
+/// The running program's path, size and modification time: another build is another program.
+fn program_identity() -> Option<String> {
+    let path = std::env::current_exe().ok()?;
+    let meta = std::fs::metadata(&path).ok()?;
+    let modified = meta
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    Some(format!(
+        "{} {} {}",
+        path.display(),
+        meta.len(),
+        modified.as_nanos()
+    ))
+}
+
+/// SHA-256 over length-prefixed parts (so no two lists of parts give the same input).
+#[derive(Default)]
+struct Hasher(Sha256);
+
+impl Hasher {
+    fn part(&mut self, s: &str) {
+        self.0.update((s.len() as u64).to_le_bytes());
+        self.0.update(s.as_bytes());
+    }
+
+    fn finish(self) -> [u8; 32] {
+        self.0.finalize().into()
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::DbOpenMode;
+    use chrono::Utc;
+
+    fn demo(dir: &Path) -> Workspace {
+        let now = Utc::now();
+        let ws =
+            Workspace::open(&dir.join("demo.sqlite"), DbOpenMode::CreateIfMissing, now).unwrap();
+        ws.load_demo(now).unwrap();
+        ws
+    }
+
+    /// The diff document of a comparison, as `envparity diff --format json` prints it.
+    fn document(ws: &Workspace, cmp: &mut Comparison) -> String {
+        cmp.load_snapshots(ws).unwrap();
+        let at = chrono::DateTime::UNIX_EPOCH;
+        serde_json::to_string(&cmp.document(at, None)).unwrap()
+    }
+
+    /// Computes, stores and returns the stored entry's path.
+    fn miss_and_store(ws: &Workspace, cache: &Path, today: NaiveDate) -> PathBuf {
+        let c = ws.compare_with_cache(cache, today).unwrap();
+        assert!(!c.hit);
+        let entry = c.store.expect("a key");
+        entry.write(&c.comparison.matrix).unwrap();
+        entry.path().to_path_buf()
+    }
+
+    #[test]
+    fn a_stored_matrix_is_read_back_and_gives_the_same_comparison() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = demo(dir.path());
+        let cache = dir.path().join("cache");
+        let today = Utc::now().date_naive();
+        let path = miss_and_store(&ws, &cache, today);
+        assert!(path.exists());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "only its owner reads the cache file");
+        }
+
+        let mut cached = ws.compare_with_cache(&cache, today).unwrap();
+        assert!(cached.hit);
+        assert!(cached.store.is_none());
+        assert!(!cached.comparison.snapshots_loaded());
+        assert!(cached.comparison.snapshots.is_empty());
+        let mut computed = ws.compare(&[], today).unwrap();
+        assert_eq!(
+            cached.comparison.snapshot_ids(),
+            computed.snapshot_ids(),
+            "the snapshot ids are known before the snapshots are loaded"
+        );
+        assert_eq!(cached.comparison.matrix.rows, computed.matrix.rows);
+        assert_eq!(
+            cached.comparison.matrix.shared_secrets,
+            computed.matrix.shared_secrets
+        );
+        let a = document(&ws, &mut cached.comparison);
+        assert!(cached.comparison.snapshots_loaded());
+        assert_eq!(a, document(&ws, &mut computed));
+        assert_eq!(
+            cached.comparison.environments, computed.environments,
+            "the environments come from the store, not the cache"
+        );
+    }
+
+    #[test]
+    fn any_change_to_the_inputs_is_a_miss() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = demo(dir.path());
+        let cache = dir.path().join("cache");
+        let today = Utc::now().date_naive();
+        miss_and_store(&ws, &cache, today);
+        assert!(ws.compare_with_cache(&cache, today).unwrap().hit);
+
+        // another day: exceptions may have expired
+        let tomorrow = today.succ_opt().unwrap();
+        assert!(!ws.compare_with_cache(&cache, tomorrow).unwrap().hit);
+
+        // an ignore rule added
+        let before = ws.compare(&[], today).unwrap().matrix.rows.len();
+        ws.store()
+            .add_ignore(&parity_core::IgnoreRule {
+                kind: "*".into(),
+                attribute: "tags.*".into(),
+            })
+            .unwrap();
+        let after = ws.compare_with_cache(&cache, today).unwrap();
+        assert!(!after.hit, "an ignore rule changes the key");
+        assert!(after.comparison.matrix.rows.len() < before);
+        // stored again, then an exception removed
+        let entry = after.store.as_ref().unwrap();
+        entry.write(&after.comparison.matrix).unwrap();
+        assert!(ws.compare_with_cache(&cache, today).unwrap().hit);
+        let first = ws.store().exceptions().unwrap()[0].effective_id();
+        ws.remove_exception(&first, crate::Via::Cli, Utc::now())
+            .unwrap();
+        assert!(!ws.compare_with_cache(&cache, today).unwrap().hit);
+    }
+
+    #[test]
+    fn a_damaged_or_foreign_file_is_a_miss_not_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = demo(dir.path());
+        let cache = dir.path().join("cache");
+        let today = Utc::now().date_naive();
+        let path = miss_and_store(&ws, &cache, today);
+        let good = std::fs::read(&path).unwrap();
+        for damaged in [
+            good[..good.len() / 2].to_vec(),
+            {
+                let mut b = good.clone();
+                let last = b.len() - 1;
+                b[last] ^= 1;
+                b
+            },
+            b"something else entirely".to_vec(),
+            Vec::new(),
+        ] {
+            std::fs::write(&path, &damaged).unwrap();
+            let c = ws.compare_with_cache(&cache, today).unwrap();
+            assert!(!c.hit);
+            assert!(c.comparison.snapshots_loaded());
+            assert!(!c.comparison.matrix.rows.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_directory_keeps_the_newest_files_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("cache");
+        std::fs::create_dir_all(&cache).unwrap();
+        let other = cache.join("notes.txt");
+        std::fs::write(&other, "not a cache file").unwrap();
+        for i in 0..KEEP + 2 {
+            let path = cache.join(format!("{i}.{EXTENSION}"));
+            std::fs::write(&path, "x").unwrap();
+            // distinct modification times, oldest first
+            let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000 + i as u64);
+            std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .unwrap()
+                .set_modified(t)
+                .unwrap();
+        }
+        let new = cache.join(format!("new.{EXTENSION}"));
+        std::fs::write(&new, "x").unwrap();
+        prune(&cache, &new);
+        let mut left: Vec<String> = std::fs::read_dir(&cache)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                "3.matrix",
+                "4.matrix",
+                "5.matrix",
+                "new.matrix",
+                "notes.txt"
+            ]
+        );
+    }
+}
