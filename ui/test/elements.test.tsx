@@ -100,6 +100,7 @@ describe("baseline bar", () => {
     tag_keys: [],
     skipped: [],
     compute_ms: 1,
+    from_cache: false,
     baseline: null,
     shared_secrets: [],
   };

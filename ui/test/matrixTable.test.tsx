@@ -24,6 +24,7 @@ const meta: MatrixMetaDto = {
   tag_keys: [],
   skipped: [],
   compute_ms: 3,
+  from_cache: false,
   baseline: null,
   shared_secrets: [],
 };

@@ -29,6 +29,7 @@ const meta: MatrixMetaDto = {
   tag_keys: ["Owner"],
   skipped: [],
   compute_ms: 3,
+  from_cache: false,
   baseline: null,
   shared_secrets: [],
 };

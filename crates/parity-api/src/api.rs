@@ -342,21 +342,18 @@ fn row_query(q: MatrixQueryDto) -> RowQuery {
 pub fn matrix_meta(session: &Session, columns: Vec<String>) -> IpcResult<MatrixMetaDto> {
     let now = Utc::now();
     ipc(session.with(|o| {
-        let ids: Vec<_> = {
-            let view = o.view(&columns)?;
-            view.comparison().snapshots.iter().map(|s| s.id).collect()
-        };
+        // rows only: a matrix read from the matrix cache shows without loading its snapshots
+        let ids = o.rows_view(&columns)?.comparison().snapshot_ids();
         let mut infos = Vec::new();
         for id in ids {
-            let id = id.ok_or_else(|| AppError::new(ErrorCode::Internal, "snapshot without id"))?;
             infos.push(o.workspace.store().snapshot_info(id)?);
         }
-        let compute_ms = o.compute_ms;
+        let (compute_ms, from_cache) = (o.compute_ms, o.from_cache);
         let baseline_path = o
             .baseline
             .as_ref()
             .map(|(p, b)| (p.clone(), b.entries.len()));
-        let (view, matched) = o.view_and_baseline(&columns)?;
+        let (view, matched) = o.rows_view_and_baseline(&columns)?;
         let m = &view.comparison().matrix;
         let baseline = match (baseline_path, matched) {
             (Some((path, entries)), Some(matched)) => Some(BaselineDto {
@@ -401,6 +398,7 @@ pub fn matrix_meta(session: &Session, columns: Vec<String>) -> IpcResult<MatrixM
             tag_keys: view.tag_keys().to_vec(),
             skipped: view.comparison().skipped.clone(),
             compute_ms,
+            from_cache,
             baseline,
             shared_secrets: m
                 .shared_secrets
@@ -427,7 +425,7 @@ pub fn matrix_page(
 ) -> IpcResult<MatrixPageDto> {
     let started = Instant::now();
     ipc(session.with(|o| {
-        let (view, matched) = o.view_and_baseline(&columns)?;
+        let (view, matched) = o.rows_view_and_baseline(&columns)?;
         let page = view.page(&row_query(query), offset, limit.min(2_000))?;
         let labels = view.comparison().matrix.labels.clone();
         let rows = page

@@ -322,9 +322,11 @@ pub struct MatrixMetaDto {
     pub tag_keys: Vec<String>,
     /// Environments left out because they have no snapshot yet.
     pub skipped: Vec<String>,
-    /// Milliseconds spent computing the comparison.
+    /// Milliseconds spent computing the comparison (or reading it from the matrix cache).
     #[ts(type = "number")]
     pub compute_ms: u64,
+    /// Whether the matrix was read from the matrix cache instead of computed.
+    pub from_cache: bool,
     /// The baseline chosen for this workspace, and how the comparison stands against it.
     pub baseline: Option<BaselineDto>,
     /// The same secret in two environments (docs/CONTRACTS.md "Secrets").

@@ -11,6 +11,7 @@ use std::thread::ThreadId;
 use std::time::Instant;
 
 use chrono::Utc;
+use parity_app::matrix_cache::CacheEntry;
 use parity_app::view::MatrixView;
 use parity_app::{AppError, AppResult, DbOpenMode, Workspace};
 use parity_core::baseline::{Baseline, BaselineMatch};
@@ -24,6 +25,8 @@ pub const DATA_DIR_ENV: &str = "ENVPARITY_DATA_DIR";
 pub const WORKSPACE_ENV: &str = "ENVPARITY_WORKSPACE";
 
 const DEMO_FILE: &str = "demo.sqlite";
+/// The data directory's folder of matrix caches (`parity_app::matrix_cache`).
+const MATRIX_CACHE_DIR: &str = "matrix-cache";
 const STATE_FILE: &str = "desktop-state.json";
 const RECENT_LIMIT: usize = 10;
 
@@ -52,15 +55,41 @@ pub struct Open {
     pub baseline: Option<(String, Baseline)>,
     /// How the cached view stands against the baseline (`None` without a baseline or view).
     pub baseline_match: Option<BaselineMatch>,
+    /// Where the matrix of the default columns is cached between launches.
+    matrix_cache: PathBuf,
+    /// Whether the view's matrix was read from the matrix cache.
+    pub from_cache: bool,
+    /// Where to store the view's matrix, computed after a cache miss and not stored yet.
+    unsaved: Option<CacheEntry>,
 }
 
 impl Open {
-    /// The cached view for `columns`, computing it when missing or for other columns.
+    /// The cached view for `columns`, computing it when missing or for other columns, with its
+    /// snapshots loaded.
     pub fn view(&mut self, columns: &[String]) -> AppResult<&mut MatrixView> {
+        self.rows_view(columns)?;
+        // the matrix may come from the cache, its snapshots not loaded yet
+        let workspace = &self.workspace;
+        let view = self.view.as_mut().ok_or_else(missing_view)?;
+        view.load_snapshots(workspace)?;
+        Ok(view)
+    }
+
+    /// The cached view for `columns`, computing it when missing or for other columns; its
+    /// snapshots are not loaded when the matrix came from the matrix cache. For the commands
+    /// that show rows only (the matrix's page and summary: what a launch waits for).
+    pub fn rows_view(&mut self, columns: &[String]) -> AppResult<&mut MatrixView> {
         if self.view.is_none() || self.columns != columns {
             let started = Instant::now();
             let today = Utc::now().date_naive();
-            let comparison = self.workspace.compare(columns, today)?;
+            let (comparison, from_cache, unsaved) = if columns.is_empty() {
+                let c = self
+                    .workspace
+                    .compare_with_cache(&self.matrix_cache, today)?;
+                (c.comparison, c.hit, c.store)
+            } else {
+                (self.workspace.compare(columns, today)?, false, None)
+            };
             let exceptions = self.workspace.store().exceptions()?;
             self.baseline_match = self
                 .baseline
@@ -69,28 +98,45 @@ impl Open {
             self.view = Some(MatrixView::new(comparison, exceptions));
             self.columns = columns.to_vec();
             self.compute_ms = started.elapsed().as_millis() as u64;
+            self.from_cache = from_cache;
+            self.unsaved = unsaved;
         }
-        self.view
-            .as_mut()
-            .ok_or_else(|| AppError::new(parity_app::ErrorCode::Internal, "matrix view missing"))
+        self.view.as_mut().ok_or_else(missing_view)
+    }
+
+    /// Stores the view's matrix in the matrix cache, if it was computed after a miss and is not
+    /// stored yet.
+    fn store_unsaved(&mut self) -> AppResult<()> {
+        match (self.unsaved.take(), &self.view) {
+            (Some(entry), Some(view)) => entry.write(&view.comparison().matrix),
+            _ => Ok(()),
+        }
     }
 
     /// Drops the cached matrix after a change (exceptions, snapshots, environments).
     pub fn invalidate(&mut self) {
         self.view = None;
         self.baseline_match = None;
+        self.unsaved = None;
     }
 
-    /// The view for `columns` beside its baseline match.
+    /// The view for `columns` (snapshots loaded) beside its baseline match.
     pub fn view_and_baseline(
         &mut self,
         columns: &[String],
     ) -> AppResult<(&mut MatrixView, Option<&BaselineMatch>)> {
         self.view(columns)?;
-        let view = self
-            .view
-            .as_mut()
-            .ok_or_else(|| AppError::new(parity_app::ErrorCode::Internal, "matrix view missing"))?;
+        let view = self.view.as_mut().ok_or_else(missing_view)?;
+        Ok((view, self.baseline_match.as_ref()))
+    }
+
+    /// [`Open::rows_view`] beside its baseline match.
+    pub fn rows_view_and_baseline(
+        &mut self,
+        columns: &[String],
+    ) -> AppResult<(&mut MatrixView, Option<&BaselineMatch>)> {
+        self.rows_view(columns)?;
+        let view = self.view.as_mut().ok_or_else(missing_view)?;
         Ok((view, self.baseline_match.as_ref()))
     }
 
@@ -102,6 +148,10 @@ impl Open {
             _ => None,
         };
     }
+}
+
+fn missing_view() -> AppError {
+    AppError::new(parity_app::ErrorCode::Internal, "matrix view missing")
 }
 
 /// The whole session, behind one lock.
@@ -260,19 +310,33 @@ impl Session {
                 }
             }
         };
-        let _done = LaunchDone(self);
-        let computed = guarded("opening the workspace", || {
-            self.with(|o| o.view(&[]).map(|_| ())).or_else(|e| {
-                if e.code == parity_app::ErrorCode::NotFound {
-                    Ok(())
-                } else {
-                    Err(e)
-                }
-            })
-        });
-        match (computed, workspace) {
-            (Err(e), Some(path)) => self.fall_back_to_demo(&path, e),
-            _ => Ok(()),
+        {
+            let _done = LaunchDone(self);
+            let computed = guarded("opening the workspace", || {
+                self.with(|o| o.rows_view(&[]).map(|_| ())).or_else(|e| {
+                    if e.code == parity_app::ErrorCode::NotFound {
+                        Ok(())
+                    } else {
+                        Err(e)
+                    }
+                })
+            });
+            if let (Err(e), Some(path)) = (computed, workspace) {
+                return self.fall_back_to_demo(&path, e);
+            }
+        }
+        self.store_matrix_cache();
+        Ok(())
+    }
+
+    /// Stores the launch's matrix in the matrix cache when it was computed (a miss), after the
+    /// launch is done: the first page is not kept waiting for it. It is written as it is
+    /// encoded (a large matrix's form is hundreds of megabytes, not held in memory as well),
+    /// holding the session's lock. A failure costs only the next launch's speed, so it is
+    /// reported on stderr, not to the UI.
+    fn store_matrix_cache(&self) {
+        if let Err(e) = self.with(|o| o.store_unsaved()) {
+            eprintln!("envparity-desktop: the matrix cache is not stored: {e}");
         }
     }
 
@@ -354,6 +418,9 @@ impl Session {
             compute_ms: 0,
             baseline: None,
             baseline_match: None,
+            matrix_cache: self.data_dir.join(MATRIX_CACHE_DIR),
+            from_cache: false,
+            unsaved: None,
         });
         {
             let mut recent = self.lock_recent()?;
@@ -617,6 +684,65 @@ mod tests {
             let name = session.with(|o| Ok(o.workspace.info()?.name)).unwrap();
             assert_eq!(name, parity_app::demo::DEMO_NAME);
         });
+    }
+
+    #[test]
+    fn a_second_launch_reads_the_matrix_from_the_cache_and_loads_snapshots_when_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join(MATRIX_CACHE_DIR);
+        let first = Session::start(dir.path().to_path_buf()).unwrap();
+        let computed = first
+            .with(|o| {
+                assert!(!o.from_cache);
+                let v = o.view(&[])?;
+                Ok((
+                    v.comparison().matrix.rows.clone(),
+                    v.matching(&Default::default())?,
+                ))
+            })
+            .unwrap();
+        // stored once the launch was done
+        let files: Vec<_> = std::fs::read_dir(&cache).unwrap().collect();
+        assert_eq!(files.len(), 1);
+        drop(first);
+
+        let second = Session::start(dir.path().to_path_buf()).unwrap();
+        second
+            .with(|o| {
+                assert!(
+                    o.from_cache,
+                    "the unchanged workspace reopens from the cache"
+                );
+                let v = o.rows_view(&[])?;
+                assert!(!v.comparison().snapshots_loaded());
+                assert_eq!(v.comparison().matrix.rows, computed.0);
+                assert_eq!(v.matching(&Default::default())?, computed.1);
+                // a command that needs the snapshots loads them
+                let v = o.view(&[])?;
+                assert!(v.comparison().snapshots_loaded());
+                assert_eq!(
+                    v.comparison().snapshots.len(),
+                    v.comparison().matrix.labels.len()
+                );
+                assert!(!v.detail(0)?.pairings.is_empty());
+                Ok(())
+            })
+            .unwrap();
+        // a change recomputes, and the cache is not read for it
+        second
+            .change(|ws| {
+                let id = ws.store().exceptions()?[0].effective_id();
+                ws.remove_exception(&id, parity_app::Via::Desktop, Utc::now())
+            })
+            .unwrap();
+        second
+            .with(|o| {
+                let v = o.rows_view(&[])?;
+                assert!(v.comparison().snapshots_loaded());
+                assert!(!o.from_cache);
+                Ok(())
+            })
+            .unwrap();
     }
 
     /// Makes `session` switch to a new workspace in `dir` holding a snapshot (so the next launch

@@ -100,4 +100,34 @@ fn no_ipc_payload_carries_a_planted_secret() {
     // what crosses instead: presence tokens, with the rest of the URL
     let all_text: String = payloads.iter().map(|(_, t)| t.as_str()).collect();
     assert!(all_text.contains("postgres://app:<secret>@prod-db:5432/app"));
+
+    // the next launch reopens the workspace and stores its matrix in the matrix cache: no file
+    // of the data directory holds a planted secret either
+    drop(session);
+    let relaunched = Session::start(dir.path().join("data")).unwrap();
+    assert_eq!(
+        api::matrix_meta(&relaunched, vec![]).unwrap().total_rows,
+        meta.total_rows
+    );
+    let cache = dir.path().join("data").join("matrix-cache");
+    let files: Vec<std::path::PathBuf> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    // the demo's (the first launch) and this workspace's
+    assert_eq!(files.len(), 2, "{files:?}");
+    let bytes: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
+    let holds = |b: &[u8], s: &[u8]| b.windows(s.len()).any(|w| w == s);
+    assert!(
+        bytes.iter().any(|b| holds(b, b"prod-db:5432")),
+        "the launch stored this workspace's matrix"
+    );
+    for env in ["staging", "prod"] {
+        for secret in planted(env) {
+            assert!(
+                !bytes.iter().any(|b| holds(b, secret.as_bytes())),
+                "`{secret}` in the matrix cache"
+            );
+        }
+    }
 }

@@ -79,9 +79,13 @@ export type MatrixMetaDto = { columns: Array<ColumnDto>, change_view: boolean, s
  */
 skipped: Array<string>, 
 /**
- * Milliseconds spent computing the comparison.
+ * Milliseconds spent computing the comparison (or reading it from the matrix cache).
  */
 compute_ms: number, 
+/**
+ * Whether the matrix was read from the matrix cache instead of computed.
+ */
+from_cache: boolean, 
 /**
  * The baseline chosen for this workspace, and how the comparison stands against it.
  */
