@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::ThreadId;
 use std::time::Instant;
 
@@ -15,6 +15,7 @@ use parity_app::matrix_cache::CacheEntry;
 use parity_app::view::MatrixView;
 use parity_app::{AppError, AppResult, DbOpenMode, Workspace};
 use parity_core::baseline::{Baseline, BaselineMatch};
+use parity_core::Matrix;
 use serde::{Deserialize, Serialize};
 
 use crate::picker::{not_chosen, FilePurpose};
@@ -104,13 +105,12 @@ impl Open {
         self.view.as_mut().ok_or_else(missing_view)
     }
 
-    /// Stores the view's matrix in the matrix cache, if it was computed after a miss and is not
-    /// stored yet.
-    fn store_unsaved(&mut self) -> AppResult<()> {
-        match (self.unsaved.take(), &self.view) {
-            (Some(entry), Some(view)) => entry.write(&view.comparison().matrix),
-            _ => Ok(()),
-        }
+    /// The view's matrix and where to store it in the matrix cache, if it was computed after a
+    /// miss and is not stored yet.
+    fn unsaved_cache(&mut self) -> Option<(CacheEntry, Arc<Matrix>)> {
+        let entry = self.unsaved.take()?;
+        let view = self.view.as_ref()?;
+        Some((entry, Arc::clone(&view.comparison().matrix)))
     }
 
     /// Drops the cached matrix after a change (exceptions, snapshots, environments).
@@ -330,12 +330,15 @@ impl Session {
     }
 
     /// Stores the launch's matrix in the matrix cache when it was computed (a miss), after the
-    /// launch is done: the first page is not kept waiting for it. It is written as it is
-    /// encoded (a large matrix's form is hundreds of megabytes, not held in memory as well),
-    /// holding the session's lock. A failure costs only the next launch's speed, so it is
-    /// reported on stderr, not to the UI.
+    /// launch is done and without holding the session's lock: the UI's commands go on while it
+    /// is written (as it is encoded: a large matrix's form is hundreds of megabytes, not held in
+    /// memory as well). A failure costs only the next launch's speed, so it is reported on
+    /// stderr, not to the UI.
     fn store_matrix_cache(&self) {
-        if let Err(e) = self.with(|o| o.store_unsaved()) {
+        let Ok(Some((entry, matrix))) = self.with(|o| Ok(o.unsaved_cache())) else {
+            return;
+        };
+        if let Err(e) = entry.write(&matrix) {
             eprintln!("envparity-desktop: the matrix cache is not stored: {e}");
         }
     }

@@ -1,6 +1,8 @@
 //! Comparing environments (or snapshots of one environment): resolve `ENV`, `ENV@SNAPSHOT_ID`
 //! and `ENV@DATE` to snapshots, load them and compute the matrix.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use parity_core::{
     Column, DiffDocument, EnvironmentConfig, ExceptionRule, GroupNumbered, IgnoreRule, Matrix,
@@ -16,7 +18,8 @@ use crate::Workspace;
 pub struct Comparison {
     pub environments: Vec<EnvironmentConfig>,
     pub snapshots: Vec<Snapshot>,
-    pub matrix: Matrix,
+    /// Shared, so it can be stored in the matrix cache without holding what holds it.
+    pub matrix: Arc<Matrix>,
     /// Environments left out because they have no snapshot yet (only when none were named).
     pub skipped: Vec<String>,
     /// What fix hints are computed from (docs/CONTRACTS.md "Fix hints and the incident view").
@@ -315,7 +318,7 @@ impl Plan {
         Comparison {
             environments: self.chosen.into_iter().map(|(_, env, _)| env).collect(),
             snapshots: snapshots.unwrap_or_default(),
-            matrix,
+            matrix: Arc::new(matrix),
             skipped: self.skipped,
             hints: HintSettings {
                 reference: inputs.reference,
