@@ -129,6 +129,15 @@ fn main() {
         .expect("store the matrix");
     let stored = std::fs::metadata(entry.path()).map_or(0, |m| m.len());
     drop(miss.comparison);
+    // a launch after a change: the key made and the file probed, then the same load and diff
+    let elsewhere = cache_dir.join("none-stored-here");
+    let (missed, _) = timed(runs, || {
+        let ws = Workspace::open(&db, DbOpenMode::Existing, now).expect("open");
+        let exceptions = ws.store().exceptions().expect("exceptions");
+        let cached = ws.compare_with_cache(&elsewhere, today).expect("compare");
+        assert!(!cached.hit, "nothing is stored there");
+        black_box(MatrixView::new(cached.comparison, exceptions))
+    });
     let (reopen, _) = timed(runs, || {
         let ws = Workspace::open(&db, DbOpenMode::Existing, now).expect("open");
         let exceptions = ws.store().exceptions().expect("exceptions");
@@ -164,6 +173,7 @@ fn main() {
         ("diff (Matrix::compute)", &diff),
         ("open + compare (Workspace::compare)", &open),
         ("open + compare + view (MatrixView::new)", &view),
+        ("the same after a cache miss", &missed),
         ("reopen from the matrix cache + view", &reopen),
     ] {
         println!(

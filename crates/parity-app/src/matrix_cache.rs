@@ -34,6 +34,8 @@ const FORMAT: &str = "envparity matrix cache 1";
 const EXTENSION: &str = "matrix";
 /// How many cache files (workspaces) a directory keeps; older ones are removed on writing.
 pub const KEEP: usize = 4;
+/// How old a temporary file of an interrupted write must be before it is removed.
+const STALE_TEMP: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// Where a computed matrix is to be stored, under the key of its inputs.
 #[derive(Debug, Clone)]
@@ -155,8 +157,22 @@ impl CacheEntry {
     }
 }
 
-/// Removes all but the newest [`KEEP`] cache files of `dir` (never `keep`, just written).
+/// Removes all but the newest [`KEEP`] cache files of `dir` (never `keep`, just written), and
+/// temporary files an interrupted write left behind (older than [`STALE_TEMP`]: a younger one may
+/// be another instance's write in progress).
 fn prune(dir: &Path, keep: &Path) {
+    let now = std::time::SystemTime::now();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let stale = || {
+            let modified = entry.metadata().ok()?.modified().ok()?;
+            Some(now.duration_since(modified).ok()? > STALE_TEMP)
+        };
+        if name.starts_with(".envparity-") && name.ends_with(".tmp") && stale() == Some(true) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
     let mut files: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(dir)
         .map(|entries| {
             entries
@@ -361,6 +377,17 @@ mod tests {
                 .set_modified(t)
                 .unwrap();
         }
+        // what an interrupted write leaves: removed once old, kept while it may be in progress
+        let old_temp = cache.join(".envparity-old.tmp");
+        let young_temp = cache.join(".envparity-young.tmp");
+        std::fs::write(&old_temp, "x").unwrap();
+        std::fs::write(&young_temp, "x").unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&old_temp)
+            .unwrap()
+            .set_modified(std::time::SystemTime::now() - 2 * STALE_TEMP)
+            .unwrap();
         let new = cache.join(format!("new.{EXTENSION}"));
         std::fs::write(&new, "x").unwrap();
         prune(&cache, &new);
@@ -372,6 +399,7 @@ mod tests {
         assert_eq!(
             left,
             [
+                ".envparity-young.tmp",
                 "3.matrix",
                 "4.matrix",
                 "5.matrix",
