@@ -30,6 +30,17 @@ const MAGIC: &[u8; 8] = b"EPMTRX01";
 /// a damaged file cannot exhaust the stack.
 const MAX_DEPTH: usize = 128;
 
+/// The fewest bytes a row takes (three name indices, category, status, six counts).
+const MIN_ROW_BYTES: usize = 3 * 4 + 2 + 6 * 8;
+/// The most items reserved ahead for a count read from the input: a count is checked against
+/// the bytes left, but an item in memory is larger than its least encoding, and nested values
+/// would multiply that, so beyond this a vector grows as items are actually read.
+const RESERVE_AHEAD: usize = 4096;
+
+fn reserve(n: usize) -> usize {
+    n.min(RESERVE_AHEAD)
+}
+
 /// Why bytes are not a matrix this build wrote.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("not a stored matrix: {0}")]
@@ -113,35 +124,35 @@ impl Matrix {
         }
         let mut r = Reader { bytes: payload };
         let n = r.len()?;
-        let mut names: Vec<Arc<str>> = Vec::with_capacity(n);
+        let mut names: Vec<Arc<str>> = Vec::with_capacity(reserve(n));
         for _ in 0..n {
             names.push(Arc::from(r.str()?));
         }
         let labels = r.strs()?;
         let environments = r.strs()?;
         let change_view = r.bool()?;
-        let n = r.len()?;
+        let n = r.len_of(MIN_ROW_BYTES)?;
         let mut rows = Vec::with_capacity(n);
         for _ in 0..n {
             rows.push(r.row(&names, labels.len())?);
         }
         let n = r.len()?;
-        let mut keys = Vec::with_capacity(n);
+        let mut keys = Vec::with_capacity(reserve(n));
         for _ in 0..n {
             let m = r.len()?;
-            let mut column = Vec::with_capacity(m);
+            let mut column = Vec::with_capacity(reserve(m));
             for _ in 0..m {
                 column.push(r.name(&names)?);
             }
             keys.push(column);
         }
         let n = r.len()?;
-        let mut explanations = Vec::with_capacity(n);
+        let mut explanations = Vec::with_capacity(reserve(n));
         for _ in 0..n {
             explanations.push(r.strs()?);
         }
         let n = r.len()?;
-        let mut ambiguous = Vec::with_capacity(n);
+        let mut ambiguous = Vec::with_capacity(reserve(n));
         for _ in 0..n {
             ambiguous.push(AmbiguousKey {
                 key: r.str()?.to_string(),
@@ -150,7 +161,7 @@ impl Matrix {
             });
         }
         let n = r.len()?;
-        let mut scores = Vec::with_capacity(n);
+        let mut scores = Vec::with_capacity(reserve(n));
         for _ in 0..n {
             scores.push(PairScore {
                 a: r.usize()?,
@@ -160,7 +171,7 @@ impl Matrix {
             });
         }
         let n = r.len()?;
-        let mut shared_secrets = Vec::with_capacity(n);
+        let mut shared_secrets = Vec::with_capacity(reserve(n));
         for _ in 0..n {
             let (row, a, b) = (r.usize()?, r.usize()?, r.usize()?);
             if row >= rows.len() || a >= labels.len() || b >= labels.len() {
@@ -452,11 +463,21 @@ impl<'a> Reader<'a> {
         usize::try_from(self.u64()?).map_err(|_| DecodeError("number too large"))
     }
 
-    /// A count of items that follow, each at least one byte long (so a damaged count cannot
-    /// make a reader allocate beyond the input).
+    /// A count of items that follow, each at least one byte long (a damaged count is refused
+    /// when the input cannot hold that many; what is reserved for it is capped by `reserve`).
     fn len(&mut self) -> Result<usize, DecodeError> {
         let n = self.usize()?;
         if n > self.bytes.len() {
+            return Err(SHORT);
+        }
+        Ok(n)
+    }
+
+    /// A count of items that follow, each at least `min` bytes long: reserving that many is
+    /// bounded by the input.
+    fn len_of(&mut self, min: usize) -> Result<usize, DecodeError> {
+        let n = self.usize()?;
+        if n.saturating_mul(min) > self.bytes.len() {
             return Err(SHORT);
         }
         Ok(n)
@@ -477,7 +498,7 @@ impl<'a> Reader<'a> {
 
     fn strs(&mut self) -> Result<Vec<String>, DecodeError> {
         let n = self.len()?;
-        let mut out = Vec::with_capacity(n);
+        let mut out = Vec::with_capacity(reserve(n));
         for _ in 0..n {
             out.push(self.str()?.to_string());
         }
@@ -533,7 +554,7 @@ impl<'a> Reader<'a> {
             STRING => Value::String(self.str()?.to_string()),
             ARRAY => {
                 let n = self.len()?;
-                let mut items = Vec::with_capacity(n);
+                let mut items = Vec::with_capacity(reserve(n));
                 for _ in 0..n {
                     items.push(self.value(depth + 1)?);
                 }
@@ -541,7 +562,7 @@ impl<'a> Reader<'a> {
             }
             OBJECT => {
                 let n = self.len()?;
-                let mut map = Map::with_capacity(n);
+                let mut map = Map::with_capacity(reserve(n));
                 for _ in 0..n {
                     let k = self.str()?.to_string();
                     map.insert(k, self.value(depth + 1)?);
@@ -561,7 +582,7 @@ impl<'a> Reader<'a> {
             .ok_or(DecodeError("bad category"))?;
         let status = self.status()?;
         let n = self.len()?;
-        let mut normalized = Vec::with_capacity(n);
+        let mut normalized = Vec::with_capacity(reserve(n));
         for _ in 0..n {
             normalized.push(match self.u8()? {
                 NONE => None,
@@ -569,19 +590,19 @@ impl<'a> Reader<'a> {
             });
         }
         let n = self.len()?;
-        let mut distinct = Vec::with_capacity(n);
+        let mut distinct = Vec::with_capacity(reserve(n));
         for _ in 0..n {
             distinct.push(self.value(0)?);
         }
         let n = self.len()?;
-        let mut at = SmallVec::with_capacity(n);
+        let mut at = SmallVec::with_capacity(reserve(n));
         for _ in 0..n {
             at.push(self.u16()?);
         }
         let raw = RawValues::from_parts(distinct.into_boxed_slice(), at)
             .ok_or(DecodeError("raw value out of range"))?;
         let n = self.len()?;
-        let mut cells = SmallVec::with_capacity(n);
+        let mut cells = SmallVec::with_capacity(reserve(n));
         for _ in 0..n {
             cells.push(match self.u8()? {
                 NONE => None,
@@ -589,7 +610,7 @@ impl<'a> Reader<'a> {
             });
         }
         let n = self.len()?;
-        let mut pairs = SmallVec::with_capacity(n);
+        let mut pairs = SmallVec::with_capacity(reserve(n));
         for _ in 0..n {
             let (a, b) = (self.u16()?, self.u16()?);
             if usize::from(a) >= columns || usize::from(b) >= columns {
@@ -779,6 +800,30 @@ mod tests {
             Matrix::from_bytes(b"not a matrix at all, not at all").unwrap_err(),
             DecodeError("no matrix header")
         );
+    }
+
+    #[test]
+    fn a_row_count_the_input_cannot_hold_is_refused_before_anything_is_reserved() {
+        let sealed = |p: &[u8]| {
+            let mut out = MAGIC.to_vec();
+            out.extend_from_slice(p);
+            out.extend_from_slice(&Sha256::digest(p));
+            out
+        };
+        // no names, no labels, no environments, not a change view, then a row count
+        let mut p = Vec::new();
+        for _ in 0..3 {
+            p.extend_from_slice(&0u64.to_le_bytes());
+        }
+        p.push(0);
+        let rest = 10 * MIN_ROW_BYTES;
+        for (count, refused) in [(u64::MAX, true), (11, true), (10, false)] {
+            let mut q = p.clone();
+            q.extend_from_slice(&count.to_le_bytes());
+            q.extend_from_slice(&vec![0; rest]);
+            let err = Matrix::from_bytes(&sealed(&q)).unwrap_err();
+            assert_eq!(err == SHORT, refused, "{count} rows: {err}");
+        }
     }
 
     #[test]
