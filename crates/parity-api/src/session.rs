@@ -69,11 +69,15 @@ impl Open {
     /// snapshots loaded.
     pub fn view(&mut self, columns: &[String]) -> AppResult<&mut MatrixView> {
         self.rows_view(columns)?;
-        // the matrix may come from the cache, its snapshots not loaded yet
+        // the matrix may come from the cache, its snapshots not loaded yet; should they be gone
+        // since (deleted by another writer), the view is dropped, so the next use recomputes
         let workspace = &self.workspace;
         let view = self.view.as_mut().ok_or_else(missing_view)?;
-        view.load_snapshots(workspace)?;
-        Ok(view)
+        if let Err(e) = view.load_snapshots(workspace) {
+            self.invalidate();
+            return Err(e);
+        }
+        self.view.as_mut().ok_or_else(missing_view)
     }
 
     /// The cached view for `columns`, computing it when missing or for other columns; its
@@ -746,6 +750,32 @@ mod tests {
                 Ok(())
             })
             .unwrap();
+    }
+
+    #[test]
+    fn a_snapshot_deleted_by_another_writer_before_it_loads_drops_the_view_once() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(Session::start(dir.path().to_path_buf()).unwrap());
+        let second = Session::start(dir.path().to_path_buf()).unwrap();
+        let (path, id) = second
+            .with(|o| {
+                assert!(o.from_cache);
+                let ids = o.rows_view(&[])?.comparison().snapshot_ids();
+                Ok((o.workspace.path().to_path_buf(), ids[0]))
+            })
+            .unwrap();
+        // another process deletes one of the snapshots the cached matrix was computed from
+        Workspace::open(&path, DbOpenMode::Existing, Utc::now())
+            .unwrap()
+            .delete_snapshot(id)
+            .unwrap();
+        let err = second.with(|o| o.view(&[]).map(|_| ())).unwrap_err();
+        assert!(err.message.contains(&id.to_string()), "{}", err.message);
+        // the view was dropped: the next command recomputes without that snapshot
+        let ids = second
+            .with(|o| Ok(o.view(&[])?.comparison().snapshot_ids()))
+            .unwrap();
+        assert!(!ids.contains(&id));
     }
 
     /// Makes `session` switch to a new workspace in `dir` holding a snapshot (so the next launch
