@@ -11,7 +11,9 @@
 //! resource count, collector), the secret detector's version and key id (the one rewrite of stored
 //! snapshots changes them), rewrite rules, ignores, exceptions, grouping, and today's date
 //! (exceptions expire). A change to any of them is a miss, and a miss computes. A file that does
-//! not read back (damaged, truncated, another format) is a miss too, never an error.
+//! not read back (damaged, truncated, another format) is a miss too, never an error. A file that
+//! misses is removed at once: it may hold values of snapshots since deleted, or values a newer
+//! secret detector scrubs.
 //!
 //! The file holds what the matrix holds: values of stored snapshots, which the secret detector
 //! has been through (no secret reaches it). It is written like every file (`files::write_atomic`:
@@ -126,13 +128,22 @@ impl Workspace {
 
 impl CacheEntry {
     /// The stored matrix, if the file holds one for this key with the planned columns.
+    /// A file that holds anything else (other inputs, another build's, damaged) is removed: it
+    /// can never be read again, and it may hold values the secret detector has since learnt to
+    /// scrub, or of snapshots since deleted.
     fn read(&self, plan: &Plan) -> Option<Matrix> {
         let bytes = std::fs::read(&self.path).ok()?;
-        let rest = bytes.strip_prefix(&self.key[..])?;
-        let matrix = Matrix::from_bytes(rest).ok()?;
-        let labels = plan.chosen.iter().map(|(label, _, _)| label);
-        (matrix.labels.len() == plan.chosen.len() && matrix.labels.iter().eq(labels))
-            .then_some(matrix)
+        let matrix = bytes
+            .strip_prefix(&self.key[..])
+            .and_then(|rest| Matrix::from_bytes(rest).ok())
+            .filter(|m| {
+                let labels = plan.chosen.iter().map(|(label, _, _)| label);
+                m.labels.len() == plan.chosen.len() && m.labels.iter().eq(labels)
+            });
+        if matrix.is_none() {
+            let _ = std::fs::remove_file(&self.path);
+        }
+        matrix
     }
 
     /// Stores `matrix` under this entry's key (the key, then the matrix's binary form, written
@@ -306,9 +317,12 @@ mod tests {
         miss_and_store(&ws, &cache, today);
         assert!(ws.compare_with_cache(&cache, today).unwrap().hit);
 
-        // another day: exceptions may have expired
+        // another day: exceptions may have expired; the file of other inputs is removed
         let tomorrow = today.succ_opt().unwrap();
+        assert!(ws.compare_with_cache(&cache, today).unwrap().hit);
         assert!(!ws.compare_with_cache(&cache, tomorrow).unwrap().hit);
+        assert_eq!(std::fs::read_dir(&cache).unwrap().count(), 0);
+        miss_and_store(&ws, &cache, today);
 
         // an ignore rule added
         let before = ws.compare(&[], today).unwrap().matrix.rows.len();
@@ -353,6 +367,7 @@ mod tests {
             std::fs::write(&path, &damaged).unwrap();
             let c = ws.compare_with_cache(&cache, today).unwrap();
             assert!(!c.hit);
+            assert!(!path.exists(), "a file that cannot be read is removed");
             assert!(c.comparison.snapshots_loaded());
             assert!(!c.comparison.matrix.rows.is_empty());
         }
