@@ -9,8 +9,9 @@
 //! size and modification time, so another build never reads it), the workspace's id and
 //! location, each column's label, environment settings and snapshot (id, time, source, gaps,
 //! resource count, collector), the secret detector's version and key id (the one rewrite of stored
-//! snapshots changes them), rewrite rules, ignores, exceptions, grouping, and today's date
-//! (exceptions expire). A change to any of them is a miss, and a miss computes. A file that does
+//! snapshots changes them), rewrite rules, ignores, exceptions, grouping, and which exceptions
+//! have expired by today (the only way the date enters a matrix, so a file stays valid from day to
+//! day until an expiry passes). A change to any of them is a miss, and a miss computes. A file that does
 //! not read back (damaged, truncated, another format) is a miss too, never an error. A file that
 //! misses is removed at once: it may hold values of snapshots since deleted, or values a newer
 //! secret detector scrubs.
@@ -114,7 +115,7 @@ impl Workspace {
         key.part(&format!("{:?}", inputs.ignores));
         key.part(&format!("{:?}", inputs.exceptions));
         key.part(&format!("{:?}", inputs.group_numbered));
-        key.part(&today.to_string());
+        key.part(&expiry_states(&inputs.exceptions, today));
         let mut name = Hasher::default();
         name.part(&info.id);
         name.part(&location);
@@ -219,6 +220,17 @@ fn program_identity() -> Option<String> {
     ))
 }
 
+/// Which exceptions have expired by `today`, one character each in their order: the only way
+/// the date enters a matrix (`Matrix::compute` reads it for `ExceptionRule::is_expired` alone).
+/// Keying on this rather than on the date keeps a file valid from one day to the next until an
+/// exception's expiry passes.
+fn expiry_states(exceptions: &[parity_core::ExceptionRule], today: NaiveDate) -> String {
+    exceptions
+        .iter()
+        .map(|e| if e.is_expired(today) { 'x' } else { '-' })
+        .collect()
+}
+
 /// SHA-256 over length-prefixed parts (so no two lists of parts give the same input).
 #[derive(Default)]
 struct Hasher(Sha256);
@@ -317,11 +329,28 @@ mod tests {
         miss_and_store(&ws, &cache, today);
         assert!(ws.compare_with_cache(&cache, today).unwrap().hit);
 
-        // another day: exceptions may have expired; the file of other inputs is removed
-        let tomorrow = today.succ_opt().unwrap();
+        // another day: still a hit until an exception's expiry passes, then a miss, and the file
+        // of other inputs is removed
+        let exceptions = ws.store().exceptions().unwrap();
+        let states =
+            |d: NaiveDate| -> Vec<bool> { exceptions.iter().map(|e| e.is_expired(d)).collect() };
+        let days = || (1..=800).map(|k| today + chrono::Days::new(k));
+        let later = days()
+            .find(|d| states(*d) == states(today))
+            .expect("a later day on which no expiry has passed");
+        let passed = days()
+            .find(|d| states(*d) != states(today))
+            .expect("the demo has an exception that expires");
+        assert!(ws.compare_with_cache(&cache, later).unwrap().hit);
         assert!(ws.compare_with_cache(&cache, today).unwrap().hit);
-        assert!(!ws.compare_with_cache(&cache, tomorrow).unwrap().hit);
+        let after_expiry = ws.compare_with_cache(&cache, passed).unwrap();
+        assert!(!after_expiry.hit);
         assert_eq!(std::fs::read_dir(&cache).unwrap().count(), 0);
+        assert_ne!(
+            after_expiry.comparison.matrix.rows,
+            ws.compare(&[], today).unwrap().matrix.rows,
+            "an expiry that passed changes the matrix: the key must change with it"
+        );
         miss_and_store(&ws, &cache, today);
 
         // an ignore rule added
