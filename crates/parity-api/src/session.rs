@@ -60,7 +60,8 @@ pub struct Open {
     matrix_cache: PathBuf,
     /// Whether the view's matrix was read from the matrix cache.
     pub from_cache: bool,
-    /// Where to store the view's matrix, computed after a cache miss and not stored yet.
+    /// Where to store the view's matrix, computed after a cache miss and not handed to the
+    /// session's cache writer yet.
     unsaved: Option<CacheEntry>,
 }
 
@@ -172,6 +173,93 @@ pub struct Session {
     /// Where the launch's first matrix stands; other threads wait until it is done.
     launch: Mutex<Launch>,
     launched: Condvar,
+    /// Stores computed matrices in the matrix cache, off the session's lock.
+    cache_writer: Arc<CacheWriter>,
+}
+
+impl Drop for Session {
+    /// A session ends once the matrix it computed last is stored (or failed to be): the next
+    /// launch then reads it, and no write is cut off half-way by the session's end.
+    fn drop(&mut self) {
+        self.cache_writer.wait_idle();
+    }
+}
+
+/// Writes matrices into the matrix cache on a thread of its own, one at a time, so that no
+/// command waits for a write of hundreds of megabytes (3 × 100,000 resources: 185 MB). A matrix
+/// handed over while another is being written waits; a newer one replaces it, so only the newest
+/// is written (each file is keyed by its inputs, so an older one could only ever miss).
+#[derive(Debug, Default)]
+struct CacheWriter {
+    state: Mutex<WriterState>,
+    idle: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct WriterState {
+    /// The next matrix to store and where.
+    next: Option<(CacheEntry, Arc<Matrix>)>,
+    /// Whether the writing thread runs.
+    busy: bool,
+}
+
+impl CacheWriter {
+    /// Hands a computed matrix over to be stored, starting the writing thread if it is idle.
+    fn submit(self: &Arc<Self>, entry: CacheEntry, matrix: Arc<Matrix>) {
+        let mut state = relock(&self.state);
+        state.next = Some((entry, matrix));
+        if state.busy {
+            return;
+        }
+        let writer = Arc::clone(self);
+        let spawned = std::thread::Builder::new()
+            .name("matrix-cache".into())
+            .spawn(move || writer.run());
+        match spawned {
+            Ok(_) => state.busy = true,
+            Err(e) => {
+                state.next = None;
+                eprintln!("envparity-desktop: the matrix cache is not stored: no thread: {e}");
+            }
+        }
+    }
+
+    /// Stores matrices until none is waiting. A failure costs only the next launch's speed, so
+    /// it is reported on stderr, not to the UI; a panic (a bug) is reported likewise and never
+    /// leaves the writer marked busy.
+    fn run(&self) {
+        loop {
+            let (entry, matrix) = {
+                let mut state = relock(&self.state);
+                match state.next.take() {
+                    Some(next) => next,
+                    None => {
+                        state.busy = false;
+                        self.idle.notify_all();
+                        return;
+                    }
+                }
+            };
+            let written = guarded("storing the matrix cache", || entry.write(&matrix));
+            if let Err(e) = written {
+                eprintln!(
+                    "envparity-desktop: the matrix cache is not stored: {}",
+                    e.message
+                );
+            }
+        }
+    }
+
+    /// Waits until every matrix handed over is stored (or failed to be).
+    fn wait_idle(&self) {
+        let mut state = relock(&self.state);
+        while state.busy {
+            state = self
+                .idle
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
 }
 
 /// The launch's first matrix (see [`Session::open_at_launch`]): until it is done, every use of
@@ -270,6 +358,7 @@ impl Session {
             // this thread opens the workspace
             launch: Mutex::new(Launch::Running(std::thread::current().id())),
             launched: Condvar::new(),
+            cache_writer: Arc::default(),
         };
         let explicit = std::env::var_os(WORKSPACE_ENV)
             .filter(|p| !p.is_empty())
@@ -329,22 +418,12 @@ impl Session {
                 return self.fall_back_to_demo(&path, e);
             }
         }
-        self.store_matrix_cache();
         Ok(())
     }
 
-    /// Stores the launch's matrix in the matrix cache when it was computed (a miss), after the
-    /// launch is done and without holding the session's lock: the UI's commands go on while it
-    /// is written (as it is encoded: a large matrix's form is hundreds of megabytes, not held in
-    /// memory as well). A failure costs only the next launch's speed, so it is reported on
-    /// stderr, not to the UI.
-    fn store_matrix_cache(&self) {
-        let Ok(Some((entry, matrix))) = self.with(|o| Ok(o.unsaved_cache())) else {
-            return;
-        };
-        if let Err(e) = entry.write(&matrix) {
-            eprintln!("envparity-desktop: the matrix cache is not stored: {e}");
-        }
+    /// Waits until every matrix computed so far is stored in the matrix cache (or failed to be).
+    pub fn wait_for_matrix_cache(&self) {
+        self.cache_writer.wait_idle();
     }
 
     /// Opens the demo because the workspace at `path` failed with `e`, and keeps why.
@@ -531,6 +610,11 @@ impl Session {
         if panicked {
             open.invalidate();
         }
+        // a matrix the command computed after a cache miss (the launch's, or a recompute after a
+        // change) is stored for the next launch, written by another thread
+        if let Some((entry, matrix)) = open.unsaved_cache() {
+            self.cache_writer.submit(entry, matrix);
+        }
         out
     }
 
@@ -709,6 +793,7 @@ mod tests {
             })
             .unwrap();
         // stored once the launch was done
+        first.wait_for_matrix_cache();
         let files: Vec<_> = std::fs::read_dir(&cache).unwrap().collect();
         assert_eq!(files.len(), 1);
         drop(first);
@@ -742,11 +827,65 @@ mod tests {
                 ws.remove_exception(&id, parity_app::Via::Desktop, Utc::now())
             })
             .unwrap();
-        second
+        let recomputed = second
             .with(|o| {
                 let v = o.rows_view(&[])?;
                 assert!(v.comparison().snapshots_loaded());
+                let rows = v.comparison().matrix.rows.clone();
                 assert!(!o.from_cache);
+                Ok(rows)
+            })
+            .unwrap();
+        assert_ne!(recomputed, computed.0, "the removed exception shows");
+        // the recompute is stored too: the next launch reads the matrix after the change
+        drop(second);
+        let third = Session::start(dir.path().to_path_buf()).unwrap();
+        third
+            .with(|o| {
+                assert!(
+                    o.from_cache,
+                    "the matrix recomputed in the session was stored"
+                );
+                assert_eq!(o.rows_view(&[])?.comparison().matrix.rows, recomputed);
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn after_several_recomputes_the_newest_matrix_is_the_one_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let session = Session::start(dir.path().to_path_buf()).unwrap();
+        let cache = dir.path().join(MATRIX_CACHE_DIR);
+        // three changes in a row, each recomputed: the writer is handed three matrices
+        let mut last = Vec::new();
+        for _ in 0..3 {
+            session
+                .change(|ws| {
+                    let id = ws.store().exceptions()?[0].effective_id();
+                    ws.remove_exception(&id, parity_app::Via::Desktop, Utc::now())
+                })
+                .unwrap();
+            last = session
+                .with(|o| Ok(o.rows_view(&[])?.comparison().matrix.rows.clone()))
+                .unwrap();
+        }
+        session.wait_for_matrix_cache();
+        let files: Vec<_> = std::fs::read_dir(&cache)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(
+            files.len(),
+            1,
+            "one file per workspace, no temporary left: {files:?}"
+        );
+        drop(session);
+        let again = Session::start(dir.path().to_path_buf()).unwrap();
+        again
+            .with(|o| {
+                assert!(o.from_cache, "the newest matrix is the one stored");
+                assert_eq!(o.rows_view(&[])?.comparison().matrix.rows, last);
                 Ok(())
             })
             .unwrap();

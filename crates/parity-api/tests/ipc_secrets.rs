@@ -101,14 +101,14 @@ fn no_ipc_payload_carries_a_planted_secret() {
     let all_text: String = payloads.iter().map(|(_, t)| t.as_str()).collect();
     assert!(all_text.contains("postgres://app:<secret>@prod-db:5432/app"));
 
-    // the next launch reopens the workspace and stores its matrix in the matrix cache: no file
+    // the session stored its matrix in the matrix cache, and the next launch reads it: no file
     // of the data directory holds a planted secret either
     drop(session);
     let relaunched = Session::start(dir.path().join("data")).unwrap();
-    assert_eq!(
-        api::matrix_meta(&relaunched, vec![]).unwrap().total_rows,
-        meta.total_rows
-    );
+    let reopened = api::matrix_meta(&relaunched, vec![]).unwrap();
+    assert_eq!(reopened.total_rows, meta.total_rows);
+    assert!(reopened.from_cache);
+    relaunched.wait_for_matrix_cache();
     let cache = dir.path().join("data").join("matrix-cache");
     let files: Vec<std::path::PathBuf> = std::fs::read_dir(&cache)
         .unwrap()
@@ -120,7 +120,7 @@ fn no_ipc_payload_carries_a_planted_secret() {
     let holds = |b: &[u8], s: &[u8]| b.windows(s.len()).any(|w| w == s);
     assert!(
         bytes.iter().any(|b| holds(b, b"prod-db:5432")),
-        "the launch stored this workspace's matrix"
+        "the session stored this workspace's matrix"
     );
     for env in ["staging", "prod"] {
         for secret in planted(env) {
