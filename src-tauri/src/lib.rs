@@ -64,9 +64,20 @@ pub fn run() {
             commands::save_report,
             commands::set_baseline,
         ])
-        .run(tauri::generate_context!("tauri.conf.json"));
-    if let Err(e) = result {
-        eprintln!("envparity-desktop: {e}");
-        std::process::exit(1);
+        .build(tauri::generate_context!("tauri.conf.json"));
+    match result {
+        Ok(app) => app.run(|handle, event| {
+            // the window is gone; the process ends once the matrix cache holds the matrix last
+            // shown, so that the next launch reads it instead of computing
+            if let tauri::RunEvent::Exit = event {
+                if let Some(session) = handle.try_state::<Session>() {
+                    session.wait_for_matrix_cache();
+                }
+            }
+        }),
+        Err(e) => {
+            eprintln!("envparity-desktop: {e}");
+            std::process::exit(1);
+        }
     }
 }

@@ -133,6 +133,12 @@ describe("the desktop app on the demo workspace", () => {
     await s.delete();
     const ms = await launch();
     console.log(`relaunch to first matrix row: ${ms} ms`);
+    // the matrix recomputed after the exception was saved was stored: the relaunch reads it
+    const fromCache = await s.execAsync(
+      `const done = arguments[arguments.length - 1];
+       window.__TAURI_INTERNALS__.invoke("matrix_meta", { columns: [] }).then((m) => done(m.from_cache), (e) => done(String(e)));`,
+    );
+    assert.equal(fromCache, true, "the relaunch reads the matrix from the matrix cache");
     await setUnexplained(false);
     await search("worker");
     await waitFor(
