@@ -186,9 +186,10 @@ impl Drop for Session {
 }
 
 /// Writes matrices into the matrix cache on a thread of its own, one at a time, so that no
-/// command waits for a write of hundreds of megabytes (3 × 100,000 resources: 185 MB). A matrix
-/// handed over while another is being written waits; a newer one replaces it, so only the newest
-/// is written (each file is keyed by its inputs, so an older one could only ever miss).
+/// command waits for a write of hundreds of megabytes (3 × 100,000 resources: 185 MB). Matrices
+/// handed over while another is being written wait, one per cache file: a newer one for the same
+/// file replaces the waiting one (each file is keyed by its inputs, so the older one could only
+/// ever miss), and one for another workspace's file waits beside it.
 #[derive(Debug, Default)]
 struct CacheWriter {
     state: Mutex<WriterState>,
@@ -197,17 +198,35 @@ struct CacheWriter {
 
 #[derive(Debug, Default)]
 struct WriterState {
-    /// The next matrix to store and where.
-    next: Option<(CacheEntry, Arc<Matrix>)>,
+    /// The matrices to store, by cache file.
+    pending: BTreeMap<PathBuf, (CacheEntry, Arc<Matrix>)>,
+    /// The file being written, and whether its data changed meanwhile (then it is removed once
+    /// written: it may hold values of a snapshot just deleted).
+    writing: Option<(PathBuf, bool)>,
     /// Whether the writing thread runs.
     busy: bool,
+}
+
+/// Marks the writer idle, and wakes those waiting for it, however its thread ends (a panic
+/// included): a writer left busy would make the session's end wait forever.
+struct WriterDone<'a>(&'a CacheWriter);
+
+impl Drop for WriterDone<'_> {
+    fn drop(&mut self) {
+        let mut state = relock(&self.0.state);
+        state.busy = false;
+        state.writing = None;
+        self.0.idle.notify_all();
+    }
 }
 
 impl CacheWriter {
     /// Hands a computed matrix over to be stored, starting the writing thread if it is idle.
     fn submit(self: &Arc<Self>, entry: CacheEntry, matrix: Arc<Matrix>) {
         let mut state = relock(&self.state);
-        state.next = Some((entry, matrix));
+        state
+            .pending
+            .insert(entry.path().to_path_buf(), (entry, matrix));
         if state.busy {
             return;
         }
@@ -218,34 +237,49 @@ impl CacheWriter {
         match spawned {
             Ok(_) => state.busy = true,
             Err(e) => {
-                state.next = None;
-                eprintln!("envparity-desktop: the matrix cache is not stored: no thread: {e}");
+                state.pending.clear();
+                report(&format!("the matrix cache is not stored: no thread: {e}"));
             }
         }
     }
 
+    /// The data of the workspace whose cache file is `file` changed: a matrix waiting for it is
+    /// dropped, the file is removed, and one being written is removed once written. (A file of
+    /// other inputs could only miss, but it would keep values of a snapshot just deleted until
+    /// the next launch's read removed it — or for good, should that launch have nothing to
+    /// compare.)
+    fn discard(&self, file: &Path) {
+        let mut state = relock(&self.state);
+        state.pending.remove(file);
+        if let Some((writing, changed)) = state.writing.as_mut() {
+            if writing == file {
+                *changed = true;
+            }
+        }
+        let _ = std::fs::remove_file(file);
+    }
+
     /// Stores matrices until none is waiting. A failure costs only the next launch's speed, so
-    /// it is reported on stderr, not to the UI; a panic (a bug) is reported likewise and never
-    /// leaves the writer marked busy.
+    /// it is reported on stderr, not to the UI; so is a panic (a bug).
     fn run(&self) {
+        let _done = WriterDone(self);
         loop {
             let (entry, matrix) = {
                 let mut state = relock(&self.state);
-                match state.next.take() {
-                    Some(next) => next,
-                    None => {
-                        state.busy = false;
-                        self.idle.notify_all();
-                        return;
-                    }
-                }
+                let Some((file, next)) = state.pending.pop_first() else {
+                    return;
+                };
+                state.writing = Some((file, false));
+                next
             };
             let written = guarded("storing the matrix cache", || entry.write(&matrix));
+            drop(matrix);
             if let Err(e) = written {
-                eprintln!(
-                    "envparity-desktop: the matrix cache is not stored: {}",
-                    e.message
-                );
+                report(&format!("the matrix cache is not stored: {}", e.message));
+            }
+            let mut state = relock(&self.state);
+            if let Some((file, true)) = state.writing.take() {
+                let _ = std::fs::remove_file(file);
             }
         }
     }
@@ -285,6 +319,12 @@ impl Drop for LaunchDone<'_> {
         *relock(&self.0.launch) = Launch::Done;
         self.0.launched.notify_all();
     }
+}
+
+/// Reports on stderr what only costs speed, never failing (a closed stderr is not an error).
+fn report(message: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "envparity-desktop: {message}");
 }
 
 /// Turns a panic's payload into text.
@@ -619,10 +659,14 @@ impl Session {
     }
 
     /// Runs `f` on the open workspace, then drops the cached matrix (the data changed).
+    /// The workspace's matrix cache file is discarded too (see [`CacheWriter::discard`]).
     pub fn change<T>(&self, f: impl FnOnce(&Workspace) -> AppResult<T>) -> AppResult<T> {
         self.with(|open| {
             let out = f(&open.workspace);
             open.invalidate();
+            if let Ok(file) = open.workspace.matrix_cache_file(&open.matrix_cache) {
+                self.cache_writer.discard(&file);
+            }
             out
         })
     }
@@ -850,6 +894,27 @@ mod tests {
                 Ok(())
             })
             .unwrap();
+    }
+
+    #[test]
+    fn a_change_removes_the_workspace_s_cache_file_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let session = Session::start(dir.path().to_path_buf()).unwrap();
+        session.wait_for_matrix_cache();
+        let file = session
+            .with(|o| o.workspace.matrix_cache_file(&o.matrix_cache))
+            .unwrap();
+        assert!(file.exists(), "the launch stored its matrix");
+        // a snapshot deleted in the app: the file holds its values, and no recompute follows
+        session
+            .change(|ws| {
+                let id = ws.store().snapshots(None)?[0].id;
+                ws.delete_snapshot(id)
+            })
+            .unwrap();
+        assert!(!file.exists(), "the file went with the change");
+        drop(session);
+        assert!(!file.exists(), "nothing stored it again");
     }
 
     #[test]

@@ -32,7 +32,7 @@ use crate::files::write_atomic_with;
 use crate::Workspace;
 
 /// Bumped when what goes into the key changes.
-const FORMAT: &str = "envparity matrix cache 1";
+const FORMAT: &str = "envparity matrix cache 2";
 /// The file name's extension.
 const EXTENSION: &str = "matrix";
 /// How many cache files (workspaces) a directory keeps; older ones are removed on writing.
@@ -116,14 +116,21 @@ impl Workspace {
         key.part(&format!("{:?}", inputs.exceptions));
         key.part(&format!("{:?}", inputs.group_numbered));
         key.part(&expiry_states(&inputs.exceptions, today));
-        let mut name = Hasher::default();
-        name.part(&info.id);
-        name.part(&location);
-        let name = hex(&name.finish()[..12]);
         Ok(Some(CacheEntry {
-            path: dir.join(format!("{name}.{EXTENSION}")),
+            path: self.matrix_cache_file(dir)?,
             key: key.finish(),
         }))
+    }
+
+    /// This workspace's cache file in `dir` (whether it exists or not): named by the
+    /// workspace's id and location, so one file per workspace.
+    pub fn matrix_cache_file(&self, dir: &Path) -> AppResult<PathBuf> {
+        let info = self.info()?;
+        let mut name = Hasher::default();
+        name.part(&info.id);
+        name.part(&self.path().display().to_string());
+        let name = hex(&name.finish()[..12]);
+        Ok(dir.join(format!("{name}.{EXTENSION}")))
     }
 }
 
