@@ -140,18 +140,35 @@ impl CacheEntry {
     /// can never be read again, and it may hold values the secret detector has since learnt to
     /// scrub, or of snapshots since deleted.
     fn read(&self, plan: &Plan) -> Option<Matrix> {
-        let bytes = std::fs::read(&self.path).ok()?;
-        let matrix = bytes
-            .strip_prefix(&self.key[..])
-            .and_then(|rest| Matrix::from_bytes(rest).ok())
+        let mut file = std::fs::File::open(&self.path).ok()?;
+        let matrix = self
+            .read_matching(&mut file)
+            .and_then(|rest| Matrix::from_bytes(&rest).ok())
             .filter(|m| {
                 let labels = plan.chosen.iter().map(|(label, _, _)| label);
                 m.labels.len() == plan.chosen.len() && m.labels.iter().eq(labels)
             });
         if matrix.is_none() {
+            drop(file);
             let _ = std::fs::remove_file(&self.path);
         }
         matrix
+    }
+
+    /// The bytes after the key, read only when the file starts with this entry's key: a file of
+    /// other inputs (hundreds of megabytes for a large workspace) is told apart by its first
+    /// 32 bytes, not read whole.
+    fn read_matching(&self, file: &mut std::fs::File) -> Option<Vec<u8>> {
+        use std::io::Read;
+        let mut key = [0u8; 32];
+        file.read_exact(&mut key).ok()?;
+        if key != self.key {
+            return None;
+        }
+        let len = file.metadata().ok()?.len();
+        let mut rest = Vec::with_capacity(usize::try_from(len.saturating_sub(32)).ok()?);
+        file.read_to_end(&mut rest).ok()?;
+        Some(rest)
     }
 
     /// Stores `matrix` under this entry's key (the key, then the matrix's binary form, written
