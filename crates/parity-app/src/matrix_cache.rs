@@ -18,7 +18,9 @@
 //!
 //! The file holds what the matrix holds: values of stored snapshots, which the secret detector
 //! has been through (no secret reaches it). It is written like every file (`files::write_atomic`:
-//! a new file, readable by its owner only, renamed into place); the newest [`KEEP`] are kept.
+//! a new file, readable by its owner only, renamed into place). A file read back is marked used
+//! (its modification time); the [`KEEP`] most recently used are kept, and none unused for
+//! [`MAX_AGE`].
 
 use std::path::{Path, PathBuf};
 
@@ -37,6 +39,8 @@ const FORMAT: &str = "envparity matrix cache 2";
 const EXTENSION: &str = "matrix";
 /// How many cache files (workspaces) a directory keeps; older ones are removed on writing.
 pub const KEEP: usize = 4;
+/// How long a cache file neither written nor read is kept (its workspace's values with it).
+pub const MAX_AGE: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
 /// How old a temporary file of an interrupted write must be before it is removed.
 const STALE_TEMP: std::time::Duration = std::time::Duration::from_secs(3600);
 
@@ -151,6 +155,9 @@ impl CacheEntry {
         if matrix.is_none() {
             drop(file);
             let _ = std::fs::remove_file(&self.path);
+        } else {
+            // used: eviction goes by last use, not by write
+            let _ = file.set_modified(std::time::SystemTime::now());
         }
         matrix
     }
@@ -172,8 +179,8 @@ impl CacheEntry {
     }
 
     /// Stores `matrix` under this entry's key (the key, then the matrix's binary form, written
-    /// as it is encoded), creating the directory if needed, then removes all but the newest
-    /// [`KEEP`] cache files of the directory.
+    /// as it is encoded), creating the directory if needed, then prunes the directory
+    /// ([`KEEP`], [`MAX_AGE`]).
     pub fn write(&self, matrix: &Matrix) -> AppResult<()> {
         let dir = self.path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(|e| {
@@ -193,7 +200,8 @@ impl CacheEntry {
     }
 }
 
-/// Removes all but the newest [`KEEP`] cache files of `dir` (never `keep`, just written), and
+/// Removes all but the [`KEEP`] most recently used cache files of `dir` and those unused for
+/// [`MAX_AGE`] (never `keep`, just written), and
 /// temporary files an interrupted write left behind (older than [`STALE_TEMP`]: a younger one may
 /// be another instance's write in progress).
 fn prune(dir: &Path, keep: &Path) {
@@ -220,8 +228,9 @@ fn prune(dir: &Path, keep: &Path) {
         })
         .unwrap_or_default();
     files.sort_by_key(|f| std::cmp::Reverse(f.0));
-    for (_, old) in files.iter().skip(KEEP) {
-        if old != keep {
+    for (i, (modified, old)) in files.iter().enumerate() {
+        let unused = now.duration_since(*modified).is_ok_and(|age| age > MAX_AGE);
+        if old != keep && (i >= KEEP || unused) {
             let _ = std::fs::remove_file(old);
         }
     }
@@ -426,8 +435,29 @@ mod tests {
         }
     }
 
+    /// Sets `path`'s modification time to `ago` before now.
+    fn make_old(path: &Path, ago: std::time::Duration) {
+        std::fs::File::options()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_modified(std::time::SystemTime::now() - ago)
+            .unwrap();
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut left: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        left
+    }
+
+    const HOUR: std::time::Duration = std::time::Duration::from_secs(3600);
+
     #[test]
-    fn a_directory_keeps_the_newest_files_only() {
+    fn a_directory_keeps_the_most_recently_used_files_only() {
         let dir = tempfile::tempdir().unwrap();
         let cache = dir.path().join("cache");
         std::fs::create_dir_all(&cache).unwrap();
@@ -436,36 +466,20 @@ mod tests {
         for i in 0..KEEP + 2 {
             let path = cache.join(format!("{i}.{EXTENSION}"));
             std::fs::write(&path, "x").unwrap();
-            // distinct modification times, oldest first
-            let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000 + i as u64);
-            std::fs::File::options()
-                .write(true)
-                .open(&path)
-                .unwrap()
-                .set_modified(t)
-                .unwrap();
+            // distinct modification times within the last hours, oldest first
+            make_old(&path, HOUR * (10 - i as u32));
         }
         // what an interrupted write leaves: removed once old, kept while it may be in progress
         let old_temp = cache.join(".envparity-old.tmp");
         let young_temp = cache.join(".envparity-young.tmp");
         std::fs::write(&old_temp, "x").unwrap();
         std::fs::write(&young_temp, "x").unwrap();
-        std::fs::File::options()
-            .write(true)
-            .open(&old_temp)
-            .unwrap()
-            .set_modified(std::time::SystemTime::now() - 2 * STALE_TEMP)
-            .unwrap();
+        make_old(&old_temp, 2 * STALE_TEMP);
         let new = cache.join(format!("new.{EXTENSION}"));
         std::fs::write(&new, "x").unwrap();
         prune(&cache, &new);
-        let mut left: Vec<String> = std::fs::read_dir(&cache)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        left.sort();
         assert_eq!(
-            left,
+            names(&cache),
             [
                 ".envparity-young.tmp",
                 "3.matrix",
@@ -475,5 +489,40 @@ mod tests {
                 "notes.txt"
             ]
         );
+    }
+
+    #[test]
+    fn a_file_unused_for_longer_than_max_age_is_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("cache");
+        std::fs::create_dir_all(&cache).unwrap();
+        let recent = cache.join(format!("recent.{EXTENSION}"));
+        let unused = cache.join(format!("unused.{EXTENSION}"));
+        std::fs::write(&recent, "x").unwrap();
+        std::fs::write(&unused, "x").unwrap();
+        make_old(&recent, MAX_AGE - HOUR);
+        make_old(&unused, MAX_AGE + HOUR);
+        let new = cache.join(format!("new.{EXTENSION}"));
+        std::fs::write(&new, "x").unwrap();
+        prune(&cache, &new);
+        assert_eq!(names(&cache), ["new.matrix", "recent.matrix"]);
+    }
+
+    #[test]
+    fn a_file_read_back_counts_as_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = demo(dir.path());
+        let cache = dir.path().join("cache");
+        let today = Utc::now().date_naive();
+        let path = miss_and_store(&ws, &cache, today);
+        make_old(&path, MAX_AGE - HOUR);
+        assert!(ws.compare_with_cache(&cache, today).unwrap().hit);
+        let age = std::fs::metadata(&path)
+            .unwrap()
+            .modified()
+            .unwrap()
+            .elapsed()
+            .unwrap_or_default();
+        assert!(age < HOUR, "read back {age:?} ago: marked used");
     }
 }
