@@ -10,9 +10,9 @@
 //! location, each column's label, environment settings and snapshot (id, time, source, gaps,
 //! resource count, collector), the secret detector's version and key id (the one rewrite of stored
 //! snapshots changes them), rewrite rules, ignores, exceptions, grouping, and which exceptions
-//! have expired by today (the only way the date enters a matrix, so a file stays valid from day to
-//! day until an expiry passes). A change to any of them is a miss, and a miss computes. A file that does
-//! not read back (damaged, truncated, another format) is a miss too, never an error. A file that
+//! have expired by today (the only way the date enters a matrix, so a file stays valid from day
+//! to day until an expiry passes). A change to any of them is a miss, and a miss computes. A file
+//! that does not read back (damaged, truncated, another format) is a miss too, never an error. A file that
 //! misses is removed at once: it may hold values of snapshots since deleted, or values a newer
 //! secret detector scrubs.
 //!
@@ -121,21 +121,28 @@ impl Workspace {
         key.part(&format!("{:?}", inputs.group_numbered));
         key.part(&expiry_states(&inputs.exceptions, today));
         Ok(Some(CacheEntry {
-            path: self.matrix_cache_file(dir)?,
+            path: cache_file(dir, &info.id, &location),
             key: key.finish(),
         }))
     }
 
-    /// This workspace's cache file in `dir` (whether it exists or not): named by the
-    /// workspace's id and location, so one file per workspace.
+    /// This workspace's cache file in `dir` (whether it exists or not).
     pub fn matrix_cache_file(&self, dir: &Path) -> AppResult<PathBuf> {
-        let info = self.info()?;
-        let mut name = Hasher::default();
-        name.part(&info.id);
-        name.part(&self.path().display().to_string());
-        let name = hex(&name.finish()[..12]);
-        Ok(dir.join(format!("{name}.{EXTENSION}")))
+        Ok(cache_file(
+            dir,
+            &self.info()?.id,
+            &self.path().display().to_string(),
+        ))
     }
+}
+
+/// The cache file in `dir` of the workspace with this id and location: named by both, so one
+/// file per workspace.
+fn cache_file(dir: &Path, id: &str, location: &str) -> PathBuf {
+    let mut name = Hasher::default();
+    name.part(id);
+    name.part(location);
+    dir.join(format!("{}.{EXTENSION}", hex(&name.finish()[..12])))
 }
 
 impl CacheEntry {
