@@ -883,14 +883,16 @@ mod tests {
         assert_ne!(recomputed, computed.0, "the removed exception shows");
         // the recompute is stored too: the next launch reads the matrix after the change
         drop(second);
-        let third = Session::start(dir.path().to_path_buf()).unwrap();
-        third
+        assert_relaunch_reads(dir.path(), &recomputed);
+    }
+
+    /// A launch in `data_dir` reads its matrix from the matrix cache, and it has these rows.
+    fn assert_relaunch_reads(data_dir: &Path, rows: &[parity_core::Row]) {
+        Session::start(data_dir.to_path_buf())
+            .unwrap()
             .with(|o| {
-                assert!(
-                    o.from_cache,
-                    "the matrix recomputed in the session was stored"
-                );
-                assert_eq!(o.rows_view(&[])?.comparison().matrix.rows, recomputed);
+                assert!(o.from_cache, "the relaunch reads the matrix cache");
+                assert_eq!(o.rows_view(&[])?.comparison().matrix.rows, rows);
                 Ok(())
             })
             .unwrap();
@@ -946,14 +948,8 @@ mod tests {
             "one file per workspace, no temporary left: {files:?}"
         );
         drop(session);
-        let again = Session::start(dir.path().to_path_buf()).unwrap();
-        again
-            .with(|o| {
-                assert!(o.from_cache, "the newest matrix is the one stored");
-                assert_eq!(o.rows_view(&[])?.comparison().matrix.rows, last);
-                Ok(())
-            })
-            .unwrap();
+        // the newest matrix is the one stored
+        assert_relaunch_reads(dir.path(), &last);
     }
 
     #[test]

@@ -108,7 +108,6 @@ fn no_ipc_payload_carries_a_planted_secret() {
     let reopened = api::matrix_meta(&relaunched, vec![]).unwrap();
     assert_eq!(reopened.total_rows, meta.total_rows);
     assert!(reopened.from_cache);
-    relaunched.wait_for_matrix_cache();
     let cache = dir.path().join("data").join("matrix-cache");
     let files: Vec<std::path::PathBuf> = std::fs::read_dir(&cache)
         .unwrap()

@@ -296,12 +296,20 @@ mod tests {
     use crate::DbOpenMode;
     use chrono::Utc;
 
-    fn demo(dir: &Path) -> Workspace {
+    /// The demo workspace in a temporary directory (kept while the first value lives), the
+    /// cache directory beside it, and today.
+    fn demo() -> (tempfile::TempDir, Workspace, PathBuf, NaiveDate) {
+        let dir = tempfile::tempdir().unwrap();
         let now = Utc::now();
-        let ws =
-            Workspace::open(&dir.join("demo.sqlite"), DbOpenMode::CreateIfMissing, now).unwrap();
+        let ws = Workspace::open(
+            &dir.path().join("demo.sqlite"),
+            DbOpenMode::CreateIfMissing,
+            now,
+        )
+        .unwrap();
         ws.load_demo(now).unwrap();
-        ws
+        let cache = dir.path().join("cache");
+        (dir, ws, cache, now.date_naive())
     }
 
     /// The diff document of a comparison, as `envparity diff --format json` prints it.
@@ -322,10 +330,7 @@ mod tests {
 
     #[test]
     fn a_stored_matrix_is_read_back_and_gives_the_same_comparison() {
-        let dir = tempfile::tempdir().unwrap();
-        let ws = demo(dir.path());
-        let cache = dir.path().join("cache");
-        let today = Utc::now().date_naive();
+        let (_dir, ws, cache, today) = demo();
         let path = miss_and_store(&ws, &cache, today);
         assert!(path.exists());
         #[cfg(unix)]
@@ -362,10 +367,7 @@ mod tests {
 
     #[test]
     fn any_change_to_the_inputs_is_a_miss() {
-        let dir = tempfile::tempdir().unwrap();
-        let ws = demo(dir.path());
-        let cache = dir.path().join("cache");
-        let today = Utc::now().date_naive();
+        let (_dir, ws, cache, today) = demo();
         miss_and_store(&ws, &cache, today);
         assert!(ws.compare_with_cache(&cache, today).unwrap().hit);
 
@@ -416,10 +418,7 @@ mod tests {
 
     #[test]
     fn a_damaged_or_foreign_file_is_a_miss_not_an_error() {
-        let dir = tempfile::tempdir().unwrap();
-        let ws = demo(dir.path());
-        let cache = dir.path().join("cache");
-        let today = Utc::now().date_naive();
+        let (_dir, ws, cache, today) = demo();
         let path = miss_and_store(&ws, &cache, today);
         let good = std::fs::read(&path).unwrap();
         for damaged in [
@@ -517,10 +516,7 @@ mod tests {
 
     #[test]
     fn a_file_read_back_counts_as_used() {
-        let dir = tempfile::tempdir().unwrap();
-        let ws = demo(dir.path());
-        let cache = dir.path().join("cache");
-        let today = Utc::now().date_naive();
+        let (_dir, ws, cache, today) = demo();
         let path = miss_and_store(&ws, &cache, today);
         make_old(&path, MAX_AGE - HOUR);
         assert!(ws.compare_with_cache(&cache, today).unwrap().hit);
