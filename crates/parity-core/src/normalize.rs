@@ -18,7 +18,42 @@ pub struct EnvContext<'a> {
     pub tokens: &'a TokenSet,
     pub keyed: &'a KeyedSnapshot,
     /// CIDR of every VPC and subnet → its logical key.
-    pub cidrs: FxHashMap<String, String>,
+    cidrs: FxHashMap<String, String>,
+    /// The lengths of every native id and alias, and of every CIDR: a string of another length
+    /// is neither, and is not looked up (most values are not; each lookup costs a hash and a
+    /// probe of a table as large as the snapshot).
+    id_lengths: Lengths,
+    cidr_lengths: Lengths,
+}
+
+/// A set of string lengths, exact: lengths below 128 by bit, longer ones all together.
+#[derive(Debug, Default, Clone, Copy)]
+struct Lengths {
+    short: u128,
+    long: bool,
+}
+
+impl Lengths {
+    fn of<'s>(strings: impl Iterator<Item = &'s String>) -> Self {
+        let mut set = Lengths::default();
+        for s in strings {
+            if s.len() < 128 {
+                set.short |= 1u128 << s.len();
+            } else {
+                set.long = true;
+            }
+        }
+        set
+    }
+
+    /// Whether some string of the set may have `s`'s length (never false for one in it).
+    fn may_hold(&self, s: &str) -> bool {
+        if s.len() < 128 {
+            self.short & (1u128 << s.len()) != 0
+        } else {
+            self.long
+        }
+    }
 }
 
 impl<'a> EnvContext<'a> {
@@ -36,6 +71,8 @@ impl<'a> EnvContext<'a> {
         EnvContext {
             tokens,
             keyed,
+            id_lengths: Lengths::of(keyed.by_id.keys()),
+            cidr_lengths: Lengths::of(cidrs.keys()),
             cidrs,
         }
     }
@@ -63,11 +100,15 @@ impl<'a> EnvContext<'a> {
         if let Some(presence) = crate::secrets::presence_form(s) {
             return Some(self.tokens.replace_in_value(&presence).unwrap_or(presence));
         }
-        if let Some(key) = self.keyed.key_of_id(s) {
-            return Some(key.to_string());
+        if self.id_lengths.may_hold(s) {
+            if let Some(key) = self.keyed.key_of_id(s) {
+                return Some(key.to_string());
+            }
         }
-        if let Some(key) = self.cidrs.get(s) {
-            return Some(key.clone());
+        if self.cidr_lengths.may_hold(s) {
+            if let Some(key) = self.cidrs.get(s) {
+                return Some(key.clone());
+            }
         }
         if references {
             if let Some(shape) = unresolved_arn(s) {
@@ -227,6 +268,41 @@ mod tests {
             missing: vec![],
             resources,
         }
+    }
+
+    #[test]
+    fn ids_of_every_length_are_looked_up_and_other_lengths_are_not_ids() {
+        // the length filter is exact: ids of lengths 0..128 by bit, longer ones (ARNs) together
+        let arn = format!("arn:aws:iam::123456789012:role/{}", "r".repeat(200));
+        let id_127 = "i".repeat(127);
+        let mut role = Resource::named("iam.role", "role-1", "staging-deployer");
+        role.aliases.push(arn.clone());
+        let s = snap(vec![
+            role,
+            Resource::named("ec2.instance", &id_127, "staging-api"),
+            Resource::named("ec2.instance", "i-1", "staging-web"),
+        ]);
+        let tokens = TokenSet::new(["staging"]);
+        let keyed = key_snapshot(&s, &tokens, "/staging/", &[]);
+        let ctx = EnvContext::new(&s, &tokens, &keyed);
+        for (id, key) in [
+            (arn.as_str(), "iam.role/deployer"),
+            (id_127.as_str(), "ec2.instance/api"),
+            ("i-1", "ec2.instance/web"),
+        ] {
+            assert_eq!(
+                ctx.normalize(&json!(id), Compare::References),
+                Some(json!(key)),
+                "{id}"
+            );
+        }
+        // a string of an id's length that is no id, and one of no id's length, stay
+        assert_eq!(ctx.normalize(&json!("i-2"), Compare::Plain), None);
+        assert_eq!(ctx.normalize(&json!("i-22"), Compare::Plain), None);
+        assert_eq!(
+            ctx.normalize(&json!(format!("{arn}x")), Compare::Plain),
+            None
+        );
     }
 
     #[test]
