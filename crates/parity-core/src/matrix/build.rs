@@ -88,20 +88,6 @@ impl Interner {
             *r = rank[a];
         }
     }
-
-    /// A string interned in phase 1 (or a fresh one, which cannot happen for known names).
-    pub(super) fn get_existing(&self, s: &str) -> Arc<str> {
-        self.get_ranked(s).0
-    }
-
-    /// A string interned in phase 1 with its rank (`None` for a fresh one, which cannot happen
-    /// for known names).
-    pub(super) fn get_ranked(&self, s: &str) -> (Arc<str>, Option<u32>) {
-        match self.strings.get(s) {
-            Some((a, rank)) => (a.clone(), Some(*rank)),
-            None => (Arc::from(s), None),
-        }
-    }
 }
 
 /// The distinct names one column brings to the [`Interner`], each with a column-local id, and
@@ -174,63 +160,49 @@ pub(super) struct PreparedColumn<'a> {
 impl<'a> PreparedColumn<'a> {
     /// Keys the column's resources, groups them by key, counts children per parent, and collects
     /// every kind, attribute name, tag name and child kind for the interner. Columns are prepared
-    /// in parallel: nothing here is shared.
+    /// in parallel: nothing here is shared. Within a column, the names are collected while the
+    /// resources are keyed (they do not depend on the keys), so that a core left without a
+    /// column to prepare (three columns on two cores) takes that part.
     fn new(
         column: &'a Column<'a>,
         tokens: &TokenSet,
         rules: &[CompiledRule],
         group_numbered: &GroupNumbered,
     ) -> Self {
-        let keyed = key_snapshot_with(
-            column.snapshot,
-            tokens,
-            &column.env.effective_ssm_prefix(),
-            rules,
-            group_numbered,
+        let snapshot: &'a crate::model::Snapshot = column.snapshot;
+        let (keyed, (mut names, name_ids)) = rayon::join(
+            || {
+                key_snapshot_with(
+                    snapshot,
+                    tokens,
+                    &column.env.effective_ssm_prefix(),
+                    rules,
+                    group_numbered,
+                )
+            },
+            || Names::of(snapshot),
         );
         let mut groups: FxHashMap<Arc<str>, SmallVec<[usize; 1]>> =
             FxHashMap::with_capacity_and_hasher(keyed.keys.len(), Default::default());
         let mut keys: Vec<Arc<str>> = Vec::with_capacity(keyed.keys.len());
         for (i, key) in keyed.keys.iter().enumerate() {
             match groups.get_mut(key.as_str()) {
-                Some(members) => members.push(i),
+                Some(members) => {
+                    // the key's string is the one its first member holds
+                    let shared = keys[members[0]].clone();
+                    members.push(i);
+                    keys.push(shared);
+                }
                 None => {
                     let k: Arc<str> = Arc::from(key.as_str());
+                    keys.push(k.clone());
                     groups.insert(k, smallvec::smallvec![i]);
                 }
             }
-            let (k, _) = groups
-                .get_key_value(key.as_str())
-                .expect("inserted just above");
-            keys.push(k.clone());
         }
         let mut children: FxHashMap<usize, Vec<(&'a str, i64)>> = FxHashMap::default();
         let mut subnet_zones: FxHashMap<usize, BTreeSet<&'a str>> = FxHashMap::default();
-        let mut names = Names::default();
-        let snapshot: &'a crate::model::Snapshot = column.snapshot;
-        let n = snapshot.resources.len();
-        let mut name_ids = NameIds {
-            attributes: Vec::with_capacity(n * 16),
-            attribute_start: Vec::with_capacity(n + 1),
-            tags: Vec::with_capacity(n * 4),
-            tag_start: Vec::with_capacity(n + 1),
-        };
-        name_ids.attribute_start.push(0);
-        name_ids.tag_start.push(0);
         for r in &snapshot.resources {
-            local_id(&mut names.strings, &mut names.string_list, &r.kind);
-            for a in r.attributes.keys() {
-                let id = local_id(&mut names.strings, &mut names.string_list, a);
-                name_ids.attributes.push(id);
-            }
-            name_ids
-                .attribute_start
-                .push(name_ids.attributes.len() as u32);
-            for t in r.tags.keys() {
-                let id = local_id(&mut names.tags, &mut names.tag_list, t);
-                name_ids.tags.push(id);
-            }
-            name_ids.tag_start.push(name_ids.tags.len() as u32);
             if let Some(parent) = r.parent.as_deref().and_then(|p| keyed.by_id.get(p)) {
                 if r.kind == "ec2.subnet" {
                     if let Some(zone) = r
@@ -261,6 +233,39 @@ impl<'a> PreparedColumn<'a> {
             name_ids,
             names,
         }
+    }
+}
+
+impl<'a> Names<'a> {
+    /// Every kind, attribute name and tag key of `snapshot`, and each resource's names as local
+    /// ids (child kinds are added once parents are known).
+    fn of(snapshot: &'a crate::model::Snapshot) -> (Self, NameIds) {
+        let mut names = Names::default();
+        let n = snapshot.resources.len();
+        let mut name_ids = NameIds {
+            attributes: Vec::with_capacity(n * 16),
+            attribute_start: Vec::with_capacity(n + 1),
+            tags: Vec::with_capacity(n * 4),
+            tag_start: Vec::with_capacity(n + 1),
+        };
+        name_ids.attribute_start.push(0);
+        name_ids.tag_start.push(0);
+        for r in &snapshot.resources {
+            local_id(&mut names.strings, &mut names.string_list, &r.kind);
+            for a in r.attributes.keys() {
+                let id = local_id(&mut names.strings, &mut names.string_list, a);
+                name_ids.attributes.push(id);
+            }
+            name_ids
+                .attribute_start
+                .push(name_ids.attributes.len() as u32);
+            for t in r.tags.keys() {
+                let id = local_id(&mut names.tags, &mut names.tag_list, t);
+                name_ids.tags.push(id);
+            }
+            name_ids.tag_start.push(name_ids.tags.len() as u32);
+        }
+        (names, name_ids)
     }
 }
 
@@ -372,7 +377,6 @@ impl Matrix {
             .map(|(p, tokens)| EnvContext::new(p.column.snapshot, tokens, &p.keyed))
             .collect();
 
-        // Phase 2 (parallel over keys): rows of each key.
         let shared = Shared {
             columns,
             prepared: &prepared,
@@ -388,13 +392,14 @@ impl Matrix {
                 zones: interner.strings.get("availability_zones").map(|(_, r)| *r),
             },
         };
-        let (rows, ambiguous) = all_rows(&shared, &all_keys(&prepared));
+        let (rows, tally) = all_rows(&shared, &all_keys(&prepared));
 
+        // the rest of each prepared column (its maps) is dropped in parallel
         let (keys, explanations): (Vec<Vec<Arc<str>>>, Vec<Vec<String>>) = prepared
-            .into_iter()
+            .into_par_iter()
             .map(|p| (p.keys, p.keyed.explanations))
             .unzip();
-        let scores = scores(columns.len(), &rows);
+        let scores = scores(columns.len(), &tally.pairs);
         // Exceptions apply to the finding even in a change view's absence of policy: a change
         // view compares one environment, so it never has a shared secret anyway.
         let all_exceptions: Vec<CompiledException> = options
@@ -402,8 +407,13 @@ impl Matrix {
             .iter()
             .map(CompiledException::new)
             .collect::<Result<_, _>>()?;
-        let shared_secrets =
-            super::shared::shared_secrets(columns, &rows, &all_exceptions, options.today);
+        let shared_secrets = super::shared::shared_secrets(
+            columns,
+            &rows,
+            &tally.secret_rows,
+            &all_exceptions,
+            options.today,
+        );
         Ok(Matrix {
             labels: columns.iter().map(|c| c.label.clone()).collect(),
             environments: columns.iter().map(|c| c.env.name.clone()).collect(),
@@ -411,7 +421,7 @@ impl Matrix {
             rows,
             keys,
             explanations,
-            ambiguous,
+            ambiguous: tally.ambiguous,
             scores,
             shared_secrets,
         })
@@ -441,7 +451,54 @@ fn all_keys(prepared: &[PreparedColumn]) -> Vec<Arc<str>> {
     all_keys
 }
 
-/// The rows and ambiguity warnings of every key, computed in parallel, in key order. Keys are
+/// What the row phase produces besides the rows: ambiguity warnings, per pair of columns the
+/// rows compared and those at parity, and the rows holding a secret fingerprint.
+pub(super) struct RowTally {
+    pub ambiguous: Vec<AmbiguousKey>,
+    /// Indexed by [`pair_index`]: (compared, parity).
+    pub pairs: Vec<(usize, usize)>,
+    /// Indices of the rows with a secret fingerprint in some value, ascending.
+    pub secret_rows: Vec<usize>,
+}
+
+impl RowTally {
+    fn new(columns: usize) -> Self {
+        RowTally {
+            ambiguous: Vec::new(),
+            pairs: vec![(0, 0); columns * columns.saturating_sub(1) / 2],
+            secret_rows: Vec::new(),
+        }
+    }
+
+    /// Counts `rows` (which follow `offset` rows already counted) into the tally.
+    fn count(&mut self, columns: usize, rows: &[Row], offset: usize) {
+        for (i, row) in rows.iter().enumerate() {
+            for p in &row.pairs {
+                let c = &mut self.pairs[pair_index(columns, p.a(), p.b())];
+                c.0 += 1;
+                if p.status.is_parity() {
+                    c.1 += 1;
+                }
+            }
+            if super::shared::holds_fingerprint(row) {
+                self.secret_rows.push(offset + i);
+            }
+        }
+    }
+
+    /// Adds a later run of rows' tally, its row indices shifted by `offset`.
+    fn append(&mut self, other: &mut RowTally, offset: usize) {
+        self.ambiguous.append(&mut other.ambiguous);
+        for (x, y) in self.pairs.iter_mut().zip(&mut other.pairs) {
+            x.0 += std::mem::take(&mut y.0);
+            x.1 += std::mem::take(&mut y.1);
+        }
+        self.secret_rows
+            .extend(other.secret_rows.drain(..).map(|i| i + offset));
+    }
+}
+
+/// The rows of every key, computed in parallel, in key order, with their [`RowTally`]. Keys are
 /// taken in chunks so that each worker appends to one vector per chunk rather than one per key,
 /// and chunks in batches whose rows are moved into the one result before the next batch runs:
 /// the chunks' memory is then reused, not all held beside the result (a large matrix's rows
@@ -449,31 +506,39 @@ fn all_keys(prepared: &[PreparedColumn]) -> Vec<Arc<str>> {
 /// vectors are kept from batch to batch, not freed and allocated again: freed, the allocator
 /// hands their pages back to the kernel, which zeroed them again for every batch (in a profile
 /// at 3 × 20,000 resources, the kernel's page zeroing under `key_rows` fell from 10 % of the
-/// diff's time to 7 %).
-fn all_rows(shared: &Shared, keys: &[Arc<str>]) -> (Vec<Row>, Vec<AmbiguousKey>) {
+/// diff's time to 7 %). Each chunk's rows are counted for the scores and scanned for secret
+/// fingerprints right after they are built, while they are in the worker's cache, rather than
+/// in passes over all rows afterwards.
+fn all_rows(shared: &Shared, keys: &[Arc<str>]) -> (Vec<Row>, RowTally) {
     const CHUNK: usize = 256;
+    let columns = shared.columns.len();
     let slots = 4 * rayon::current_num_threads().max(1);
     let batch = CHUNK * slots;
-    let mut outputs: Vec<KeyRows> = (0..slots.min(keys.len().div_ceil(CHUNK)))
-        .map(|_| KeyRows {
-            rows: Vec::with_capacity(CHUNK * 16),
-            ambiguous: Vec::new(),
+    let mut outputs: Vec<(KeyRows, RowTally)> = (0..slots.min(keys.len().div_ceil(CHUNK)))
+        .map(|_| {
+            let rows = KeyRows {
+                rows: Vec::with_capacity(CHUNK * 16),
+                ambiguous: Vec::new(),
+            };
+            (rows, RowTally::new(columns))
         })
         .collect();
     let mut rows: Vec<Row> = Vec::new();
-    let mut ambiguous = Vec::new();
+    let mut tally = RowTally::new(columns);
     for (b, batch_keys) in keys.chunks(batch).enumerate() {
         // one buffer per chunk (`zip` would drop the keys of chunks without one)
         debug_assert!(batch_keys.len().div_ceil(CHUNK) <= outputs.len());
         batch_keys
             .par_chunks(CHUNK)
             .zip(outputs.par_iter_mut())
-            .for_each_init(SpecCache::default, |cache, (chunk, out)| {
+            .for_each_init(SpecCache::default, |cache, (chunk, (out, chunk_tally))| {
                 for key in chunk {
                     shared.key_rows(key, cache, out);
                 }
+                chunk_tally.count(columns, &out.rows, 0);
+                chunk_tally.ambiguous.append(&mut out.ambiguous);
             });
-        let produced: usize = outputs.iter().map(|o| o.rows.len()).sum();
+        let produced: usize = outputs.iter().map(|(o, _)| o.rows.len()).sum();
         if b == 0 {
             // the first batch's rows per key, with a margin, for the whole
             let estimate = produced * keys.len() / batch_keys.len().max(1);
@@ -482,47 +547,20 @@ fn all_rows(shared: &Shared, keys: &[Arc<str>]) -> (Vec<Row>, Vec<AmbiguousKey>)
             rows.reserve(produced);
         }
         // moved out in chunk order (a batch's last chunks may have had no keys: empty)
-        for o in &mut outputs {
-            rows.append(&mut o.rows);
-            ambiguous.append(&mut o.ambiguous);
+        for (o, chunk_tally) in &mut outputs {
+            tally.append(chunk_tally, rows.len());
+            rows.par_extend(o.rows.par_drain(..));
         }
     }
-    (rows, ambiguous)
+    (rows, tally)
 }
 
-/// The parity score of every pair of `n` columns over the pairs compared on `rows` (counted in
-/// parallel, summed).
-fn scores(n: usize, rows: &[Row]) -> Vec<PairScore> {
-    let pairs = n * n.saturating_sub(1) / 2;
-    let counts = rows
-        .par_iter()
-        .fold(
-            || vec![(0usize, 0usize); pairs],
-            |mut counts, row| {
-                for p in &row.pairs {
-                    let c = &mut counts[pair_index(n, p.a(), p.b())];
-                    c.0 += 1;
-                    if p.status.is_parity() {
-                        c.1 += 1;
-                    }
-                }
-                counts
-            },
-        )
-        .reduce(
-            || vec![(0, 0); pairs],
-            |mut a, b| {
-                for (x, y) in a.iter_mut().zip(b) {
-                    x.0 += y.0;
-                    x.1 += y.1;
-                }
-                a
-            },
-        );
-    let mut scores = Vec::with_capacity(pairs);
+/// The parity score of every pair of `n` columns from the rows' tally.
+fn scores(n: usize, pairs: &[(usize, usize)]) -> Vec<PairScore> {
+    let mut scores = Vec::with_capacity(pairs.len());
     for a in 0..n {
         for b in a + 1..n {
-            let (compared, parity) = counts[pair_index(n, a, b)];
+            let (compared, parity) = pairs[pair_index(n, a, b)];
             scores.push(PairScore {
                 a,
                 b,

@@ -23,11 +23,14 @@ use crate::status::Status;
 /// Scaling group or a VPC spans (docs/CONTRACTS.md "Availability zones: spread, not names").
 pub(super) const ZONE_SPREAD: &str = "zone_spread";
 
-/// Per-thread cache of attribute specs and ignore decisions: `None` means ignored.
+/// Per-worker cache of attribute specs and ignore decisions (`None` means ignored), and the
+/// builder of the worker's rows' raw values.
 #[derive(Default)]
 pub(super) struct SpecCache {
     /// (kind's rank, attribute's rank) → spec: interned names, so no text is hashed
     specs: FxHashMap<(u32, u32), Option<AttributeSpec>>,
+    /// Reused for every row (see [`RawBuilder`]).
+    raw: RawBuilder,
 }
 
 /// The rows (and warnings) of a run of keys.
@@ -84,7 +87,7 @@ impl<'s> Shared<'s, '_> {
             today: self.today,
         };
         let rows = &mut out.rows;
-        let exists_row = self.exists_row(&k, &builder);
+        let exists_row = self.exists_row(&k, &builder, cache);
         let exists_cells = exists_row.cells.clone();
         rows.push(exists_row);
         rows.extend(self.count_row(&k, &builder, &exists_cells));
@@ -104,9 +107,9 @@ impl<'s> Shared<'s, '_> {
                 continue;
             };
             let (raw, normalized) = if single && &**attribute != ZONE_SPREAD {
-                self.single_values(&k, attribute, spec, &held[start..cursor])
+                self.single_values(&k, attribute, spec, &held[start..cursor], &mut cache.raw)
             } else {
-                self.attribute_values(&k, attribute, spec)
+                self.attribute_values(&k, attribute, spec, &mut cache.raw)
             };
             let values = RowValues {
                 kind: k.kind.clone(),
@@ -122,9 +125,11 @@ impl<'s> Shared<'s, '_> {
 
     /// The key's kind, members and presence in every column.
     fn key_context<'k>(&'k self, key: &'k Arc<str>) -> KeyContext<'k> {
-        let (kind, kind_rank) = self
-            .interner
-            .get_ranked(key.split_once('/').map_or(key, |(k, _)| k));
+        let kind_text = key.split_once('/').map_or(&**key, |(k, _)| k);
+        let (kind, kind_rank) = match self.interner.strings.get(kind_text) {
+            Some((interned, rank)) => (interned.clone(), Some(*rank)),
+            None => (Arc::from(kind_text), None),
+        };
         let members: SmallVec<[&[usize]; 4]> = self
             .prepared
             .iter()
@@ -181,21 +186,20 @@ impl<'s> Shared<'s, '_> {
     }
 
     /// The `exists` row: `true`/`false` where the kind was collected, `null` elsewhere.
-    fn exists_row(&self, k: &KeyContext, builder: &RowBuilder) -> Row {
-        let raw: Vec<Value> = k
-            .presence
-            .iter()
-            .map(|p| match p {
+    fn exists_row(&self, k: &KeyContext, builder: &RowBuilder, cache: &mut SpecCache) -> Row {
+        cache.raw.start(k.presence.len());
+        for p in &k.presence {
+            cache.raw.push(match p {
                 Presence::Present => Value::Bool(true),
                 Presence::Absent => Value::Bool(false),
                 _ => Value::Null,
-            })
-            .collect();
-        let raw = RawValues::from(raw);
+            });
+        }
+        let raw = cache.raw.finish();
         builder.build_exists(RowValues {
             kind: k.kind.clone(),
             key: k.key.clone(),
-            attribute: self.interner.get_existing("exists"),
+            attribute: self.interned("exists"),
             category: schema::exists_category(&k.kind),
             raw,
             normalized: Vec::new(),
@@ -224,7 +228,7 @@ impl<'s> Shared<'s, '_> {
         let values = RowValues {
             kind: k.kind.clone(),
             key: k.key.clone(),
-            attribute: self.interner.get_existing("count"),
+            attribute: self.interned("count"),
             category: Category::Size,
             raw: RawValues::from(counts),
             normalized: Vec::new(),
@@ -240,6 +244,14 @@ impl<'s> Shared<'s, '_> {
             })
             .collect();
         builder.build_derived_count(values, exists_cells, &capacity)
+    }
+
+    /// A name interned in phase 1 (`exists`, `count`; a fresh one cannot happen).
+    fn interned(&self, name: &str) -> Arc<str> {
+        match self.interner.strings.get(name) {
+            Some((interned, _)) => interned.clone(),
+            None => Arc::from(name),
+        }
     }
 
     /// The key of the Auto Scaling group whose desired capacity explains the instance count of
@@ -363,9 +375,10 @@ impl<'s> Shared<'s, '_> {
         attribute: &str,
         spec: AttributeSpec,
         held: &[Held],
+        raw: &mut RawBuilder,
     ) -> (RawValues, Vec<Option<Value>>) {
         let n = self.columns.len();
-        let mut raw = RawBuilder::with_columns(n);
+        raw.start(n);
         let mut normalized: Vec<Option<Value>> = Vec::new();
         for c in 0..n {
             if k.presence[c] != Presence::Present {
@@ -392,6 +405,7 @@ impl<'s> Shared<'s, '_> {
             }
             if let Some(v) = self.contexts[c].normalize(raw.last(), spec.compare) {
                 if normalized.is_empty() {
+                    normalized.reserve_exact(n); // boxed as is: no spare capacity
                     normalized.resize(n, None);
                 }
                 normalized[c] = Some(v);
@@ -431,13 +445,15 @@ impl<'s> Shared<'s, '_> {
         k: &KeyContext,
         attribute: &str,
         spec: AttributeSpec,
+        raw: &mut RawBuilder,
     ) -> (RawValues, Vec<Option<Value>>) {
         let n = self.columns.len();
-        let mut raw = RawBuilder::with_columns(n);
+        raw.start(n);
         let mut normalized: Vec<Option<Value>> = Vec::new();
         let mut set_normalized = |c: usize, v: Option<Value>| {
             if let Some(v) = v {
                 if normalized.is_empty() {
+                    normalized.reserve_exact(n); // boxed as is: no spare capacity
                     normalized.resize(n, None);
                 }
                 normalized[c] = Some(v);

@@ -1,8 +1,9 @@
 //! The shared-secret finding (docs/CONTRACTS.md "Secrets"): the same secret fingerprint in two
 //! distinct environments on one row (staging and prod sharing a database password or an API
 //! key). Reported whatever the row's status; an exception that covers the row and names both
-//! environments (and has not expired) accepts it for that pair. Rows are scanned in parallel,
-//! the findings kept in row order.
+//! environments (and has not expired) accepts it for that pair. The row phase lists the rows
+//! holding a fingerprint ([`holds_fingerprint`]); only those are compared, in parallel, the
+//! findings kept in row order.
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -26,13 +27,13 @@ pub struct SharedSecret {
 pub(super) fn shared_secrets(
     columns: &[Column<'_>],
     rows: &[Row],
+    secret_rows: &[usize],
     exceptions: &[CompiledException<'_>],
     today: chrono::NaiveDate,
 ) -> Vec<SharedSecret> {
-    rows.par_iter()
-        .enumerate()
-        // cheap pre-check: only rows with a fingerprint token in any value
-        .filter(|(_, row)| row.raw.distinct().iter().any(has_fingerprint))
+    secret_rows
+        .par_iter()
+        .map(|&i| (i, &rows[i]))
         .flat_map_iter(|(i, row)| {
             let fps: Vec<Vec<String>> = row
                 .raw
@@ -71,6 +72,12 @@ pub(super) fn shared_secrets(
             out
         })
         .collect()
+}
+
+/// Whether some raw value of `row` holds a secret fingerprint token: a cheap check, so that
+/// only those rows' fingerprints are extracted and compared.
+pub(super) fn holds_fingerprint(row: &Row) -> bool {
+    row.raw.distinct().iter().any(has_fingerprint)
 }
 
 fn has_fingerprint(v: &serde_json::Value) -> bool {

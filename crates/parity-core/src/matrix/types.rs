@@ -190,7 +190,10 @@ impl From<Vec<Value>> for RawValues {
     }
 }
 
-/// Builds [`RawValues`] column by column, sharing a value equal to an earlier column's.
+/// Builds [`RawValues`] column by column, sharing a value equal to an earlier column's. One
+/// builder is reused for row after row ([`RawBuilder::finish`] leaves it empty): built afresh
+/// for each row, its inline values were copied about on every one.
+#[derive(Default)]
 pub(super) struct RawBuilder {
     distinct: SmallVec<[Value; 4]>,
     at: SmallVec<[u16; 8]>,
@@ -198,10 +201,15 @@ pub(super) struct RawBuilder {
 
 impl RawBuilder {
     pub(super) fn with_columns(n: usize) -> Self {
-        RawBuilder {
-            distinct: SmallVec::new(),
-            at: SmallVec::with_capacity(n),
-        }
+        let mut b = RawBuilder::default();
+        b.start(n);
+        b
+    }
+
+    /// Starts a row of `n` columns (the builder is empty: new, or finished).
+    pub(super) fn start(&mut self, n: usize) {
+        debug_assert!(self.distinct.is_empty() && self.at.is_empty());
+        self.at.reserve_exact(n);
     }
 
     /// The index of a held value `matches` accepts, among those compared for sharing.
@@ -251,10 +259,11 @@ impl RawBuilder {
         &self.distinct[usize::from(d)]
     }
 
-    pub(super) fn finish(self) -> RawValues {
+    /// The row's values; the builder is left empty, for the next row.
+    pub(super) fn finish(&mut self) -> RawValues {
         RawValues {
-            distinct: self.distinct.into_iter().collect(),
-            at: self.at,
+            distinct: self.distinct.drain(..).collect(),
+            at: std::mem::take(&mut self.at),
         }
     }
 }

@@ -795,6 +795,73 @@ fn two_snapshots_of_one_environment_form_a_change_view() {
         .all(|r| matches!(r.status, Status::Same | Status::Drift | Status::Missing)));
 }
 
+/// Many keys: the row phase builds them in parallel chunks and batches, and gathers the rows,
+/// the pair counts and the rows holding secrets from all of them.
+#[test]
+fn scores_and_shared_secrets_hold_across_a_matrix_of_many_keys() {
+    let fp = parity_core::secrets::Fingerprinter::new(b"test key".to_vec());
+    let names = ["dev", "staging", "prod"];
+    let world = World::new(
+        names
+            .iter()
+            .map(|&e| {
+                let resources = (0..6000)
+                    .map(|i| {
+                        // staging and prod share the password of every 1,500th service
+                        let password = if i % 1500 == 7 && e != "dev" {
+                            fp.token(&format!("shared-{i}"))
+                        } else {
+                            fp.token(&format!("{e}-{i}"))
+                        };
+                        let ty = if e == "prod" && i % 100 == 0 {
+                            "t3.large"
+                        } else {
+                            "t3.micro"
+                        };
+                        instance(&format!("i-{e}-{i}"), &format!("{e}-svc{i}-app"), ty)
+                            .with_attr("master_password", password.as_str())
+                    })
+                    .collect();
+                (env(e), snap(e, resources))
+            })
+            .collect(),
+    );
+    let m = world.matrix();
+    assert_eq!(m.rows.len(), 6000 * 3);
+
+    let found: Vec<(String, usize, usize)> = m
+        .shared_secrets
+        .iter()
+        .map(|s| {
+            let r = &m.rows[s.row];
+            assert_eq!(&*r.attribute, "master_password");
+            (r.key.to_string(), s.a, s.b)
+        })
+        .collect();
+    let mut expected: Vec<(String, usize, usize)> = [7, 1507, 3007, 4507]
+        .iter()
+        .map(|i| (format!("ec2.instance/svc{i}-app"), 1, 2))
+        .collect();
+    expected.sort(); // rows come in key order
+    assert_eq!(found, expected);
+
+    // the scores are the pairs of every row, counted one by one
+    for s in &m.scores {
+        let compared: Vec<&Row> = m
+            .rows
+            .iter()
+            .filter(|r| r.pair_status(s.a, s.b).is_some())
+            .collect();
+        let parity = compared
+            .iter()
+            .filter(|r| r.pair_status(s.a, s.b).is_some_and(|p| p.is_parity()))
+            .count();
+        assert_eq!((s.compared, s.parity), (compared.len(), parity), "{s:?}");
+    }
+    // prod's 60 larger instances are the only drift besides the passwords (compared by presence)
+    assert_eq!(m.score(0, 2).unwrap().parity, 18000 - 60);
+}
+
 #[test]
 fn pair_scores_count_parity_over_rows_compared() {
     let m = three("t3.micro", "t3.medium", "t3.large").matrix();
