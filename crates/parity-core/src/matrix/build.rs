@@ -470,8 +470,9 @@ impl RowTally {
         }
     }
 
-    /// Counts `rows` (which follow `offset` rows already counted) into the tally.
-    fn count(&mut self, columns: usize, rows: &[Row], offset: usize) {
+    /// Counts a chunk's `rows` into its (empty) tally: row indices are the chunk's own until
+    /// [`RowTally::append`] shifts them.
+    fn count(&mut self, columns: usize, rows: &[Row]) {
         for (i, row) in rows.iter().enumerate() {
             for p in &row.pairs {
                 let c = &mut self.pairs[pair_index(columns, p.a(), p.b())];
@@ -481,7 +482,7 @@ impl RowTally {
                 }
             }
             if super::shared::holds_fingerprint(row) {
-                self.secret_rows.push(offset + i);
+                self.secret_rows.push(i);
             }
         }
     }
@@ -535,7 +536,7 @@ fn all_rows(shared: &Shared, keys: &[Arc<str>]) -> (Vec<Row>, RowTally) {
                 for key in chunk {
                     shared.key_rows(key, cache, out);
                 }
-                chunk_tally.count(columns, &out.rows, 0);
+                chunk_tally.count(columns, &out.rows);
                 chunk_tally.ambiguous.append(&mut out.ambiguous);
             });
         let produced: usize = outputs.iter().map(|(o, _)| o.rows.len()).sum();

@@ -826,7 +826,12 @@ fn scores_and_shared_secrets_hold_across_a_matrix_of_many_keys() {
             })
             .collect(),
     );
-    let m = world.matrix();
+    // on two threads, 6,000 keys are three batches of the row phase (as on this project's CI)
+    let m = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap()
+        .install(|| world.matrix());
     assert_eq!(m.rows.len(), 6000 * 3);
 
     let found: Vec<(String, usize, usize)> = m
@@ -1008,24 +1013,45 @@ fn an_attribute_a_per_resource_call_could_not_read_is_unknown_not_drift() {
 }
 
 /// A matrix of many keys (several batches of parallel work) is the same, row for row and in
-/// the same order, whatever the number of threads computing it.
+/// the same order, whatever the number of threads computing it: its rows, scores, shared
+/// secrets and ambiguity warnings.
 #[test]
 fn a_large_matrix_does_not_depend_on_the_number_of_threads() {
+    let fp = parity_core::secrets::Fingerprinter::new(b"test key".to_vec());
     let snapshot = |env: &str, drift: usize| {
-        let resources = (0..6000)
+        let kind = |i: usize| {
+            if i % 3 == 0 {
+                "rds.db_instance"
+            } else {
+                "ssm.parameter"
+            }
+        };
+        let mut resources: Vec<Resource> = (0..6000)
             .map(|i| {
-                let kind = if i % 3 == 0 {
-                    "rds.db_instance"
+                // dev and staging share every 2,500th password
+                let password = if i % 2500 == 1 && env != "prod" {
+                    fp.token(&format!("shared-{i}"))
                 } else {
-                    "ssm.parameter"
+                    fp.token(&format!("{env}-{i}"))
                 };
-                Resource::named(kind, &format!("{env}-id-{i}"), &format!("svc{i}-{env}"))
+                Resource::named(kind(i), &format!("{env}-id-{i}"), &format!("svc{i}-{env}"))
                     .with_attr("size", if i % drift == 0 { "large" } else { "small" })
                     .with_attr("version", json!(i % 5))
+                    .with_attr("master_password", password.as_str())
                     .with_tag("Team", &format!("t{}", i % 9))
             })
             .filter(|r| env != "prod" || !r.native_id.ends_with('7'))
             .collect();
+        if env == "staging" {
+            // a second database under the names of two others: ambiguous keys
+            for i in [3, 3003] {
+                resources.push(Resource::named(
+                    kind(i),
+                    &format!("{env}-twin-{i}"),
+                    &format!("svc{i}-{env}"),
+                ));
+            }
+        }
         snap(env, resources)
     };
     let world = World::new(vec![
@@ -1047,4 +1073,13 @@ fn a_large_matrix_does_not_depend_on_the_number_of_threads() {
     assert!(one.rows.iter().any(|r| r.status == Status::Missing));
     assert_eq!(one.rows, three.rows);
     assert!(one.rows.windows(2).all(|w| w[0].key <= w[1].key));
+    assert_eq!(one.scores, three.scores);
+    assert_eq!(one.shared_secrets.len(), 3, "{:?}", one.shared_secrets);
+    assert_eq!(one.shared_secrets, three.shared_secrets);
+    let ambiguous: Vec<&str> = one.ambiguous.iter().map(|a| a.key.as_str()).collect();
+    assert_eq!(
+        ambiguous,
+        ["rds.db_instance/svc3", "rds.db_instance/svc3003"]
+    );
+    assert_eq!(one.ambiguous, three.ambiguous);
 }
