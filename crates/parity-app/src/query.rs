@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use parity_core::matrix::RowFilter;
 use parity_core::{Category, Matrix, Status};
+use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::compare::Comparison;
@@ -155,7 +156,9 @@ impl Comparison {
     }
 
     /// Every row index matching `query`, in matrix order. `tags` is this comparison's tag index
-    /// (built once by a screen; built here when `None` and the query names a tag).
+    /// (built once by a screen; built here when `None` and the query names a tag). Rows are
+    /// tested in parallel: a large matrix has millions, and a screen waits for the answer on
+    /// every filter change.
     pub fn matching(&self, query: &RowQuery, tags: Option<&TagIndex>) -> AppResult<Vec<usize>> {
         let pair = query
             .pair
@@ -197,6 +200,7 @@ impl Comparison {
         };
         let rows = &self.matrix.rows;
         Ok((0..rows.len())
+            .into_par_iter()
             .filter(|&i| {
                 let row = &rows[i];
                 if query.unexplained_only {

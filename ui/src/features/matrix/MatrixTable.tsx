@@ -232,6 +232,7 @@ export function MatrixTable({ columns, meta, query, selected, onSelect, onOpen, 
         data-testid="matrix-body"
         data-total={total}
         data-loading={first.isFetching}
+        data-query-us={first.data?.elapsed_us}
       >
         {first.isPending && <div className="empty">Loading…</div>}
         {first.data && total === 0 && (
