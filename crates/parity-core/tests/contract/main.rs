@@ -1020,7 +1020,7 @@ fn a_large_matrix_does_not_depend_on_the_number_of_threads() {
     let fp = parity_core::secrets::Fingerprinter::new(b"test key".to_vec());
     let snapshot = |env: &str, drift: usize| {
         let kind = |i: usize| {
-            if i % 3 == 0 {
+            if i.is_multiple_of(3) {
                 "rds.db_instance"
             } else {
                 "ssm.parameter"
