@@ -22,6 +22,7 @@
 //! (its modification time); the [`KEEP`] most recently used are kept, and none unused for
 //! [`MAX_AGE`].
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -189,13 +190,21 @@ impl CacheEntry {
     /// as it is encoded), creating the directory if needed, then prunes the directory
     /// ([`KEEP`], [`MAX_AGE`]).
     pub fn write(&self, matrix: &Matrix) -> AppResult<()> {
+        self.write_paced(matrix, &|| {})
+    }
+
+    /// [`CacheEntry::write`], calling `pace` before each piece of the encoded matrix is written:
+    /// a writer that shares the cores with a screen waits there while the screen waits for a
+    /// command (the encoding stops with the writing).
+    pub fn write_paced(&self, matrix: &Matrix, pace: &dyn Fn()) -> AppResult<()> {
         let dir = self.path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(|e| {
             crate::AppError::bad_input(format!("{}: cannot create: {e}", dir.display()))
         })?;
         write_atomic_with(&self.path, |w| {
+            let mut w = Paced { inner: w, pace };
             w.write_all(&self.key)?;
-            matrix.encode_to(w)
+            matrix.encode_to(&mut w)
         })?;
         prune(dir, &self.path);
         Ok(())
@@ -204,6 +213,23 @@ impl CacheEntry {
     /// The cache file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+/// A writer calling `pace` before each write.
+struct Paced<'a, W: Write + ?Sized> {
+    inner: &'a mut W,
+    pace: &'a dyn Fn(),
+}
+
+impl<W: Write + ?Sized> Write for Paced<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        (self.pace)();
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
     }
 }
 
@@ -512,6 +538,23 @@ mod tests {
         std::fs::write(&new, "x").unwrap();
         prune(&cache, &new);
         assert_eq!(names(&cache), ["new.matrix", "recent.matrix"]);
+    }
+
+    #[test]
+    fn a_paced_write_calls_its_pace_between_pieces_and_writes_the_same_file() {
+        let (_dir, ws, cache, today) = demo();
+        let path = miss_and_store(&ws, &cache, today);
+        let plain = std::fs::read(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        let c = ws.compare_with_cache(&cache, today).unwrap();
+        assert!(!c.hit);
+        let entry = c.store.expect("a key");
+        let calls = std::cell::Cell::new(0);
+        entry
+            .write_paced(&c.comparison.matrix, &|| calls.set(calls.get() + 1))
+            .unwrap();
+        assert!(calls.get() > 1, "paced {} times", calls.get());
+        assert_eq!(std::fs::read(entry.path()).unwrap(), plain);
     }
 
     #[test]
