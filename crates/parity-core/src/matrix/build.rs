@@ -88,6 +88,20 @@ impl Interner {
             *r = rank[a];
         }
     }
+
+    /// A string interned in phase 1 (or a fresh one, which cannot happen for known names).
+    pub(super) fn get_existing(&self, s: &str) -> Arc<str> {
+        self.get_ranked(s).0
+    }
+
+    /// A string interned in phase 1 with its rank (`None` for a fresh one, which cannot happen
+    /// for known names).
+    pub(super) fn get_ranked(&self, s: &str) -> (Arc<str>, Option<u32>) {
+        match self.strings.get(s) {
+            Some((a, rank)) => (a.clone(), Some(*rank)),
+            None => (Arc::from(s), None),
+        }
+    }
 }
 
 /// The distinct names one column brings to the [`Interner`], each with a column-local id, and
@@ -377,6 +391,7 @@ impl Matrix {
             .map(|(p, tokens)| EnvContext::new(p.column.snapshot, tokens, &p.keyed))
             .collect();
 
+        // Phase 2 (parallel over keys): rows of each key.
         let shared = Shared {
             columns,
             prepared: &prepared,
@@ -392,7 +407,7 @@ impl Matrix {
                 zones: interner.strings.get("availability_zones").map(|(_, r)| *r),
             },
         };
-        let (rows, tally) = all_rows(&shared, &all_keys(&prepared));
+        let (rows, ambiguous, tally) = all_rows(&shared, &all_keys(&prepared));
 
         // the rest of each prepared column (its maps) is dropped in parallel
         let (keys, explanations): (Vec<Vec<Arc<str>>>, Vec<Vec<String>>) = prepared
@@ -421,7 +436,7 @@ impl Matrix {
             rows,
             keys,
             explanations,
-            ambiguous: tally.ambiguous,
+            ambiguous,
             scores,
             shared_secrets,
         })
@@ -451,10 +466,9 @@ fn all_keys(prepared: &[PreparedColumn]) -> Vec<Arc<str>> {
     all_keys
 }
 
-/// What the row phase produces besides the rows: ambiguity warnings, per pair of columns the
-/// rows compared and those at parity, and the rows holding a secret fingerprint.
+/// What the row phase counts of its rows: per pair of columns the rows compared and those at
+/// parity, and the rows holding a secret fingerprint.
 pub(super) struct RowTally {
-    pub ambiguous: Vec<AmbiguousKey>,
     /// Indexed by [`pair_index`]: (compared, parity).
     pub pairs: Vec<(usize, usize)>,
     /// Indices of the rows with a secret fingerprint in some value, ascending.
@@ -464,7 +478,6 @@ pub(super) struct RowTally {
 impl RowTally {
     fn new(columns: usize) -> Self {
         RowTally {
-            ambiguous: Vec::new(),
             pairs: vec![(0, 0); columns * columns.saturating_sub(1) / 2],
             secret_rows: Vec::new(),
         }
@@ -489,7 +502,6 @@ impl RowTally {
 
     /// Adds a later run of rows' tally, its row indices shifted by `offset`.
     fn append(&mut self, other: &mut RowTally, offset: usize) {
-        self.ambiguous.append(&mut other.ambiguous);
         for (x, y) in self.pairs.iter_mut().zip(&mut other.pairs) {
             x.0 += std::mem::take(&mut y.0);
             x.1 += std::mem::take(&mut y.1);
@@ -499,7 +511,8 @@ impl RowTally {
     }
 }
 
-/// The rows of every key, computed in parallel, in key order, with their [`RowTally`]. Keys are
+/// The rows and ambiguity warnings of every key, computed in parallel, in key order, with the
+/// rows' [`RowTally`]. Keys are
 /// taken in chunks so that each worker appends to one vector per chunk rather than one per key,
 /// and chunks in batches whose rows are moved into the one result before the next batch runs:
 /// the chunks' memory is then reused, not all held beside the result (a large matrix's rows
@@ -510,7 +523,7 @@ impl RowTally {
 /// diff's time to 7 %). Each chunk's rows are counted for the scores and scanned for secret
 /// fingerprints right after they are built, while they are in the worker's cache, rather than
 /// in passes over all rows afterwards.
-fn all_rows(shared: &Shared, keys: &[Arc<str>]) -> (Vec<Row>, RowTally) {
+fn all_rows(shared: &Shared, keys: &[Arc<str>]) -> (Vec<Row>, Vec<AmbiguousKey>, RowTally) {
     const CHUNK: usize = 256;
     let columns = shared.columns.len();
     let slots = 4 * rayon::current_num_threads().max(1);
@@ -525,6 +538,7 @@ fn all_rows(shared: &Shared, keys: &[Arc<str>]) -> (Vec<Row>, RowTally) {
         })
         .collect();
     let mut rows: Vec<Row> = Vec::new();
+    let mut ambiguous = Vec::new();
     let mut tally = RowTally::new(columns);
     for (b, batch_keys) in keys.chunks(batch).enumerate() {
         // one buffer per chunk (`zip` would drop the keys of chunks without one)
@@ -537,7 +551,6 @@ fn all_rows(shared: &Shared, keys: &[Arc<str>]) -> (Vec<Row>, RowTally) {
                     shared.key_rows(key, cache, out);
                 }
                 chunk_tally.count(columns, &out.rows);
-                chunk_tally.ambiguous.append(&mut out.ambiguous);
             });
         let produced: usize = outputs.iter().map(|(o, _)| o.rows.len()).sum();
         if b == 0 {
@@ -551,9 +564,10 @@ fn all_rows(shared: &Shared, keys: &[Arc<str>]) -> (Vec<Row>, RowTally) {
         for (o, chunk_tally) in &mut outputs {
             tally.append(chunk_tally, rows.len());
             rows.par_extend(o.rows.par_drain(..));
+            ambiguous.append(&mut o.ambiguous);
         }
     }
-    (rows, tally)
+    (rows, ambiguous, tally)
 }
 
 /// The parity score of every pair of `n` columns from the rows' tally.

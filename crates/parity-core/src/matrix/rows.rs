@@ -125,11 +125,9 @@ impl<'s> Shared<'s, '_> {
 
     /// The key's kind, members and presence in every column.
     fn key_context<'k>(&'k self, key: &'k Arc<str>) -> KeyContext<'k> {
-        let kind_text = key.split_once('/').map_or(&**key, |(k, _)| k);
-        let (kind, kind_rank) = match self.interner.strings.get(kind_text) {
-            Some((interned, rank)) => (interned.clone(), Some(*rank)),
-            None => (Arc::from(kind_text), None),
-        };
+        let (kind, kind_rank) = self
+            .interner
+            .get_ranked(key.split_once('/').map_or(key, |(k, _)| k));
         let members: SmallVec<[&[usize]; 4]> = self
             .prepared
             .iter()
@@ -199,7 +197,7 @@ impl<'s> Shared<'s, '_> {
         builder.build_exists(RowValues {
             kind: k.kind.clone(),
             key: k.key.clone(),
-            attribute: self.interned("exists"),
+            attribute: self.interner.get_existing("exists"),
             category: schema::exists_category(&k.kind),
             raw,
             normalized: Vec::new(),
@@ -228,7 +226,7 @@ impl<'s> Shared<'s, '_> {
         let values = RowValues {
             kind: k.kind.clone(),
             key: k.key.clone(),
-            attribute: self.interned("count"),
+            attribute: self.interner.get_existing("count"),
             category: Category::Size,
             raw: RawValues::from(counts),
             normalized: Vec::new(),
@@ -244,14 +242,6 @@ impl<'s> Shared<'s, '_> {
             })
             .collect();
         builder.build_derived_count(values, exists_cells, &capacity)
-    }
-
-    /// A name interned in phase 1 (`exists`, `count`; a fresh one cannot happen).
-    fn interned(&self, name: &str) -> Arc<str> {
-        match self.interner.strings.get(name) {
-            Some((interned, _)) => interned.clone(),
-            None => Arc::from(name),
-        }
     }
 
     /// The key of the Auto Scaling group whose desired capacity explains the instance count of
