@@ -12,9 +12,9 @@
 //! snapshots changes them), rewrite rules, ignores, exceptions, grouping, and which exceptions
 //! have expired by today (the only way the date enters a matrix, so a file stays valid from day
 //! to day until an expiry passes). A change to any of them is a miss, and a miss computes. A file
-//! that does not read back (damaged, truncated, another format) is a miss too, never an error. A file that
-//! misses is removed at once: it may hold values of snapshots since deleted, or values a newer
-//! secret detector scrubs.
+//! that does not read back (damaged, truncated, another format) is a miss too, never an error.
+//! A file that misses is removed at once: it may hold values of snapshots since deleted, or
+//! values a newer secret detector scrubs.
 //!
 //! The file holds what the matrix holds: values of stored snapshots, which the secret detector
 //! has been through (no secret reaches it). It is written like every file (`files::write_atomic`:
@@ -217,12 +217,12 @@ impl CacheEntry {
 }
 
 /// A writer calling `pace` before each write.
-struct Paced<'a, W: Write + ?Sized> {
-    inner: &'a mut W,
+struct Paced<'a> {
+    inner: &'a mut dyn Write,
     pace: &'a dyn Fn(),
 }
 
-impl<W: Write + ?Sized> Write for Paced<'_, W> {
+impl Write for Paced<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         (self.pace)();
         self.inner.write(buf)
