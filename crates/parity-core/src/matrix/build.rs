@@ -116,6 +116,11 @@ struct Names<'a> {
     tags: FxHashMap<&'a str, u32>,
     tag_list: Vec<&'a str>,
     children: FxHashSet<&'a str>,
+    /// Attribute names and tag keys by the address of their text
+    /// ([`crate::name::Name::addr`]) → local id: a snapshot's resources share each name's text,
+    /// so most lookups hash an address instead of the text.
+    attribute_addrs: FxHashMap<usize, u32>,
+    tag_addrs: FxHashMap<usize, u32>,
 }
 
 /// The local id of `name` in `ids`/`list`, added when new.
@@ -124,6 +129,18 @@ fn local_id<'a>(ids: &mut FxHashMap<&'a str, u32>, list: &mut Vec<&'a str>, name
         list.push(name);
         (list.len() - 1) as u32
     })
+}
+
+/// The local id of `name` in `ids`/`list`, looked up by its text's address first.
+fn name_id<'a>(
+    addrs: &mut FxHashMap<usize, u32>,
+    ids: &mut FxHashMap<&'a str, u32>,
+    list: &mut Vec<&'a str>,
+    name: &'a crate::name::Name,
+) -> u32 {
+    *addrs
+        .entry(name.addr())
+        .or_insert_with(|| local_id(ids, list, name))
 }
 
 /// Per resource of a column, the local ids of its attribute names and tag keys, flat: resource
@@ -267,14 +284,24 @@ impl<'a> Names<'a> {
         for r in &snapshot.resources {
             local_id(&mut names.strings, &mut names.string_list, &r.kind);
             for a in r.attributes.keys() {
-                let id = local_id(&mut names.strings, &mut names.string_list, a);
+                let id = name_id(
+                    &mut names.attribute_addrs,
+                    &mut names.strings,
+                    &mut names.string_list,
+                    a,
+                );
                 name_ids.attributes.push(id);
             }
             name_ids
                 .attribute_start
                 .push(name_ids.attributes.len() as u32);
             for t in r.tags.keys() {
-                let id = local_id(&mut names.tags, &mut names.tag_list, t);
+                let id = name_id(
+                    &mut names.tag_addrs,
+                    &mut names.tags,
+                    &mut names.tag_list,
+                    t,
+                );
                 name_ids.tags.push(id);
             }
             name_ids.tag_start.push(name_ids.tags.len() as u32);

@@ -43,6 +43,14 @@ impl RowValues {
             _ => &self.raw[c],
         }
     }
+
+    /// Whether columns `a` and `b` compare equal. Two raw values the row holds once are equal
+    /// without comparing them (most rows: their columns agree).
+    fn equal(&self, a: usize, b: usize) -> bool {
+        let normalized = |c: usize| self.normalized.get(c).is_some_and(Option::is_some);
+        (!normalized(a) && !normalized(b) && self.raw.shared(a, b))
+            || self.value(a) == self.value(b)
+    }
 }
 
 /// Judges the rows of one key: every row of the key shares the columns' presence.
@@ -194,7 +202,7 @@ impl RowBuilder<'_, '_> {
     ) -> Option<Status> {
         match (self.presence[a], self.presence[b]) {
             (Presence::NotCovered, _) | (_, Presence::NotCovered) => None,
-            (Presence::Present, Presence::Present) => Some(if values.value(a) == values.value(b) {
+            (Presence::Present, Presence::Present) => Some(if values.equal(a, b) {
                 Status::Same
             } else {
                 Status::Drift

@@ -298,6 +298,41 @@ fn a_cidr_equal_to_the_envs_vpc_cidr_becomes_the_vpc() {
 }
 
 #[test]
+fn equal_values_compare_equal_however_each_column_holds_them() {
+    // Equal JSON printed differently (object keys in another order) is held once per column
+    // but compares equal; names made on another thread (their text at other addresses) pair
+    // with this thread's.
+    let mk = |value: Value| {
+        vec![Resource::named("ec2.instance", "i-1", "api")
+            .with_attr("instance_type", "t3.large")
+            .with_attr("placement", value)
+            .with_tag("Team", "platform")]
+    };
+    let here = mk(json!({"zone": "us-east-1a", "tenancy": "default"}));
+    let there = std::thread::spawn(move || mk(json!({"tenancy": "default", "zone": "us-east-1a"})))
+        .join()
+        .unwrap();
+    let w = World::new(vec![
+        (env("staging"), snap("staging", here)),
+        (env("prod"), snap("prod", there)),
+    ]);
+    let m = w.matrix();
+    let placement = row(&m, "ec2.instance/api", "placement");
+    assert_eq!(placement.raw.distinct().len(), 2);
+    assert_eq!(placement.status, Status::Same);
+    for attribute in ["instance_type", "tags.Team"] {
+        let r = row(&m, "ec2.instance/api", attribute);
+        assert_eq!(r.raw.distinct().len(), 1, "{attribute}");
+        assert_eq!(r.status, Status::Same, "{attribute}");
+    }
+    let attributes: Vec<&str> = m.rows.iter().map(|r| &*r.attribute).collect();
+    assert_eq!(
+        attributes,
+        ["exists", "instance_type", "placement", "tags.Team"]
+    );
+}
+
+#[test]
 fn sets_compare_as_sets() {
     let mk = |order: [&str; 2]| {
         vec![Resource::named("ec2.instance", "i-1", "api")
