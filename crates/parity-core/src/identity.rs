@@ -154,14 +154,14 @@ impl CompiledRule {
 
 /// The key of every resource of one snapshot, index-aligned with `snapshot.resources`, and why.
 #[derive(Debug, Clone)]
-pub struct KeyedSnapshot {
+pub struct KeyedSnapshot<'a> {
     pub keys: Vec<LogicalKey>,
     pub explanations: Vec<String>,
-    /// native id or alias → index in `snapshot.resources`
-    pub by_id: FxHashMap<String, usize>,
+    /// native id or alias → index in `snapshot.resources` (the snapshot's own text, not copied)
+    pub by_id: FxHashMap<&'a str, usize>,
 }
 
-impl KeyedSnapshot {
+impl KeyedSnapshot<'_> {
     pub fn key_of_id(&self, id: &str) -> Option<&str> {
         self.by_id.get(id).map(|i| self.keys[*i].as_str())
     }
@@ -216,12 +216,12 @@ pub fn replica_group(name: &str) -> Option<&str> {
 
 /// Computes the logical key of every resource of `snapshot` for environment `tokens`/`ssm_prefix`,
 /// with the default grouping of numbered replicas.
-pub fn key_snapshot(
-    snapshot: &Snapshot,
+pub fn key_snapshot<'a>(
+    snapshot: &'a Snapshot,
     tokens: &TokenSet,
     ssm_prefix: &str,
     rules: &[CompiledRule],
-) -> KeyedSnapshot {
+) -> KeyedSnapshot<'a> {
     key_snapshot_with(snapshot, tokens, ssm_prefix, rules, &GroupNumbered::Default)
 }
 
@@ -318,23 +318,23 @@ fn apply_rules(
 }
 
 /// [`key_snapshot`] with the workspace's `group_numbered` setting.
-pub fn key_snapshot_with(
-    snapshot: &Snapshot,
+pub fn key_snapshot_with<'a>(
+    snapshot: &'a Snapshot,
     tokens: &TokenSet,
     ssm_prefix: &str,
     rules: &[CompiledRule],
     group_numbered: &GroupNumbered,
-) -> KeyedSnapshot {
+) -> KeyedSnapshot<'a> {
     let n = snapshot.resources.len();
     // The id index and the first pass are independent: built side by side.
-    let (by_id, first): (FxHashMap<String, usize>, Vec<OwnName>) = rayon::join(
+    let (by_id, first): (FxHashMap<&str, usize>, Vec<OwnName>) = rayon::join(
         || {
-            let mut by_id: FxHashMap<String, usize> =
+            let mut by_id: FxHashMap<&str, usize> =
                 FxHashMap::with_capacity_and_hasher(n, Default::default());
             for (i, r) in snapshot.resources.iter().enumerate() {
-                by_id.entry(r.native_id.clone()).or_insert(i);
+                by_id.entry(r.native_id.as_str()).or_insert(i);
                 for alias in &r.aliases {
-                    by_id.entry(alias.clone()).or_insert(i);
+                    by_id.entry(alias.as_str()).or_insert(i);
                 }
             }
             by_id

@@ -16,7 +16,7 @@ use crate::schema::Compare;
 #[derive(Debug)]
 pub struct EnvContext<'a> {
     pub tokens: &'a TokenSet,
-    pub keyed: &'a KeyedSnapshot,
+    pub keyed: &'a KeyedSnapshot<'a>,
     /// CIDR of every VPC and subnet → its logical key.
     cidrs: FxHashMap<String, String>,
     /// The lengths of every native id and alias, and of every CIDR: a string of another length
@@ -34,11 +34,11 @@ struct Lengths {
 }
 
 impl Lengths {
-    fn of<'s>(strings: impl Iterator<Item = &'s String>) -> Self {
+    fn of(strings: impl Iterator<Item = impl AsRef<str>>) -> Self {
         let mut set = Lengths::default();
-        for s in strings {
-            if s.len() < 128 {
-                set.short |= 1u128 << s.len();
+        for len in strings.map(|s| s.as_ref().len()) {
+            if len < 128 {
+                set.short |= 1u128 << len;
             } else {
                 set.long = true;
             }
@@ -57,7 +57,7 @@ impl Lengths {
 }
 
 impl<'a> EnvContext<'a> {
-    pub fn new(snapshot: &Snapshot, tokens: &'a TokenSet, keyed: &'a KeyedSnapshot) -> Self {
+    pub fn new(snapshot: &Snapshot, tokens: &'a TokenSet, keyed: &'a KeyedSnapshot<'a>) -> Self {
         let mut cidrs = FxHashMap::default();
         for (i, r) in snapshot.resources.iter().enumerate() {
             if r.kind == "ec2.vpc" || r.kind == "ec2.subnet" {

@@ -173,7 +173,7 @@ pub(super) struct LocalNames {
 /// One column with its resources keyed and grouped.
 pub(super) struct PreparedColumn<'a> {
     pub column: &'a Column<'a>,
-    pub keyed: KeyedSnapshot,
+    pub keyed: KeyedSnapshot<'a>,
     /// Each resource's key (index-aligned with the snapshot's resources); the resources of one
     /// key share one string.
     pub keys: Vec<Arc<str>>,
