@@ -193,9 +193,10 @@ impl CacheEntry {
         self.write_paced(matrix, &|| {})
     }
 
-    /// [`CacheEntry::write`], calling `pace` before each piece of the encoded matrix is written:
-    /// a writer that shares the cores with a screen waits there while the screen waits for a
-    /// command (the encoding stops with the writing).
+    /// [`CacheEntry::write`], calling `pace` before each piece of the encoded matrix is written
+    /// and now and then while its table of names is built: a writer that shares the cores with
+    /// a screen waits there while the screen waits for a command (the encoding stops with the
+    /// writing).
     pub fn write_paced(&self, matrix: &Matrix, pace: &dyn Fn()) -> AppResult<()> {
         let dir = self.path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(|e| {
@@ -204,7 +205,7 @@ impl CacheEntry {
         write_atomic_with(&self.path, |w| {
             let mut w = Paced { inner: w, pace };
             w.write_all(&self.key)?;
-            matrix.encode_to(&mut w)
+            matrix.encode_paced(&mut w, pace)
         })?;
         prune(dir, &self.path);
         Ok(())

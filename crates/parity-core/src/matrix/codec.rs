@@ -12,10 +12,10 @@
 //! Names (kinds, keys, attributes) are written once, in a table, and rows refer to them by
 //! index, so the rows read back share one string per name as the computed matrix does.
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::sync::Arc;
 
+use rustc_hash::FxHashMap;
 use serde_json::{Map, Number, Value};
 use sha2::{Digest, Sha256};
 use smallvec::SmallVec;
@@ -58,8 +58,19 @@ impl Matrix {
     /// Writes [`Matrix::to_bytes`] to `sink` a chunk at a time (a large matrix's form is
     /// hundreds of megabytes: it is not held in memory whole).
     pub fn encode_to(&self, sink: &mut dyn Write) -> std::io::Result<()> {
+        self.encode_paced(sink, &|| {})
+    }
+
+    /// [`Matrix::encode_to`], calling `pace` now and then while the table of names is built,
+    /// before anything is written (a writer that yields to other work waits there; see also
+    /// the sink, which may wait before each piece).
+    pub fn encode_paced(&self, sink: &mut dyn Write, pace: &dyn Fn()) -> std::io::Result<()> {
+        const PACE_EVERY: usize = 1 << 14;
         let mut names = Names::default();
-        for r in &self.rows {
+        for (i, r) in self.rows.iter().enumerate() {
+            if i % PACE_EVERY == 0 {
+                pace();
+            }
             names.add(&r.kind);
             names.add(&r.key);
             names.add(&r.attribute);
@@ -215,24 +226,41 @@ impl Matrix {
     }
 }
 
-/// The table of names, each written once.
+/// The table of names, each written once. Rows share their names' text (interned kinds and
+/// attributes, one string per key), so a name is looked up by its text's address first: a
+/// large matrix's millions of lookups then hash an address, not the text.
 #[derive(Default)]
 struct Names<'a> {
     list: Vec<&'a str>,
-    index: HashMap<&'a str, u32>,
+    index: FxHashMap<&'a str, u32>,
+    by_addr: FxHashMap<usize, u32>,
+}
+
+fn addr(name: &Arc<str>) -> usize {
+    Arc::as_ptr(name).cast::<u8>().addr()
 }
 
 impl<'a> Names<'a> {
-    fn add(&mut self, name: &'a str) {
-        let next = self.list.len();
-        if let std::collections::hash_map::Entry::Vacant(e) = self.index.entry(name) {
-            e.insert(u32::try_from(next).expect("fewer than 2³² names"));
-            self.list.push(name);
-        }
+    fn add(&mut self, name: &'a Arc<str>) {
+        let Names {
+            list,
+            index,
+            by_addr,
+        } = self;
+        by_addr.entry(addr(name)).or_insert_with(|| {
+            *index.entry(name).or_insert_with(|| {
+                list.push(name);
+                u32::try_from(list.len() - 1).expect("fewer than 2³² names")
+            })
+        });
     }
 
-    fn index(&self, name: &str) -> u32 {
-        self.index[name]
+    /// The index of a name [`Names::add`] was given.
+    fn index(&self, name: &Arc<str>) -> u32 {
+        match self.by_addr.get(&addr(name)) {
+            Some(&i) => i,
+            None => self.index[&**name],
+        }
     }
 }
 
@@ -781,6 +809,45 @@ mod tests {
             assert_eq!(err.to_string(), "disk full", "after {left} bytes");
         }
         assert!(m.encode_to(&mut Full { left: bytes.len() }).is_ok());
+    }
+
+    #[test]
+    fn a_paced_encoding_paces_before_it_writes_and_writes_the_same_bytes() {
+        let mut m = sample();
+        let rows = m.rows.clone();
+        for _ in 0..20_000 {
+            m.rows.extend(rows.iter().cloned());
+        }
+        /// Counts what it is given, in a cell the pace reads.
+        struct Counting<'a> {
+            bytes: Vec<u8>,
+            written: &'a std::cell::Cell<usize>,
+        }
+        impl Write for Counting<'_> {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.bytes.extend_from_slice(buf);
+                self.written.set(self.bytes.len());
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let written = std::cell::Cell::new(0);
+        let paced_before_writing = std::cell::Cell::new(0);
+        let mut sink = Counting {
+            bytes: Vec::new(),
+            written: &written,
+        };
+        m.encode_paced(&mut sink, &|| {
+            if written.get() == 0 {
+                paced_before_writing.set(paced_before_writing.get() + 1);
+            }
+        })
+        .unwrap();
+        // 60,003 rows: paced at rows 0, 16,384, 32,768 and 49,152 while names are gathered
+        assert_eq!(paced_before_writing.get(), 4);
+        assert_eq!(sink.bytes, m.to_bytes());
     }
 
     #[test]
