@@ -302,7 +302,6 @@ impl CacheWriter {
     /// it is reported on stderr, not to the UI; so is a panic (a bug).
     fn run(&self) {
         let _done = WriterDone(self);
-        lower_thread_priority();
         loop {
             let (entry, matrix) = {
                 let mut state = relock(&self.state);
@@ -335,20 +334,6 @@ impl CacheWriter {
                 .wait(state)
                 .unwrap_or_else(PoisonError::into_inner);
         }
-    }
-}
-
-/// Gives the calling thread the lowest scheduling priority (niceness 19) where each thread has
-/// its own (Linux): the cache writer then takes a core only when nothing else wants it — on two
-/// cores, a filter's threads run beside a write as if it were not there. Pacing
-/// ([`CacheWriter::pace`]) stops the writer while a command runs; this covers what pacing
-/// cannot (a piece under way, the rendering after a command, other programs). Best effort: a
-/// failure leaves the priority as it was.
-fn lower_thread_priority() {
-    #[cfg(target_os = "linux")]
-    {
-        const LOWEST: i32 = 19;
-        let _ = rustix::process::setpriority_process(Some(rustix::thread::gettid()), LOWEST);
     }
 }
 
@@ -810,34 +795,6 @@ mod tests {
         thread.join().unwrap();
         // with no command running it does not wait at all
         writer.pace();
-    }
-
-    /// The calling thread's niceness, as the kernel reports it (`/proc/thread-self/stat`,
-    /// field 19).
-    #[cfg(target_os = "linux")]
-    fn niceness() -> i32 {
-        let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
-        // fields after the command name, which is in parentheses and may hold spaces
-        let after = &stat[stat.rfind(')').unwrap() + 2..];
-        after.split(' ').nth(16).unwrap().parse().unwrap()
-    }
-
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn the_cache_writers_thread_takes_the_lowest_priority_and_only_it() {
-        let before = niceness();
-        let lowered = std::thread::spawn(|| {
-            lower_thread_priority();
-            niceness()
-        })
-        .join()
-        .unwrap();
-        assert_eq!(lowered, 19);
-        assert_eq!(
-            niceness(),
-            before,
-            "the calling thread's priority is its own"
-        );
     }
 
     #[test]
