@@ -190,10 +190,11 @@ impl Drop for Session {
 /// command waits for a write of hundreds of megabytes (3 × 100,000 resources: 185 MB). Matrices
 /// handed over while another is being written wait, one per cache file: a newer one for the same
 /// file replaces the waiting one (each file is keyed by its inputs, so the older one could only
-/// ever miss), and one for another workspace's file waits beside it. While a command runs, the
-/// writer waits between the pieces it writes (a screen waits for the command, and on two cores
-/// the write's encoding would take one of them: a filter at 3 × 100,000 took 120–170 ms in Rust
-/// beside a write, 19–32 ms without).
+/// ever miss), and one for another workspace's file waits beside it. While a command runs, and
+/// for [`QUIET`] after the last one ended, the writer waits between the pieces it writes (a
+/// screen waits for the command, then renders its answer or asks the next command of a burst;
+/// on two cores the write's encoding would take one of them: a filter at 3 × 100,000 took
+/// 120–170 ms in Rust beside a write, 19–32 ms without).
 #[derive(Debug, Default)]
 struct CacheWriter {
     state: Mutex<WriterState>,
@@ -208,12 +209,18 @@ struct CommandRunning<'a>(&'a CacheWriter);
 
 impl Drop for CommandRunning<'_> {
     fn drop(&mut self) {
-        self.0.commands.fetch_sub(1, Ordering::SeqCst);
         // under the lock the writer checks the count with: it cannot miss the wake-up
-        let _state = relock(&self.0.state);
+        let mut state = relock(&self.0.state);
+        state.last_command = Some(Instant::now());
+        self.0.commands.fetch_sub(1, Ordering::SeqCst);
         self.0.resumed.notify_all();
     }
 }
+
+/// How long the cache writer keeps waiting after the last command ended: the screen renders
+/// the command's answer meanwhile, and the next command of a burst (a filter's page, then its
+/// details) comes within it. A user who pauses longer lets the write go on.
+const QUIET: std::time::Duration = std::time::Duration::from_millis(250);
 
 #[derive(Debug, Default)]
 struct WriterState {
@@ -224,6 +231,8 @@ struct WriterState {
     writing: Option<(PathBuf, bool)>,
     /// Whether the writing thread runs.
     busy: bool,
+    /// When the last command ended (see [`QUIET`]).
+    last_command: Option<Instant>,
 }
 
 /// Marks the writer idle, and wakes those waiting for it, however its thread ends (a panic
@@ -284,17 +293,27 @@ impl CacheWriter {
         CommandRunning(self)
     }
 
-    /// Called by the writing thread between pieces: waits while a command runs.
+    /// Called by the writing thread between pieces: waits while a command runs, and until
+    /// [`QUIET`] has passed since the last one ended.
     fn pace(&self) {
-        if self.commands.load(Ordering::SeqCst) == 0 {
-            return;
-        }
         let mut state = relock(&self.state);
-        while self.commands.load(Ordering::SeqCst) > 0 {
+        loop {
+            if self.commands.load(Ordering::SeqCst) > 0 {
+                state = self
+                    .resumed
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner);
+                continue;
+            }
+            let since = state.last_command.map_or(QUIET, |t| t.elapsed());
+            if since >= QUIET {
+                return;
+            }
             state = self
                 .resumed
-                .wait(state)
-                .unwrap_or_else(PoisonError::into_inner);
+                .wait_timeout(state, QUIET - since)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
         }
     }
 
@@ -793,8 +812,34 @@ mod tests {
         done.recv_timeout(std::time::Duration::from_secs(30))
             .expect("the writer goes on once the command ends");
         thread.join().unwrap();
-        // with no command running it does not wait at all
+    }
+
+    #[test]
+    fn the_cache_writer_waits_for_a_quiet_moment_after_a_command() {
+        // a writer no command ever ran beside goes on
+        let writer = CacheWriter::default();
         writer.pace();
+        // after a command, it waits until QUIET has passed since its end; a command started
+        // meanwhile makes it wait again
+        let running = writer.command();
+        let before_end = Instant::now();
+        drop(running);
+        std::thread::scope(|s| {
+            let paced = s.spawn(|| {
+                writer.pace();
+                Instant::now()
+            });
+            let again = writer.command();
+            let second_started = Instant::now();
+            drop(again);
+            let went_on = paced.join().unwrap();
+            assert!(before_end.elapsed() >= QUIET);
+            assert!(
+                went_on.duration_since(second_started) >= QUIET,
+                "the writer went on {:?} after the second command started",
+                went_on.duration_since(second_started)
+            );
+        });
     }
 
     #[test]
