@@ -23,14 +23,31 @@ use crate::status::Status;
 /// Scaling group or a VPC spans (docs/CONTRACTS.md "Availability zones: spread, not names").
 pub(super) const ZONE_SPREAD: &str = "zone_spread";
 
-/// Per-worker cache of attribute specs and ignore decisions (`None` means ignored), and the
-/// builder of the worker's rows' raw values.
+/// Per-worker cache of attribute specs and ignore decisions (`None` means ignored), the
+/// builder of the worker's rows' raw values, and the worker's own copies of the interned names.
 #[derive(Default)]
 pub(super) struct SpecCache {
     /// (kind's rank, attribute's rank) → spec: interned names, so no text is hashed
     specs: FxHashMap<(u32, u32), Option<AttributeSpec>>,
     /// Reused for every row (see [`RawBuilder`]).
     raw: RawBuilder,
+    /// By rank, this worker's copy of an interned name, which its rows hold: every row holds
+    /// its kind and attribute, and were all rows to count references on the one shared copy,
+    /// the cores would take turns at its counter.
+    names: Vec<Option<Arc<str>>>,
+}
+
+impl SpecCache {
+    /// This worker's copy of `name`, interned with rank `rank`.
+    fn local(&mut self, name: &Arc<str>, rank: u32) -> Arc<str> {
+        let r = rank as usize;
+        if self.names.len() <= r {
+            self.names.resize(r + 1, None);
+        }
+        self.names[r]
+            .get_or_insert_with(|| Arc::from(&**name))
+            .clone()
+    }
 }
 
 /// The rows (and warnings) of a run of keys.
@@ -77,7 +94,10 @@ impl<'s> Shared<'s, '_> {
     /// Appends the rows of `key` to `out`, in order: `exists`, `count` (groups only), then the attributes sorted
     /// by name.
     pub(super) fn key_rows(&self, key: &Arc<str>, cache: &mut SpecCache, out: &mut KeyRows) {
-        let k = self.key_context(key);
+        let mut k = self.key_context(key);
+        if let Some(rank) = k.kind_rank {
+            k.kind = cache.local(&k.kind, rank);
+        }
         out.ambiguous.extend(self.ambiguous_keys(&k));
         let builder = RowBuilder {
             columns: self.columns,
@@ -114,7 +134,7 @@ impl<'s> Shared<'s, '_> {
             let values = RowValues {
                 kind: k.kind.clone(),
                 key: key.clone(),
-                attribute: attribute.clone(),
+                attribute: cache.local(attribute, rank),
                 category: spec.category,
                 raw,
                 normalized,
@@ -194,10 +214,14 @@ impl<'s> Shared<'s, '_> {
             });
         }
         let raw = cache.raw.finish();
+        let attribute = match self.interner.strings.get("exists") {
+            Some((name, rank)) => cache.local(name, *rank),
+            None => self.interner.get_existing("exists"),
+        };
         builder.build_exists(RowValues {
             kind: k.kind.clone(),
             key: k.key.clone(),
-            attribute: self.interner.get_existing("exists"),
+            attribute,
             category: schema::exists_category(&k.kind),
             raw,
             normalized: Vec::new(),
