@@ -3,7 +3,8 @@
 //! the matrix computed — what `envparity check` and the desktop's first matrix wait for — printed
 //! side by side: load, compute, the whole `Workspace::compare`, and that plus the desktop's
 //! `MatrixView` (tag index, kinds), and the desktop's reopening of an unchanged workspace from the
-//! matrix cache (`parity_app::matrix_cache`). Target: `Workspace::compare` ≤ 0.5 s for 3 × 20,000
+//! matrix cache (`parity_app::matrix_cache`), then two of the desktop's filters (every row, one
+//! kind) on the view of a computed matrix and of one read back. Target: `Workspace::compare` ≤ 0.5 s for 3 × 20,000
 //! resources. Each phase runs several times; the best and the median are printed with the CPU
 //! time per run (wall times stretch when other processes share the CPU), then one
 //! summary line: `open X s (load Y s + diff Z s)` (best runs). Not a test.
@@ -19,6 +20,7 @@ use std::hint::black_box;
 use std::path::PathBuf;
 
 use chrono::Utc;
+use parity_app::query::RowQuery;
 use parity_app::view::MatrixView;
 use parity_app::{DbOpenMode, Workspace};
 use parity_core::{Column, Matrix, MatrixOptions};
@@ -131,14 +133,14 @@ fn main() {
     drop(miss.comparison);
     // a launch after a change: the key made and the file probed, then the same load and diff
     let elsewhere = cache_dir.join("none-stored-here");
-    let (missed, _) = timed(runs, || {
+    let (missed, computed_view) = timed(runs, || {
         let ws = Workspace::open(&db, DbOpenMode::Existing, now).expect("open");
         let exceptions = ws.store().exceptions().expect("exceptions");
         let cached = ws.compare_with_cache(&elsewhere, today).expect("compare");
         assert!(!cached.hit, "nothing is stored there");
         black_box(MatrixView::new(cached.comparison, exceptions))
     });
-    let (reopen, _) = timed(runs, || {
+    let (reopen, read_view) = timed(runs, || {
         let ws = Workspace::open(&db, DbOpenMode::Existing, now).expect("open");
         let exceptions = ws.store().exceptions().expect("exceptions");
         let cached = ws.compare_with_cache(&cache_dir, today).expect("compare");
@@ -146,6 +148,21 @@ fn main() {
         black_box(MatrixView::new(cached.comparison, exceptions))
     });
     let _ = std::fs::remove_dir_all(&cache_dir);
+
+    // the desktop's filters (a screen waits for each): every row, and one kind, on the view of
+    // a computed matrix (after a miss: its snapshots loaded) and of one read from the cache
+    let every_row = RowQuery::default();
+    let instances = RowQuery {
+        kinds: vec!["ec2.instance".into()],
+        ..RowQuery::default()
+    };
+    let mut queries = Vec::new();
+    for (name, query) in [("every row", &every_row), ("kind ec2.instance", &instances)] {
+        let (computed, a) = timed(runs, || computed_view.matching(query).expect("query").len());
+        let (read, b) = timed(runs, || read_view.matching(query).expect("query").len());
+        assert_eq!(a, b, "{name}: the same rows either way");
+        queries.push((name, a, computed, read));
+    }
 
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let size = std::fs::metadata(&db).map_or(0, |m| m.len());
@@ -184,6 +201,18 @@ fn main() {
             runs.cpu_per_run()
                 .map_or("-".into(), |c| format!("{c:.3} s")),
         );
+    }
+    for (name, n, computed, read) in &queries {
+        for (view, runs) in [("computed", computed), ("read back", read)] {
+            println!(
+                "  {:<40} {:>10} {:>10} {:>12}",
+                format!("query {name}, {view} ({n} rows)"),
+                format!("{:.3} s", runs.best().as_secs_f64()),
+                format!("{:.3} s", runs.median().as_secs_f64()),
+                runs.cpu_per_run()
+                    .map_or("-".into(), |c| format!("{c:.3} s")),
+            );
+        }
     }
     println!(
         "  matrix cache file: {:.1} MB; reopening from it takes {:.2}× the open + compare + view",
