@@ -55,9 +55,10 @@ impl Name {
         &self.0
     }
 
-    /// The address of the shared text: names with one address have one text (equal texts may
-    /// still lie at two addresses, e.g. names made on two threads). A cheap key for a lookup
-    /// in front of one by text.
+    /// The address of the shared text: two names alive at once with one address have one text
+    /// (equal texts may still lie at two addresses, e.g. names made on two threads; a freed
+    /// name's address may be reused). A cheap key for a lookup in front of one by text, while
+    /// the names looked up are held.
     pub fn addr(&self) -> usize {
         Arc::as_ptr(&self.0).cast::<u8>().addr()
     }

@@ -549,19 +549,21 @@ impl RowTally {
 /// at 3 × 20,000 resources, the kernel's page zeroing under `key_rows` fell from 10 % of the
 /// diff's time to 7 %). Each chunk's rows are counted for the scores and scanned for secret
 /// fingerprints right after they are built, while they are in the worker's cache, rather than
-/// in passes over all rows afterwards.
+/// in passes over all rows afterwards. Each slot also keeps its [`SpecCache`] from batch to batch
+/// (a slot is used by one worker at a time).
 fn all_rows(shared: &Shared, keys: &[Arc<str>]) -> (Vec<Row>, Vec<AmbiguousKey>, RowTally) {
     const CHUNK: usize = 256;
     let columns = shared.columns.len();
     let slots = 4 * rayon::current_num_threads().max(1);
     let batch = CHUNK * slots;
-    let mut outputs: Vec<(KeyRows, RowTally)> = (0..slots.min(keys.len().div_ceil(CHUNK)))
+    let mut outputs: Vec<(KeyRows, RowTally, SpecCache)> = (0..slots
+        .min(keys.len().div_ceil(CHUNK)))
         .map(|_| {
             let rows = KeyRows {
                 rows: Vec::with_capacity(CHUNK * 16),
                 ambiguous: Vec::new(),
             };
-            (rows, RowTally::new(columns))
+            (rows, RowTally::new(columns), SpecCache::default())
         })
         .collect();
     let mut rows: Vec<Row> = Vec::new();
@@ -573,13 +575,13 @@ fn all_rows(shared: &Shared, keys: &[Arc<str>]) -> (Vec<Row>, Vec<AmbiguousKey>,
         batch_keys
             .par_chunks(CHUNK)
             .zip(outputs.par_iter_mut())
-            .for_each_init(SpecCache::default, |cache, (chunk, (out, chunk_tally))| {
+            .for_each(|(chunk, (out, chunk_tally, cache))| {
                 for key in chunk {
                     shared.key_rows(key, cache, out);
                 }
                 chunk_tally.count(columns, &out.rows);
             });
-        let produced: usize = outputs.iter().map(|(o, _)| o.rows.len()).sum();
+        let produced: usize = outputs.iter().map(|(o, _, _)| o.rows.len()).sum();
         if b == 0 {
             // the first batch's rows per key, with a margin, for the whole
             let estimate = produced * keys.len() / batch_keys.len().max(1);
@@ -588,7 +590,7 @@ fn all_rows(shared: &Shared, keys: &[Arc<str>]) -> (Vec<Row>, Vec<AmbiguousKey>,
             rows.reserve(produced);
         }
         // moved out in chunk order (a batch's last chunks may have had no keys: empty)
-        for (o, chunk_tally) in &mut outputs {
+        for (o, chunk_tally, _) in &mut outputs {
             tally.append(chunk_tally, rows.len());
             rows.par_extend(o.rows.par_drain(..));
             ambiguous.append(&mut o.ambiguous);
@@ -617,4 +619,47 @@ fn scores(n: usize, pairs: &[(usize, usize)]) -> Vec<PairScore> {
 fn pair_index(n: usize, a: usize, b: usize) -> usize {
     // index of (a, b), a < b, in the row-major enumeration of pairs
     a * (2 * n - a - 1) / 2 + (b - a - 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+    use crate::model::{Resource, Snapshot, Source};
+
+    #[test]
+    fn names_of_one_text_at_two_addresses_get_one_id() {
+        let make = || {
+            Resource::named("ec2.instance", "i-1", "api")
+                .with_attr("instance_type", "t3.large")
+                .with_tag("Team", "platform")
+        };
+        let here = make();
+        // made on another thread: the same names' text at other addresses
+        let there = std::thread::spawn(make).join().unwrap();
+        let addr = |r: &Resource| r.attributes.keys().next().unwrap().addr();
+        assert_ne!(addr(&here), addr(&there));
+        let snapshot = Snapshot {
+            id: None,
+            environment: "prod".into(),
+            taken_at: Utc.with_ymd_and_hms(2026, 11, 26, 12, 0, 0).unwrap(),
+            source: Source::Aws,
+            missing: vec![],
+            resources: vec![here, there],
+        };
+        let (names, ids) = Names::of(&snapshot);
+        assert_eq!(ids.attributes(0), ids.attributes(1));
+        assert_eq!(ids.tags(0), ids.tags(1));
+        let mut texts = names.string_list.clone();
+        texts.sort_unstable();
+        texts.dedup();
+        assert_eq!(
+            texts.len(),
+            names.string_list.len(),
+            "{:?}",
+            names.string_list
+        );
+        assert_eq!(names.tag_list, ["Team"]);
+    }
 }

@@ -10,7 +10,8 @@
 //! (never panics) for bytes it did not write — a cache that does not read back is recomputed.
 //!
 //! Names (kinds, keys, attributes) are written once, in a table, and rows refer to them by
-//! index, so the rows read back share one string per name as the computed matrix does.
+//! index, so the rows read back share one string per name (the computed matrix holds a few
+//! copies of each: one per slot of its row phase).
 
 use std::io::Write;
 use std::sync::Arc;
@@ -771,7 +772,7 @@ mod tests {
         let m = sample();
         let back = Matrix::from_bytes(&m.to_bytes()).unwrap();
         assert_same(&m, &back);
-        // rows share one string per name, as the computed matrix does
+        // rows read back share one string per name
         assert!(Arc::ptr_eq(&back.rows[0].kind, &back.rows[1].kind));
         assert!(Arc::ptr_eq(&back.rows[0].key, &back.keys[0][0]));
     }

@@ -23,22 +23,23 @@ use crate::status::Status;
 /// Scaling group or a VPC spans (docs/CONTRACTS.md "Availability zones: spread, not names").
 pub(super) const ZONE_SPREAD: &str = "zone_spread";
 
-/// Per-worker cache of attribute specs and ignore decisions (`None` means ignored), the
-/// builder of the worker's rows' raw values, and the worker's own copies of the interned names.
+/// What one slot of the row phase keeps from key to key and from batch to batch (a slot is used
+/// by one worker at a time): attribute specs and ignore decisions (`None` means ignored), the
+/// builder of its rows' raw values, and its own copies of the interned names.
 #[derive(Default)]
 pub(super) struct SpecCache {
     /// (kind's rank, attribute's rank) → spec: interned names, so no text is hashed
     specs: FxHashMap<(u32, u32), Option<AttributeSpec>>,
     /// Reused for every row (see [`RawBuilder`]).
     raw: RawBuilder,
-    /// By rank, this worker's copy of an interned name, which its rows hold: every row holds
-    /// its kind and attribute, and were all rows to count references on the one shared copy,
-    /// the cores would take turns at its counter.
+    /// By rank, this slot's copy of an interned name, which its rows hold: every row holds its
+    /// kind and attribute, and were all rows to count references on the one shared copy, the
+    /// cores would take turns at its counter.
     names: Vec<Option<Arc<str>>>,
 }
 
 impl SpecCache {
-    /// This worker's copy of `name`, interned with rank `rank`.
+    /// This slot's copy of `name`, interned with rank `rank`.
     fn local(&mut self, name: &Arc<str>, rank: u32) -> Arc<str> {
         let r = rank as usize;
         if self.names.len() <= r {
@@ -110,7 +111,7 @@ impl<'s> Shared<'s, '_> {
         let exists_row = self.exists_row(&k, &builder, cache);
         let exists_cells = exists_row.cells.clone();
         rows.push(exists_row);
-        rows.extend(self.count_row(&k, &builder, &exists_cells));
+        rows.extend(self.count_row(&k, &builder, &exists_cells, cache));
         let (names, held) = self.attribute_table(&k);
         // One resource per column (the common case): values come from the table, no lookups.
         let single = k.members.iter().all(|m| m.len() <= 1);
@@ -214,18 +215,22 @@ impl<'s> Shared<'s, '_> {
             });
         }
         let raw = cache.raw.finish();
-        let attribute = match self.interner.strings.get("exists") {
-            Some((name, rank)) => cache.local(name, *rank),
-            None => self.interner.get_existing("exists"),
-        };
         builder.build_exists(RowValues {
             kind: k.kind.clone(),
             key: k.key.clone(),
-            attribute,
+            attribute: self.local_name(cache, "exists"),
             category: schema::exists_category(&k.kind),
             raw,
             normalized: Vec::new(),
         })
+    }
+
+    /// The slot's copy of the interned name `text` (see [`SpecCache::local`]).
+    fn local_name(&self, cache: &mut SpecCache, text: &str) -> Arc<str> {
+        match self.interner.strings.get(text) {
+            Some((name, rank)) => cache.local(name, *rank),
+            None => self.interner.get_existing(text),
+        }
     }
 
     /// The `count` row, when some column holds a group (several resources) under the key.
@@ -234,6 +239,7 @@ impl<'s> Shared<'s, '_> {
         k: &KeyContext,
         builder: &RowBuilder,
         exists_cells: &[Option<Status>],
+        cache: &mut SpecCache,
     ) -> Option<Row> {
         if !k.members.iter().any(|m| m.len() > 1) {
             return None;
@@ -250,7 +256,7 @@ impl<'s> Shared<'s, '_> {
         let values = RowValues {
             kind: k.kind.clone(),
             key: k.key.clone(),
-            attribute: self.interner.get_existing("count"),
+            attribute: self.local_name(cache, "count"),
             category: Category::Size,
             raw: RawValues::from(counts),
             normalized: Vec::new(),
