@@ -50,6 +50,16 @@ describe("element differences and the baseline in the desktop app", () => {
   it("shows set-valued cells as text with a marker, and each pair's extra elements in the detail", async () => {
     const search = await s.waitFor$('[data-testid="search"]');
     await s.type(search, "security_group/web");
+    // the web ingress row is in the unfiltered view too: wait for the search's rows, or the click
+    // below may land while the table re-renders (a CI run clicked another row that way)
+    await waitFor(
+      () =>
+        s.exec(
+          `const keys = [...document.querySelectorAll('.tr[data-key]')].map(r => r.dataset.key);
+           return keys.length > 0 && keys.every(k => k.includes('security_group/web'));`,
+        ),
+      "only the searched rows shown",
+    );
     const row = await waitFor(() => rowText(WEB, "ingress"), "the web ingress row");
     // readable values, never JSON
     assert.ok(row.includes(WORLD), row);
