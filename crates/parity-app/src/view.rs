@@ -11,7 +11,7 @@ use parity_core::{ExceptionRule, Row};
 use crate::compare::Comparison;
 use crate::error::{AppError, AppResult};
 pub use crate::query::RowQuery;
-use crate::query::TagIndex;
+use crate::query::{RowFacets, TagIndex};
 
 /// One page of filtered rows: indices into `Matrix::rows`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +41,8 @@ pub struct MatrixView {
     comparison: Comparison,
     exceptions: Vec<ExceptionRule>,
     tags: TagIndex,
+    /// `None` only for a matrix of more kinds than a facet indexes (then rows are read).
+    facets: Option<RowFacets>,
     kinds: Vec<String>,
     last: Option<(RowQuery, Vec<usize>)>,
 }
@@ -48,18 +50,29 @@ pub struct MatrixView {
 impl MatrixView {
     /// Indexes `comparison`; `exceptions` are the workspace's (for the detail panel).
     pub fn new(comparison: Comparison, exceptions: Vec<ExceptionRule>) -> MatrixView {
-        // rows of one kind are consecutive and share one string: compare before inserting
-        let mut kinds: BTreeSet<&str> = BTreeSet::new();
-        let mut last: Option<&str> = None;
-        for r in &comparison.matrix.rows {
-            if last != Some(&*r.kind) {
-                kinds.insert(&r.kind);
-                last = Some(&r.kind);
+        let facets = RowFacets::new(&comparison.matrix);
+        let kinds: Vec<String> = match &facets {
+            Some(f) => {
+                let mut kinds = f.kinds().to_vec();
+                kinds.sort_unstable();
+                kinds
             }
-        }
-        let kinds: Vec<String> = kinds.into_iter().map(str::to_string).collect();
+            None => {
+                // rows of one kind are consecutive: compare before inserting
+                let mut kinds: BTreeSet<&str> = BTreeSet::new();
+                let mut last: Option<&str> = None;
+                for r in &comparison.matrix.rows {
+                    if last != Some(&*r.kind) {
+                        kinds.insert(&r.kind);
+                        last = Some(&r.kind);
+                    }
+                }
+                kinds.into_iter().map(str::to_string).collect()
+            }
+        };
         MatrixView {
             tags: TagIndex::new(&comparison.matrix),
+            facets,
             comparison,
             exceptions,
             kinds,
@@ -90,7 +103,8 @@ impl MatrixView {
 
     /// Every row index matching `query`, in matrix order (grouped by kind and resource).
     pub fn matching(&self, query: &RowQuery) -> AppResult<Vec<usize>> {
-        self.comparison.matching(query, Some(&self.tags))
+        self.comparison
+            .matching(query, Some(&self.tags), self.facets.as_ref())
     }
 
     /// One page of the rows matching `query`; the full match list is cached until the query
@@ -149,6 +163,7 @@ mod tests {
     use super::*;
     use crate::Workspace;
     use chrono::TimeZone;
+    use parity_core::{Category, Status};
     use parity_store::OpenMode;
 
     fn demo_view() -> (tempfile::TempDir, MatrixView) {
@@ -184,6 +199,45 @@ mod tests {
         assert_eq!(page.rows, failing[2..5.min(failing.len())].to_vec());
         let beyond = view.page(&query, 10_000, 50).unwrap();
         assert!(beyond.rows.is_empty());
+    }
+
+    #[test]
+    fn queries_on_the_facets_keep_the_rows_the_row_scan_keeps() {
+        let (_dir, view) = demo_view();
+        let facets = view.facets.as_ref().expect("the demo's kinds fit");
+        let cmp = view.comparison();
+        let kinds = view.kinds().to_vec();
+        assert!(kinds.len() > 5, "{kinds:?}");
+        let mut checked = 0;
+        for unexplained_only in [false, true] {
+            for statuses in [
+                vec![],
+                vec![Status::Drift],
+                vec![Status::Same, Status::Missing],
+            ] {
+                for categories in [vec![], vec![Category::Size], vec![Category::Security]] {
+                    for kind in [
+                        vec![],
+                        vec![kinds[0].clone()],
+                        vec![kinds[kinds.len() / 2].clone(), "rds.*".to_string()],
+                        vec!["ec2.*".to_string()],
+                    ] {
+                        let query = RowQuery {
+                            statuses: statuses.clone(),
+                            categories: categories.clone(),
+                            kinds: kind,
+                            unexplained_only,
+                            ..Default::default()
+                        };
+                        let fast = cmp.matching(&query, None, Some(facets)).unwrap();
+                        let scanned = cmp.matching(&query, None, None).unwrap();
+                        assert_eq!(fast, scanned, "{query:?}");
+                        checked += usize::from(!scanned.is_empty());
+                    }
+                }
+            }
+        }
+        assert!(checked > 20, "only {checked} queries kept rows");
     }
 
     #[test]

@@ -305,7 +305,7 @@ fn run(cli: Cli) -> AppResult<u8> {
                 cmp.pair_columns(pair)
                     .map_err(|e| AppError::bad_input(format!("--pair: {}", e.message)))?;
             }
-            let keep = cmp.matching(&query, None)?;
+            let keep = cmp.matching(&query, None, None)?;
             if d.format == Format::Json && matches!(d.output.as_deref(), None | Some("-")) {
                 // streamed row by row: a large diff's JSON is never held whole in memory
                 let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());

@@ -70,6 +70,11 @@ pub struct CompiledFilter<'a> {
 }
 
 impl CompiledFilter<'_> {
+    /// Whether a row of this kind passes the kind condition (any kind when there is none).
+    pub fn kind_matches(&self, kind: &str) -> bool {
+        self.kinds.is_empty() || self.kinds.iter().any(|k| k.matches(kind))
+    }
+
     pub fn matches(&self, row: &Row) -> bool {
         let f = self.filter;
         let status = match f.pair {
@@ -85,7 +90,7 @@ impl CompiledFilter<'_> {
         if !f.categories.is_empty() && !f.categories.contains(&row.category) {
             return false;
         }
-        if !self.kinds.is_empty() && !self.kinds.iter().any(|k| k.matches(&row.kind)) {
+        if !self.kind_matches(&row.kind) {
             return false;
         }
         if let Some(needle) = &self.search {
