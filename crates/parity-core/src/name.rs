@@ -11,7 +11,7 @@ use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
 
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
 /// The most distinct names a thread keeps for sharing. When the set is full, the names no longer
@@ -60,7 +60,56 @@ impl Name {
     /// name's address may be reused). A cheap key for a lookup in front of one by text, while
     /// the names looked up are held.
     pub fn addr(&self) -> usize {
-        Arc::as_ptr(&self.0).cast::<u8>().addr()
+        text_addr(&self.0)
+    }
+}
+
+/// The address of a shared text (see [`Name::addr`]).
+pub(crate) fn text_addr(text: &Arc<str>) -> usize {
+    Arc::as_ptr(text).cast::<u8>().addr()
+}
+
+/// Ids of texts, numbered in the order first given, looked up by the address of a shared text
+/// ([`text_addr`]) before the text itself: where the texts are shared (names, a matrix's keys),
+/// most lookups hash an address. Texts at two addresses get one id.
+#[derive(Debug, Default)]
+pub(crate) struct TextIds<'a> {
+    list: Vec<&'a str>,
+    by_text: FxHashMap<&'a str, u32>,
+    by_addr: FxHashMap<usize, u32>,
+}
+
+impl<'a> TextIds<'a> {
+    /// The id of `text`, added when new.
+    pub fn id(&mut self, text: &'a str) -> u32 {
+        let TextIds { list, by_text, .. } = self;
+        *by_text.entry(text).or_insert_with(|| {
+            list.push(text);
+            u32::try_from(list.len() - 1).expect("fewer than 2³² texts")
+        })
+    }
+
+    /// The id of `text`, which lies at `addr`, added when new.
+    pub fn id_at(&mut self, addr: usize, text: &'a str) -> u32 {
+        if let Some(&id) = self.by_addr.get(&addr) {
+            return id;
+        }
+        let id = self.id(text);
+        self.by_addr.insert(addr, id);
+        id
+    }
+
+    /// The id of `text`, which lies at `addr`, if it was given.
+    pub fn get_at(&self, addr: usize, text: &str) -> Option<u32> {
+        self.by_addr
+            .get(&addr)
+            .or_else(|| self.by_text.get(text))
+            .copied()
+    }
+
+    /// The texts by id.
+    pub fn list(&self) -> &[&'a str] {
+        &self.list
     }
 }
 
@@ -194,5 +243,22 @@ mod tests {
         })
         .join()
         .unwrap();
+    }
+
+    #[test]
+    fn text_ids_number_texts_once_whatever_their_address() {
+        let a: Arc<str> = Arc::from("instance_type");
+        let b: Arc<str> = Arc::from("instance_type"); // the same text elsewhere
+        let c: Arc<str> = Arc::from("engine");
+        let mut ids = TextIds::default();
+        assert_eq!(ids.id_at(text_addr(&a), &a), 0);
+        assert_eq!(ids.id_at(text_addr(&c), &c), 1);
+        assert_eq!(ids.id_at(text_addr(&b), &b), 0);
+        assert_eq!(ids.id("engine"), 1);
+        assert_eq!(ids.id("zone"), 2);
+        assert_eq!(ids.list(), ["instance_type", "engine", "zone"]);
+        let d: Arc<str> = Arc::from("engine"); // never given at this address
+        assert_eq!(ids.get_at(text_addr(&d), &d), Some(1));
+        assert_eq!(ids.get_at(text_addr(&d), "other"), None);
     }
 }

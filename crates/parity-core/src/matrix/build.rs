@@ -14,6 +14,7 @@ use super::rows::{KeyRows, Shared, SpecCache, ZoneRanks};
 use super::types::{AmbiguousKey, Column, Matrix, MatrixOptions, PairScore, Row};
 use crate::exception::{glob, CompiledException};
 use crate::identity::{key_snapshot_with, CompiledRule, KeyedSnapshot, TokenSet};
+use crate::name::TextIds;
 use crate::normalize::EnvContext;
 use crate::workspace::GroupNumbered;
 use crate::CoreError;
@@ -109,38 +110,12 @@ impl Interner {
 /// that building rows looks names up by index instead of hashing their text again).
 #[derive(Default)]
 struct Names<'a> {
-    /// Resource kinds and attribute names → local id (index into `string_list`).
-    strings: FxHashMap<&'a str, u32>,
-    string_list: Vec<&'a str>,
-    /// Tag keys → local id (index into `tag_list`).
-    tags: FxHashMap<&'a str, u32>,
-    tag_list: Vec<&'a str>,
+    /// Resource kinds and attribute names → local id (a snapshot's resources share each
+    /// attribute name's text, so those are looked up by its address).
+    strings: TextIds<'a>,
+    /// Tag keys → local id.
+    tags: TextIds<'a>,
     children: FxHashSet<&'a str>,
-    /// Attribute names and tag keys by the address of their text
-    /// ([`crate::name::Name::addr`]) → local id: a snapshot's resources share each name's text,
-    /// so most lookups hash an address instead of the text.
-    attribute_addrs: FxHashMap<usize, u32>,
-    tag_addrs: FxHashMap<usize, u32>,
-}
-
-/// The local id of `name` in `ids`/`list`, added when new.
-fn local_id<'a>(ids: &mut FxHashMap<&'a str, u32>, list: &mut Vec<&'a str>, name: &'a str) -> u32 {
-    *ids.entry(name).or_insert_with(|| {
-        list.push(name);
-        (list.len() - 1) as u32
-    })
-}
-
-/// The local id of `name` in `ids`/`list`, looked up by its text's address first.
-fn name_id<'a>(
-    addrs: &mut FxHashMap<usize, u32>,
-    ids: &mut FxHashMap<&'a str, u32>,
-    list: &mut Vec<&'a str>,
-    name: &'a crate::name::Name,
-) -> u32 {
-    *addrs
-        .entry(name.addr())
-        .or_insert_with(|| local_id(ids, list, name))
 }
 
 /// Per resource of a column, the local ids of its attribute names and tag keys, flat: resource
@@ -282,26 +257,16 @@ impl<'a> Names<'a> {
         name_ids.attribute_start.push(0);
         name_ids.tag_start.push(0);
         for r in &snapshot.resources {
-            local_id(&mut names.strings, &mut names.string_list, &r.kind);
+            names.strings.id(&r.kind);
             for a in r.attributes.keys() {
-                let id = name_id(
-                    &mut names.attribute_addrs,
-                    &mut names.strings,
-                    &mut names.string_list,
-                    a,
-                );
+                let id = names.strings.id_at(a.addr(), a);
                 name_ids.attributes.push(id);
             }
             name_ids
                 .attribute_start
                 .push(name_ids.attributes.len() as u32);
             for t in r.tags.keys() {
-                let id = name_id(
-                    &mut names.tag_addrs,
-                    &mut names.tags,
-                    &mut names.tag_list,
-                    t,
-                );
+                let id = names.tags.id_at(t.addr(), t);
                 name_ids.tags.push(id);
             }
             name_ids.tag_start.push(name_ids.tags.len() as u32);
@@ -380,10 +345,10 @@ impl Matrix {
             .collect();
         let mut interner = Interner::default();
         for p in &prepared {
-            for s in &p.names.string_list {
+            for s in p.names.strings.list() {
                 interner.get(s);
             }
-            for t in &p.names.tag_list {
+            for t in p.names.tags.list() {
                 interner.tag(t);
             }
             for c in &p.names.children {
@@ -400,13 +365,15 @@ impl Matrix {
             .map(|p| LocalNames {
                 attributes: p
                     .names
-                    .string_list
+                    .strings
+                    .list()
                     .iter()
                     .map(|s| interner.strings[*s].clone())
                     .collect(),
                 tags: p
                     .names
-                    .tag_list
+                    .tags
+                    .list()
                     .iter()
                     .map(|t| interner.tags[*t].clone())
                     .collect(),
@@ -651,15 +618,15 @@ mod tests {
         let (names, ids) = Names::of(&snapshot);
         assert_eq!(ids.attributes(0), ids.attributes(1));
         assert_eq!(ids.tags(0), ids.tags(1));
-        let mut texts = names.string_list.clone();
+        let mut texts = names.strings.list().to_vec();
         texts.sort_unstable();
         texts.dedup();
         assert_eq!(
             texts.len(),
-            names.string_list.len(),
+            names.strings.list().len(),
             "{:?}",
-            names.string_list
+            names.strings.list()
         );
-        assert_eq!(names.tag_list, ["Team"]);
+        assert_eq!(names.tags.list(), ["Team"]);
     }
 }

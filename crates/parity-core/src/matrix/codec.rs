@@ -16,7 +16,6 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use rustc_hash::FxHashMap;
 use serde_json::{Map, Number, Value};
 use sha2::{Digest, Sha256};
 use smallvec::SmallVec;
@@ -24,6 +23,7 @@ use smallvec::SmallVec;
 use super::shared::SharedSecret;
 use super::types::{AmbiguousKey, Matrix, PairScore, PairStatus, RawValues, Row};
 use crate::model::Category;
+use crate::name::{text_addr, TextIds};
 use crate::status::Status;
 
 const MAGIC: &[u8; 8] = b"EPMTRX01";
@@ -80,8 +80,8 @@ impl Matrix {
             names.add(k);
         }
         let mut w = Writer::new(sink)?;
-        w.len(names.list.len());
-        for n in &names.list {
+        w.len(names.list().len());
+        for n in names.list() {
             w.str(n);
         }
         w.strs(&self.labels);
@@ -228,40 +228,25 @@ impl Matrix {
 }
 
 /// The table of names, each written once. Rows share their names' text (interned kinds and
-/// attributes, one string per key), so a name is looked up by its text's address first: a
-/// large matrix's millions of lookups then hash an address, not the text.
+/// attributes, one string per key), so names are looked up by their text's address first
+/// ([`TextIds`]): a large matrix's millions of lookups then hash an address, not the text.
 #[derive(Default)]
-struct Names<'a> {
-    list: Vec<&'a str>,
-    index: FxHashMap<&'a str, u32>,
-    by_addr: FxHashMap<usize, u32>,
-}
-
-fn addr(name: &Arc<str>) -> usize {
-    Arc::as_ptr(name).cast::<u8>().addr()
-}
+struct Names<'a>(TextIds<'a>);
 
 impl<'a> Names<'a> {
     fn add(&mut self, name: &'a Arc<str>) {
-        let Names {
-            list,
-            index,
-            by_addr,
-        } = self;
-        by_addr.entry(addr(name)).or_insert_with(|| {
-            *index.entry(name).or_insert_with(|| {
-                list.push(name);
-                u32::try_from(list.len() - 1).expect("fewer than 2³² names")
-            })
-        });
+        self.0.id_at(text_addr(name), name);
     }
 
     /// The index of a name [`Names::add`] was given.
     fn index(&self, name: &Arc<str>) -> u32 {
-        match self.by_addr.get(&addr(name)) {
-            Some(&i) => i,
-            None => self.index[&**name],
-        }
+        self.0
+            .get_at(text_addr(name), name)
+            .expect("every name was added")
+    }
+
+    fn list(&self) -> &[&'a str] {
+        self.0.list()
     }
 }
 
