@@ -2,8 +2,6 @@
 //! row details, so a front end (the desktop app) receives only the visible slice. Filtering runs
 //! here, in Rust, over every row; the last query's result is kept so paging through it is cheap.
 
-use std::collections::BTreeSet;
-
 use chrono::{DateTime, Utc};
 use parity_core::matrix::Pairing;
 use parity_core::{ExceptionRule, Row};
@@ -41,8 +39,7 @@ pub struct MatrixView {
     comparison: Comparison,
     exceptions: Vec<ExceptionRule>,
     tags: TagIndex,
-    /// `None` only for a matrix of more kinds than a facet indexes (then rows are read).
-    facets: Option<RowFacets>,
+    facets: RowFacets,
     kinds: Vec<String>,
     last: Option<(RowQuery, Vec<usize>)>,
 }
@@ -51,25 +48,8 @@ impl MatrixView {
     /// Indexes `comparison`; `exceptions` are the workspace's (for the detail panel).
     pub fn new(comparison: Comparison, exceptions: Vec<ExceptionRule>) -> MatrixView {
         let facets = RowFacets::new(&comparison.matrix);
-        let kinds: Vec<String> = match &facets {
-            Some(f) => {
-                let mut kinds = f.kinds().to_vec();
-                kinds.sort_unstable();
-                kinds
-            }
-            None => {
-                // rows of one kind are consecutive: compare before inserting
-                let mut kinds: BTreeSet<&str> = BTreeSet::new();
-                let mut last: Option<&str> = None;
-                for r in &comparison.matrix.rows {
-                    if last != Some(&*r.kind) {
-                        kinds.insert(&r.kind);
-                        last = Some(&r.kind);
-                    }
-                }
-                kinds.into_iter().map(str::to_string).collect()
-            }
-        };
+        let mut kinds = facets.kinds().to_vec();
+        kinds.sort_unstable();
         MatrixView {
             tags: TagIndex::new(&comparison.matrix),
             facets,
@@ -104,7 +84,7 @@ impl MatrixView {
     /// Every row index matching `query`, in matrix order (grouped by kind and resource).
     pub fn matching(&self, query: &RowQuery) -> AppResult<Vec<usize>> {
         self.comparison
-            .matching(query, Some(&self.tags), self.facets.as_ref())
+            .matching(query, Some(&self.tags), Some(&self.facets))
     }
 
     /// One page of the rows matching `query`; the full match list is cached until the query
@@ -204,7 +184,7 @@ mod tests {
     #[test]
     fn queries_on_the_facets_keep_the_rows_the_row_scan_keeps() {
         let (_dir, view) = demo_view();
-        let facets = view.facets.as_ref().expect("the demo's kinds fit");
+        let facets = &view.facets;
         let cmp = view.comparison();
         let kinds = view.kinds().to_vec();
         assert!(kinds.len() > 5, "{kinds:?}");

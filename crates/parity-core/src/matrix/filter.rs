@@ -75,22 +75,36 @@ impl CompiledFilter<'_> {
         self.kinds.is_empty() || self.kinds.iter().any(|k| k.matches(kind))
     }
 
-    pub fn matches(&self, row: &Row) -> bool {
+    /// Whether the filter reads more of a row than its status, category and kind: a pair of
+    /// columns or a search. Without, [`CompiledFilter::matches_facets`] decides alone.
+    pub fn needs_row(&self) -> bool {
+        self.filter.pair.is_some() || self.search.is_some()
+    }
+
+    /// The status, category and kind conditions for a row of this status (the pair's, with a
+    /// pair), category, and kind (`kind_ok` says whether [`CompiledFilter::kind_matches`] it;
+    /// asked last).
+    pub fn matches_facets(
+        &self,
+        status: Status,
+        category: Category,
+        kind_ok: impl FnOnce() -> bool,
+    ) -> bool {
         let f = self.filter;
-        let status = match f.pair {
+        (f.statuses.is_empty() || f.statuses.contains(&status))
+            && (f.categories.is_empty() || f.categories.contains(&category))
+            && kind_ok()
+    }
+
+    pub fn matches(&self, row: &Row) -> bool {
+        let status = match self.filter.pair {
             Some((a, b)) => match row.pair_status(a, b) {
                 Some(s) => s,
                 None => return false,
             },
             None => row.status,
         };
-        if !f.statuses.is_empty() && !f.statuses.contains(&status) {
-            return false;
-        }
-        if !f.categories.is_empty() && !f.categories.contains(&row.category) {
-            return false;
-        }
-        if !self.kind_matches(&row.kind) {
+        if !self.matches_facets(status, row.category, || self.kind_matches(&row.kind)) {
             return false;
         }
         if let Some(needle) = &self.search {
