@@ -6,10 +6,10 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, copyFileSync, existsSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, copyFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Session, startDriver, waitFor } from "./webdriver.mjs";
+import { matrixCacheStored, Session, startDriver, waitFor } from "./webdriver.mjs";
 
 const APP = process.env.APP;
 const SEED = process.env.SEED;
@@ -133,15 +133,7 @@ describe("the desktop app on the demo workspace", () => {
     // Saving the exception removed the matrix cache file of the launch; the app's cache writer
     // stores the matrix recomputed after it. Ending the WebDriver session kills the app, so wait
     // for that file to be in place (and no write in progress) first.
-    const cacheDir = path.join(dataDir, "matrix-cache");
-    await waitFor(
-      () => {
-        const names = existsSync(cacheDir) ? readdirSync(cacheDir) : [];
-        return names.some((n) => n.endsWith(".matrix")) && !names.some((n) => n.endsWith(".tmp"));
-      },
-      "the recomputed matrix in the matrix cache",
-      15000,
-    );
+    await waitFor(() => matrixCacheStored(dataDir), "the recomputed matrix in the matrix cache", 15000);
     await s.delete();
     const ms = await launch();
     console.log(`relaunch to first matrix row: ${ms} ms`);

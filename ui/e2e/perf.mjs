@@ -10,10 +10,10 @@
 // (the page's `elapsed_us`, which the matrix body carries). Each filter is a fresh query (never a
 // cached page), alternating so that every click changes the rows.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Session, startDriver, waitFor } from "./webdriver.mjs";
+import { matrixCacheStored, Session, startDriver, waitFor } from "./webdriver.mjs";
 
 const APP = process.env.APP;
 const WORKSPACE = process.env.WORKSPACE;
@@ -143,14 +143,9 @@ try {
     // moment gives it time to (STORE_WAIT=0 skips this, e.g. while a loop removes the files to
     // force misses).
     if (!meta.cached && process.env.STORE_WAIT !== "0") {
-      const cacheDir = path.join(dataDir, "matrix-cache");
-      const stored = () => {
-        const names = existsSync(cacheDir) ? readdirSync(cacheDir) : [];
-        return names.some((n) => n.endsWith(".matrix")) && !names.some((n) => n.endsWith(".tmp"));
-      };
       const t = Date.now();
       try {
-        await waitFor(async () => stored(), "the matrix stored in the matrix cache", 60000, 50);
+        await waitFor(async () => matrixCacheStored(dataDir), "the matrix stored in the matrix cache", 60000, 50);
         console.log(`run ${run}: the matrix was stored ${Date.now() - t} ms after the run's last step`);
       } catch {
         console.log(`run ${run}: the matrix was NOT stored within 60 s of the run's last step (the next launch misses)`);

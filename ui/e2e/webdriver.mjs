@@ -1,13 +1,21 @@
 // A small W3C WebDriver client over fetch, and the tauri-driver process it talks to. Every wait
 // polls a condition with a bounded timeout; nothing sleeps for a fixed time.
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import path from "node:path";
 import net from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 
 const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
+
+/** Whether the app with data directory `dataDir` has a matrix stored in its matrix cache (a
+ * `.matrix` file, and no write under way). */
+export function matrixCacheStored(dataDir) {
+  const dir = path.join(dataDir, "matrix-cache");
+  const names = existsSync(dir) ? readdirSync(dir) : [];
+  return names.some((n) => n.endsWith(".matrix")) && !names.some((n) => n.endsWith(".tmp"));
+}
 
 export async function freePort() {
   return new Promise((resolve, reject) => {
