@@ -18,13 +18,14 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc; // as in the envparity b
 
 use std::hint::black_box;
 use std::path::PathBuf;
+use std::time::Instant;
 
 use chrono::Utc;
 use parity_app::query::RowQuery;
 use parity_app::view::MatrixView;
 use parity_app::{DbOpenMode, Workspace};
 use parity_core::{Column, Matrix, MatrixOptions};
-use parity_testkit::bench::timed;
+use parity_testkit::bench::{timed, Runs};
 
 fn proc_field(file: &str, key: &str) -> String {
     std::fs::read_to_string(file)
@@ -140,37 +141,55 @@ fn main() {
         ..RowQuery::default()
     };
     let filters = [("every row", &every_row), ("kind ec2.instance", &instances)];
-    let time_filters = |view: &MatrixView| {
-        filters.map(|(_, query)| timed(runs, || view.matching(query).expect("query").len()))
+    // each timed twice: the query alone (`MatrixView::matching`, a fresh list), and as a screen's
+    // filter change (`MatrixView::page`, the first page after a page of the desktop's default
+    // query, unexplained-only, paged untimed before each run)
+    let unexplained = RowQuery {
+        unexplained_only: true,
+        ..RowQuery::default()
+    };
+    let time_filters = |view: &mut MatrixView| {
+        filters.map(|(_, query)| {
+            let (alone, n) = timed(runs, || view.matching(query).expect("query").len());
+            let mut wall = Vec::with_capacity(runs);
+            for _ in 0..runs.max(1) {
+                view.page(&unexplained, 0, 200).expect("query");
+                let start = Instant::now();
+                let page = black_box(view.page(query, 0, 200).expect("query"));
+                wall.push(start.elapsed());
+                assert_eq!(page.total, n, "the same rows either way");
+            }
+            (alone, Runs { wall, cpu: None }, n)
+        })
     };
     // a launch after a change: the key made and the file probed, then the same load and diff
     let elsewhere = cache_dir.join("none-stored-here");
-    let (missed, computed_view) = timed(runs, || {
+    let (missed, mut computed_view) = timed(runs, || {
         let ws = Workspace::open(&db, DbOpenMode::Existing, now).expect("open");
         let exceptions = ws.store().exceptions().expect("exceptions");
         let cached = ws.compare_with_cache(&elsewhere, today).expect("compare");
         assert!(!cached.hit, "nothing is stored there");
         black_box(MatrixView::new(cached.comparison, exceptions))
     });
-    let on_computed = time_filters(&computed_view);
+    let on_computed = time_filters(&mut computed_view);
     drop(computed_view);
-    let (reopen, read_view) = timed(runs, || {
+    let (reopen, mut read_view) = timed(runs, || {
         let ws = Workspace::open(&db, DbOpenMode::Existing, now).expect("open");
         let exceptions = ws.store().exceptions().expect("exceptions");
         let cached = ws.compare_with_cache(&cache_dir, today).expect("compare");
         assert!(cached.hit, "the matrix is read from the cache");
         black_box(MatrixView::new(cached.comparison, exceptions))
     });
-    let on_read = time_filters(&read_view);
+    let on_read = time_filters(&mut read_view);
     drop(read_view);
     let _ = std::fs::remove_dir_all(&cache_dir);
     let queries: Vec<_> = filters
         .iter()
         .zip(on_computed)
         .zip(on_read)
-        .map(|(((name, _), (computed, a)), (read, b))| {
-            assert_eq!(a, b, "{name}: the same rows either way");
-            (name, a, computed, read)
+        .map(|(((name, _), computed), read)| {
+            assert_eq!(computed.2, read.2, "{name}: the same rows either way");
+            (name, computed, read)
         })
         .collect();
 
@@ -212,16 +231,18 @@ fn main() {
                 .map_or("-".into(), |c| format!("{c:.3} s")),
         );
     }
-    for (name, n, computed, read) in &queries {
-        for (view, runs) in [("computed", computed), ("read back", read)] {
-            println!(
-                "  {:<40} {:>10} {:>10} {:>12}",
-                format!("query {name}, {view} ({n} rows)"),
-                format!("{:.3} s", runs.best().as_secs_f64()),
-                format!("{:.3} s", runs.median().as_secs_f64()),
-                runs.cpu_per_run()
-                    .map_or("-".into(), |c| format!("{c:.3} s")),
-            );
+    for (name, computed, read) in &queries {
+        for (view, (alone, change, n)) in [("computed", computed), ("read back", read)] {
+            for (what, runs) in [("query", alone), ("filter change to", change)] {
+                println!(
+                    "  {:<40} {:>10} {:>10} {:>12}",
+                    format!("{what} {name}, {view} ({n} rows)"),
+                    format!("{:.4} s", runs.best().as_secs_f64()),
+                    format!("{:.4} s", runs.median().as_secs_f64()),
+                    runs.cpu_per_run()
+                        .map_or("-".into(), |c| format!("{c:.3} s")),
+                );
+            }
         }
     }
     println!(

@@ -92,7 +92,15 @@ impl MatrixView {
     pub fn page(&mut self, query: &RowQuery, offset: usize, limit: usize) -> AppResult<ViewPage> {
         let cached = matches!(&self.last, Some((q, _)) if q == query);
         if !cached {
-            let rows = self.matching(query)?;
+            // the previous list's allocation is reused (see `Comparison::matching_into`); on an
+            // error the view keeps no result
+            let mut rows = self.last.take().map(|(_, r)| r).unwrap_or_default();
+            self.comparison.matching_into(
+                query,
+                Some(&self.tags),
+                Some(&self.facets),
+                &mut rows,
+            )?;
             self.last = Some((query.clone(), rows));
         }
         let rows = self.last.as_ref().map(|(_, r)| r.as_slice()).unwrap_or(&[]);
@@ -179,6 +187,39 @@ mod tests {
         assert_eq!(page.rows, failing[2..5.min(failing.len())].to_vec());
         let beyond = view.page(&query, 10_000, 50).unwrap();
         assert!(beyond.rows.is_empty());
+    }
+
+    #[test]
+    fn each_query_pages_its_own_rows_however_the_previous_list_is_reused() {
+        let (_dir, mut view) = demo_view();
+        let every = RowQuery::default();
+        let failing = RowQuery {
+            unexplained_only: true,
+            ..Default::default()
+        };
+        // a search reads the rows (the parallel scan), the others the facets
+        let searched = RowQuery {
+            search: Some("prod".into()),
+            ..Default::default()
+        };
+        let expected: Vec<(RowQuery, Vec<usize>)> = [&every, &failing, &searched]
+            .map(|q| (q.clone(), view.matching(q).unwrap()))
+            .into();
+        assert!(expected[1].1.len() < expected[0].1.len() && !expected[2].1.is_empty());
+        // long after short, short after long, and each kind of scan after the other
+        for i in [0, 1, 0, 2, 1, 2, 0, 1] {
+            let (query, rows) = &expected[i];
+            let page = view.page(query, 0, usize::MAX).unwrap();
+            assert_eq!((page.total, &page.rows), (rows.len(), rows), "query {i}");
+        }
+        // a bad query is refused and the next page is still right
+        let bad = RowQuery {
+            pair: Some(("prod".into(), "prod".into())),
+            ..Default::default()
+        };
+        assert!(view.page(&bad, 0, 10).is_err());
+        let page = view.page(&failing, 0, usize::MAX).unwrap();
+        assert_eq!(page.rows, expected[1].1);
     }
 
     #[test]
