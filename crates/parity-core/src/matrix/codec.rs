@@ -762,13 +762,19 @@ mod tests {
         assert!(Arc::ptr_eq(&back.rows[0].key, &back.keys[0][0]));
     }
 
-    #[test]
-    fn a_form_larger_than_a_chunk_streams_and_reads_back_and_a_failing_sink_is_an_error() {
+    /// [`sample`] with its rows repeated 20,001 times: an encoded form of several chunks.
+    fn large_sample() -> Matrix {
         let mut m = sample();
         let rows = m.rows.clone();
         for _ in 0..20_000 {
             m.rows.extend(rows.iter().cloned());
         }
+        m
+    }
+
+    #[test]
+    fn a_form_larger_than_a_chunk_streams_and_reads_back_and_a_failing_sink_is_an_error() {
+        let m = large_sample();
         let bytes = m.to_bytes();
         assert!(bytes.len() > 2 * CHUNK, "{} bytes", bytes.len());
         assert_same(&m, &Matrix::from_bytes(&bytes).unwrap());
@@ -799,11 +805,7 @@ mod tests {
 
     #[test]
     fn a_paced_encoding_paces_before_it_writes_and_writes_the_same_bytes() {
-        let mut m = sample();
-        let rows = m.rows.clone();
-        for _ in 0..20_000 {
-            m.rows.extend(rows.iter().cloned());
-        }
+        let m = large_sample();
         /// Counts what it is given, in a cell the pace reads.
         struct Counting<'a> {
             bytes: Vec<u8>,
