@@ -83,8 +83,16 @@ impl MatrixView {
 
     /// Every row index matching `query`, in matrix order (grouped by kind and resource).
     pub fn matching(&self, query: &RowQuery) -> AppResult<Vec<usize>> {
+        let mut rows = Vec::new();
+        self.matching_into(query, &mut rows)?;
+        Ok(rows)
+    }
+
+    /// [`MatrixView::matching`] into `out`, whose allocation is reused (see
+    /// [`Comparison::matching_into`]).
+    fn matching_into(&self, query: &RowQuery, out: &mut Vec<usize>) -> AppResult<()> {
         self.comparison
-            .matching(query, Some(&self.tags), Some(&self.facets))
+            .matching_into(query, Some(&self.tags), Some(&self.facets), out)
     }
 
     /// One page of the rows matching `query`; the full match list is cached until the query
@@ -92,15 +100,9 @@ impl MatrixView {
     pub fn page(&mut self, query: &RowQuery, offset: usize, limit: usize) -> AppResult<ViewPage> {
         let cached = matches!(&self.last, Some((q, _)) if q == query);
         if !cached {
-            // the previous list's allocation is reused (see `Comparison::matching_into`); on an
-            // error the view keeps no result
+            // the previous list's allocation is reused; on an error the view keeps no result
             let mut rows = self.last.take().map(|(_, r)| r).unwrap_or_default();
-            self.comparison.matching_into(
-                query,
-                Some(&self.tags),
-                Some(&self.facets),
-                &mut rows,
-            )?;
+            self.matching_into(query, &mut rows)?;
             self.last = Some((query.clone(), rows));
         }
         let rows = self.last.as_ref().map(|(_, r)| r.as_slice()).unwrap_or(&[]);
