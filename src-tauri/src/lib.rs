@@ -5,12 +5,14 @@
 
 pub mod commands;
 mod dialogs;
+pub mod rendering;
 
 use parity_api::{CollectControl, Session};
 use tauri::Manager;
 
 /// Starts the app: opens the last workspace (or the demo on first run) and shows the window.
 pub fn run() {
+    rendering::prefer_cpu_painting_without_gpu();
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(CollectControl::default())

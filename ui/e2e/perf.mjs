@@ -57,6 +57,18 @@ const measure = (s, target, value = null) =>
     value,
   );
 
+/** Scrolls the matrix down by `screens` heights of its scroll area (to the top when null) and
+ * times the next painted frame. */
+const scrollBy = (s, screens) =>
+  s.execAsync(
+    `const done = arguments[arguments.length - 1];
+     const body = document.querySelector('[data-testid="matrix-body"]');
+     const t0 = performance.now();
+     body.scrollTop = arguments[0] === null ? 0 : body.scrollTop + arguments[0] * body.clientHeight;
+     requestAnimationFrame(() => requestAnimationFrame(() => done({ click: performance.timeOrigin + t0, painted: performance.now() - t0 })));`,
+    screens,
+  );
+
 /** Peak resident memory (VmHWM, MiB) of the running processes whose command line contains
  * `needle` (the app's own process, and WebKit's web process that renders its UI), largest first. */
 const peakMiB = (needle) => {
@@ -132,6 +144,7 @@ const driver = await startDriver({
 });
 const launches = [];
 const filters = {};
+const scrolls = [];
 const memory = [];
 try {
   for (let run = 1; run <= RUNS; run++) {
@@ -164,12 +177,23 @@ try {
       const shown = !screen ? "" : r.screen === null ? ", on screen: unchanged" : `, on screen ${r.screen.toFixed(0).padStart(4)} ms`;
       console.log(`run ${run}: ${name.padEnd(17)} dom ${r.dom.toFixed(0).padStart(4)} ms, painted ${r.painted.toFixed(0).padStart(4)} ms${shown} (of it, the query in Rust ${r.rust.toFixed(0)} ms), ${r.total} rows`);
     }
-    screen?.stop();
-    // every row is reachable: all rows shown (the steps above leave unexplained-only on, kind
-    // rds, category size: each reset changes the rows), scrolled to the bottom, the last one shown
+    // all rows shown again (the steps above leave unexplained-only on, kind rds, category size:
+    // each reset changes the rows)
     await measure(s, '[data-testid="unexplained-only"]');
     await measure(s, 'select[aria-label="Kind"]', "");
     await measure(s, 'select[aria-label="Category"]', "");
+    // scrolling by a screen within the first page (rows already in the page: no query), from the
+    // top; each step timed to the next painted frame and to the pixels
+    if (screen) await screen.after((await scrollBy(s, null)).click);
+    for (let i = 1; i <= 4; i++) {
+      const r = await scrollBy(s, 1);
+      r.screen = screen ? await screen.after(r.click) : null;
+      scrolls.push(r);
+      const shown = !screen ? "" : r.screen === null ? ", on screen: unchanged" : `, on screen ${r.screen.toFixed(0).padStart(4)} ms`;
+      console.log(`run ${run}: ${"scroll a screen".padEnd(17)} painted ${r.painted.toFixed(0).padStart(4)} ms${shown}`);
+    }
+    screen?.stop();
+    // every row is reachable: scrolled to the bottom, the last one shown
     const reach = await s.execAsync(
       `const done = arguments[arguments.length - 1];
        const b = document.querySelector('[data-testid="matrix-body"]');
@@ -216,4 +240,9 @@ for (const [name, rs] of Object.entries(filters)) {
   console.log(
     `filter ${name.padEnd(17)} median dom ${median(rs.map((r) => r.dom)).toFixed(0)} ms, painted ${median(rs.map((r) => r.painted)).toFixed(0)} ms${onScreen}, query in Rust ${median(rs.map((r) => r.rust)).toFixed(0)} ms   (target ≤ 100 ms)`,
   );
+}
+if (scrolls.length) {
+  const seen = scrolls.map((r) => r.screen).filter((x) => x !== null && x !== undefined);
+  const onScreen = process.env.SCREEN_PYTHON ? `, on screen ${seen.length ? `${median(seen).toFixed(0)} ms (${seen.length} of ${scrolls.length} changed it)` : "unchanged"}` : "";
+  console.log(`${"scroll a screen".padEnd(24)} median painted ${median(scrolls.map((r) => r.painted)).toFixed(0)} ms${onScreen}`);
 }
