@@ -207,10 +207,35 @@ export class Session {
     return this.cmd("POST", "/execute/async", { script, args });
   }
 
-  /** The window as PNG bytes, once the page has painted its latest changes (two frames). */
+  /**
+   * The window as PNG bytes, once the page has painted its latest changes (two frames).
+   *
+   * WebKitWebDriver answers a screenshot only after the page's next rendering update. Without
+   * compositing (the app's choice when the machine has no GPU render node, as under Xvfb: see
+   * src-tauri/src/rendering.rs) a page that does not change never has one, and the request waited
+   * until its 300 s timeout. So while the request is pending, the page repaints the app's root
+   * every frame, toggling its background between two fully transparent colours: the pixels stay
+   * the same (checked against X screen grabs before and after), and the repaint lets the answer
+   * come. The toggling stops when the answer has come, and after 600 frames in any case.
+   */
   async screenshot() {
     await this.execAsync("const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done()));");
-    return Buffer.from(await this.cmd("GET", "/screenshot"), "base64");
+    await this.exec(
+      `const root = document.getElementById("root");
+       let frames = 0;
+       window.__repaintForScreenshot = true;
+       const step = () => {
+         if (!window.__repaintForScreenshot || ++frames > 600) return void (root.style.backgroundColor = "");
+         root.style.backgroundColor = frames % 2 ? "rgba(0, 0, 0, 0)" : "rgba(255, 255, 255, 0)";
+         requestAnimationFrame(step);
+       };
+       requestAnimationFrame(step);`,
+    );
+    try {
+      return Buffer.from(await this.cmd("GET", "/screenshot"), "base64");
+    } finally {
+      await this.exec("window.__repaintForScreenshot = false");
+    }
   }
 
   /** Saves the window as `dir/name.png`; returns the file. */
