@@ -8,6 +8,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use parity_core::matrix::RowFilter;
+use parity_core::name::{text_addr, TextIds};
 use parity_core::{Category, Matrix, Status};
 use rayon::prelude::*;
 use serde_json::Value;
@@ -85,35 +86,21 @@ struct Facet {
 impl RowFacets {
     /// The facets of every row of `matrix`.
     pub fn new(matrix: &Matrix) -> RowFacets {
-        let mut kinds: Vec<String> = Vec::new();
-        let mut ids: HashMap<&str, u32> = HashMap::new();
-        let mut rows = Vec::with_capacity(matrix.rows.len());
-        // rows of one kind are consecutive: the id is looked up only when the kind changes
-        let mut last: Option<(&str, u32)> = None;
-        for r in &matrix.rows {
-            let kind = match last {
-                Some((k, id)) if k == &*r.kind => id,
-                _ => {
-                    let id = match ids.get(&*r.kind) {
-                        Some(&id) => id,
-                        None => {
-                            let id = u32::try_from(kinds.len()).expect("fewer than 2³² kinds");
-                            kinds.push(r.kind.to_string());
-                            ids.insert(&r.kind, id);
-                            id
-                        }
-                    };
-                    last = Some((&r.kind, id));
-                    id
-                }
-            };
-            rows.push(Facet {
-                kind,
+        // rows share their kind's text: most lookups hash its address
+        let mut ids = TextIds::default();
+        let rows = matrix
+            .rows
+            .iter()
+            .map(|r| Facet {
+                kind: ids.id_at(text_addr(&r.kind), &r.kind),
                 category: r.category,
                 status: r.status,
-            });
+            })
+            .collect();
+        RowFacets {
+            kinds: ids.list().iter().map(|k| k.to_string()).collect(),
+            rows,
         }
-        RowFacets { kinds, rows }
     }
 
     /// The distinct kinds of the rows, in the order of their first row.

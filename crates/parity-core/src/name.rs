@@ -65,15 +65,16 @@ impl Name {
 }
 
 /// The address of a shared text (see [`Name::addr`]).
-pub(crate) fn text_addr(text: &Arc<str>) -> usize {
+pub fn text_addr(text: &Arc<str>) -> usize {
     Arc::as_ptr(text).cast::<u8>().addr()
 }
 
 /// Ids of texts, numbered in the order first given, looked up by the address of a shared text
-/// ([`text_addr`]) before the text itself: where the texts are shared (names, a matrix's keys),
+/// ([`text_addr`]) before the text itself: where the texts are shared (names, a matrix's keys
+/// and kinds),
 /// most lookups hash an address. Texts at two addresses get one id.
 #[derive(Debug, Default)]
-pub(crate) struct TextIds<'a> {
+pub struct TextIds<'a> {
     list: Vec<&'a str>,
     by_text: FxHashMap<&'a str, u32>,
     by_addr: FxHashMap<usize, u32>,
