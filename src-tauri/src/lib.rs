@@ -5,7 +5,7 @@
 
 pub mod commands;
 mod dialogs;
-pub mod rendering;
+mod rendering;
 
 use parity_api::{CollectControl, Session};
 use tauri::Manager;

@@ -136,6 +136,16 @@ const median = (xs) => {
   return s[Math.floor(s.length / 2)];
 };
 
+/** A step's "on screen" for its line (empty without SCREEN_PYTHON). */
+const shownText = (screen, r) => (!screen ? "" : r.screen === null ? ", on screen: unchanged" : `, on screen ${r.screen.toFixed(0).padStart(4)} ms`);
+
+/** The steps' median "on screen" for the summary (empty without SCREEN_PYTHON). */
+const onScreenMedian = (rs) => {
+  if (!process.env.SCREEN_PYTHON) return "";
+  const seen = rs.map((r) => r.screen).filter((x) => x !== null && x !== undefined);
+  return `, on screen ${seen.length ? `${median(seen).toFixed(0)} ms (${seen.length} of ${rs.length} changed it)` : "unchanged"}`;
+};
+
 const dataDir = mkdtempSync(path.join(tmpdir(), "envparity-perf-"));
 const driver = await startDriver({
   tauriDriver: process.env.TAURI_DRIVER ?? path.join(process.env.HOME ?? "/root", ".cargo/bin/tauri-driver"),
@@ -174,8 +184,7 @@ try {
       const r = await measure(s, target, value);
       r.screen = screen ? await screen.after(r.click) : null;
       (filters[name] ??= []).push(r);
-      const shown = !screen ? "" : r.screen === null ? ", on screen: unchanged" : `, on screen ${r.screen.toFixed(0).padStart(4)} ms`;
-      console.log(`run ${run}: ${name.padEnd(17)} dom ${r.dom.toFixed(0).padStart(4)} ms, painted ${r.painted.toFixed(0).padStart(4)} ms${shown} (of it, the query in Rust ${r.rust.toFixed(0)} ms), ${r.total} rows`);
+      console.log(`run ${run}: ${name.padEnd(17)} dom ${r.dom.toFixed(0).padStart(4)} ms, painted ${r.painted.toFixed(0).padStart(4)} ms${shownText(screen, r)} (of it, the query in Rust ${r.rust.toFixed(0)} ms), ${r.total} rows`);
     }
     // all rows shown again (the steps above leave unexplained-only on, kind rds, category size:
     // each reset changes the rows)
@@ -189,8 +198,7 @@ try {
       const r = await scrollBy(s, 1);
       r.screen = screen ? await screen.after(r.click) : null;
       scrolls.push(r);
-      const shown = !screen ? "" : r.screen === null ? ", on screen: unchanged" : `, on screen ${r.screen.toFixed(0).padStart(4)} ms`;
-      console.log(`run ${run}: ${"scroll a screen".padEnd(17)} painted ${r.painted.toFixed(0).padStart(4)} ms${shown}`);
+      console.log(`run ${run}: ${"scroll a screen".padEnd(17)} painted ${r.painted.toFixed(0).padStart(4)} ms${shownText(screen, r)}`);
     }
     screen?.stop();
     // every row is reachable: scrolled to the bottom, the last one shown
@@ -235,14 +243,10 @@ const warm = launches.slice(1);
 console.log(`\nlaunch → matrix visible: first ${launches[0]} ms; later runs median ${warm.length ? median(warm) : "n/a"} ms   (target ≤ 1500 ms at 3 × 20,000 resources, ≤ 2500 ms at 3 × 100,000)`);
 console.log(`peak resident memory of the app process: median ${median(memory)} MiB   (goal ≤ 1536 MiB at 3 × 100,000)`);
 for (const [name, rs] of Object.entries(filters)) {
-  const seen = rs.map((r) => r.screen).filter((x) => x !== null && x !== undefined);
-  const onScreen = process.env.SCREEN_PYTHON ? `, on screen ${seen.length ? `${median(seen).toFixed(0)} ms (${seen.length} of ${rs.length} changed it)` : "unchanged"}` : "";
   console.log(
-    `filter ${name.padEnd(17)} median dom ${median(rs.map((r) => r.dom)).toFixed(0)} ms, painted ${median(rs.map((r) => r.painted)).toFixed(0)} ms${onScreen}, query in Rust ${median(rs.map((r) => r.rust)).toFixed(0)} ms   (target ≤ 100 ms)`,
+    `filter ${name.padEnd(17)} median dom ${median(rs.map((r) => r.dom)).toFixed(0)} ms, painted ${median(rs.map((r) => r.painted)).toFixed(0)} ms${onScreenMedian(rs)}, query in Rust ${median(rs.map((r) => r.rust)).toFixed(0)} ms   (target ≤ 100 ms)`,
   );
 }
 if (scrolls.length) {
-  const seen = scrolls.map((r) => r.screen).filter((x) => x !== null && x !== undefined);
-  const onScreen = process.env.SCREEN_PYTHON ? `, on screen ${seen.length ? `${median(seen).toFixed(0)} ms (${seen.length} of ${scrolls.length} changed it)` : "unchanged"}` : "";
-  console.log(`${"scroll a screen".padEnd(24)} median painted ${median(scrolls.map((r) => r.painted)).toFixed(0)} ms${onScreen}`);
+  console.log(`${"scroll a screen".padEnd(24)} median painted ${median(scrolls.map((r) => r.painted)).toFixed(0)} ms${onScreenMedian(scrolls)}`);
 }
